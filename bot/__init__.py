@@ -1,0 +1,1 @@
+"""Telegram side of deskbot (aiogram routers, keyboards, texts, delivery)."""

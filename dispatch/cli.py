@@ -1,0 +1,145 @@
+"""The `deskbot` command. Exit codes: 0 ok, 2 configuration, 3 database, 4 mailbox, 1 anything else."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+from deskbot.dispatch.config import Config, ConfigError, default_path, load_config
+from deskbot.dispatch.logs import setup_logging
+
+EXIT_CONFIG, EXIT_DATABASE, EXIT_MAILBOX = 2, 3, 4
+STATUSES = ["new", "assigned", "in_progress", "waiting", "closed"]
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-c", "--config", default=None, help=f"config file (default: $DESKBOT_CONFIG or {default_path()})")
+    top = argparse.ArgumentParser(prog="deskbot", description="Support e-mail in, dispatch from Telegram.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", parents=[common], help="run the service")
+    commands.add_parser("poll-once", parents=[common], help="fetch the mailbox once, store, exit")
+    commands.add_parser("check-config", parents=[common], help="validate the config file and exit")
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", parents=[common], help="migrate the database to this version's schema")
+    tickets = commands.add_parser("tickets", parents=[common], help="list tickets")
+    tickets.add_argument("--json", action="store_true", help="one JSON object per line")
+    tickets.add_argument("--status", choices=STATUSES)
+    quarantine = commands.add_parser("quarantine", parents=[common], help="list mail kept aside, with the reason")
+    quarantine.add_argument("--json", action="store_true", help="one JSON object per line")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"deskbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    setup_logging(config.logging.level, _secrets(config))
+    if args.command == "check-config":
+        print(f"{config.path}: OK")
+        return 0
+    try:
+        return asyncio.run(_dispatch(args, config))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from deskbot.dispatch import service
+    from deskbot.mailbox.imap import CONNECTION_ERRORS
+
+    try:
+        if args.command == "run":
+            await service.run(config)
+        elif args.command == "poll-once":
+            await service.poll_once(config)
+        elif args.command == "db":
+            await _db_upgrade(config)
+        elif args.command == "tickets":
+            await _print_tickets(config, args.status, args.json)
+        elif args.command == "quarantine":
+            await _print_quarantine(config, args.json)
+    except (service.DatabaseNotReady, SQLAlchemyError) as exc:
+        logging.getLogger("deskbot").error("database: %s", _first_line(exc))
+        return EXIT_DATABASE
+    except CONNECTION_ERRORS as exc:
+        logging.getLogger("deskbot").error("mailbox: %s", _first_line(exc))
+        return EXIT_MAILBOX
+    return 0
+
+
+async def _db_upgrade(config: Config) -> None:
+    from deskbot.storage import migrate
+    from deskbot.storage.db import create_engine
+
+    engine = create_engine(config.database.url)
+    try:
+        await migrate.upgrade(engine)
+        print(f"database at revision {await migrate.current_revision(engine)}")
+    finally:
+        await engine.dispose()
+
+
+async def _print_tickets(config: Config, status: str | None, as_json: bool) -> None:
+    from deskbot.storage.queries import list_tickets
+
+    rows = await _read(config, lambda s: list_tickets(s, status))
+    if as_json:
+        for row in rows:
+            print(json.dumps(row.as_json(), ensure_ascii=False))
+        return
+    print(f"{'#':>6}  {'status':<11} {'created (UTC)':<16}  {'msgs':>4}  {'customer':<30} subject")
+    for r in rows:
+        created = r.created_at.strftime("%Y-%m-%d %H:%M")
+        print(f"{r.number:>6}  {r.status:<11} {created:<16}  {r.message_count:>4}  {(r.customer_email or '-')[:30]:<30} {r.subject[:60]}")
+    print(f"{len(rows)} ticket(s)")
+
+
+async def _print_quarantine(config: Config, as_json: bool) -> None:
+    from deskbot.storage.queries import list_quarantine
+
+    rows = await _read(config, list_quarantine)
+    for r in rows:
+        if as_json:
+            print(json.dumps({"id": r.id, "uid": r.uid, "folder": r.folder, "key": r.message_key, "size": r.size,
+                              "received_at": r.received_at.isoformat(), "reason": r.reason}, ensure_ascii=False))
+        else:
+            print(f"{r.id:>6}  uid {r.uid:<8} {r.size:>9} B  {r.reason}")
+    if not as_json:
+        print(f"{len(rows)} quarantined message(s)")
+
+
+async def _read(config: Config, query):
+    from deskbot.dispatch.service import prepare_database
+    from deskbot.storage.db import session_factory
+
+    engine = await prepare_database(config)
+    try:
+        async with session_factory(engine)() as session:
+            return await query(session)
+    finally:
+        await engine.dispose()
+
+
+def _secrets(config: Config) -> list[str]:
+    return [
+        config.mailbox.password.get_secret_value(),
+        config.smtp.password.get_secret_value(),
+        config.telegram.token.get_secret_value(),
+    ]
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""The configuration: one TOML file, with DESKBOT_<SECTION>_<KEY> environment overrides.
+
+`load_config` either returns a validated `Config` or raises `ConfigError` whose
+message is one line naming the file and the key; secrets never appear in it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from deskbot.dispatch.durations import parse_duration, parse_size
+
+DEFAULT_PATH = "config.toml"
+SECRET_KEYS = {"password", "token", "webhook_secret"}
+
+
+def _duration(value: Any) -> Any:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+def _size(value: Any) -> Any:
+    return parse_size(value) if isinstance(value, str) else value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Size = Annotated[int, BeforeValidator(_size)]
+Security = Literal["ssl", "starttls", "none"]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(Section):
+    url: str = "sqlite+aiosqlite:///deskbot.sqlite3"
+
+
+class MailboxConfig(Section):
+    host: str
+    port: int = Field(993, ge=1, le=65535)
+    security: Security = "ssl"
+    username: str
+    password: SecretStr = SecretStr("")
+    folder: str = "INBOX"
+    processed_folder: str = ""
+    idle: bool = True
+    poll_every: Duration = timedelta(minutes=1)
+    attachments_dir: str = "attachments"
+    max_attachment_size: Size = 25 * 1024 * 1024
+    batch_size: int = Field(100, ge=1, le=1000)
+    parse_workers: int = Field(0, ge=0, le=64)  # 0: one per CPU core
+    own_addresses: list[str] = []
+    free_mail_domains: list[str] = [
+        "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com",
+        "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de",
+        "yandex.ru", "ya.ru", "yandex.com", "mail.ru", "bk.ru", "inbox.ru", "list.ru", "rambler.ru",
+    ]
+
+    @field_validator("free_mail_domains", "own_addresses")
+    @classmethod
+    def _lower(cls, values: list[str]) -> list[str]:
+        return [v.strip().lower() for v in values]
+
+
+class SmtpConfig(Section):
+    host: str = ""
+    port: int = Field(587, ge=1, le=65535)
+    security: Security = "starttls"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    from_address: str = ""
+
+
+class TelegramConfig(Section):
+    token: SecretStr = SecretStr("")
+    api_server: str = ""
+    dispatcher_chat_id: int = 0
+    language: Literal["en", "ru"] = "en"
+
+
+class DispatchConfig(Section):
+    nag_every: Duration = timedelta(minutes=5)
+    timezone: str = "Europe/Moscow"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class LoggingConfig(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Department(Section):
+    key: str
+    name: str
+
+
+class StaffMember(Section):
+    name: str
+    telegram_id: int
+    departments: list[str] = []
+    roles: list[Literal["dispatcher", "specialist", "manager"]] = ["specialist"]
+
+
+class Config(Section):
+    database: DatabaseConfig = DatabaseConfig()
+    mailbox: MailboxConfig
+    smtp: SmtpConfig = SmtpConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    dispatch: DispatchConfig = DispatchConfig()
+    logging: LoggingConfig = LoggingConfig()
+    departments: list[Department] = []
+    staff: list[StaffMember] = []
+    path: str = Field(DEFAULT_PATH, exclude=True)
+
+    @property
+    def own_addresses(self) -> set[str]:
+        """Addresses whose mail is ours: it must never open a ticket (mail loops)."""
+        from email.utils import parseaddr
+
+        found = {a for a in self.mailbox.own_addresses}
+        for candidate in (self.mailbox.username, self.smtp.username, parseaddr(self.smtp.from_address)[1]):
+            if "@" in candidate:
+                found.add(candidate.strip().lower())
+        return found
+
+
+class ConfigError(Exception):
+    """A configuration problem, as one line fit for a person."""
+
+
+def default_path() -> str:
+    return os.environ.get("DESKBOT_CONFIG") or DEFAULT_PATH
+
+
+def load_config(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Config:
+    file = Path(path or default_path())
+    environ = os.environ if environ is None else environ
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: config file not found (start from config.example.toml)") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read the config file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: the config file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    _apply_environment(data, environ)
+    try:
+        return Config.model_validate({**data, "path": str(file)})
+    except ValidationError as exc:
+        raise ConfigError(f"{file}: {_describe(exc)}") from None
+
+
+def _apply_environment(data: dict[str, Any], environ: dict[str, str]) -> None:
+    """DESKBOT_MAILBOX_PASSWORD overrides [mailbox] password, and so on for every scalar section."""
+    for section_name, field in Config.model_fields.items():
+        model = field.annotation
+        if not (isinstance(model, type) and issubclass(model, Section)):
+            continue
+        for key in model.model_fields:
+            value = environ.get(f"DESKBOT_{section_name}_{key}".upper())
+            if value is None:
+                continue
+            if value.startswith("["):
+                try:
+                    value = json.loads(value)
+                except json.JSONDecodeError:
+                    pass
+            section = data.setdefault(section_name, {})
+            if isinstance(section, dict):
+                section[key] = value
+
+
+def _describe(exc: ValidationError) -> str:
+    """The first problem, as "[section] key: what is wrong"; never echo a secret value."""
+    error = exc.errors(include_url=False)[0]
+    loc = [str(part) for part in error["loc"]]
+    where = _location(loc)
+    if error["type"] == "missing":
+        return f"{where}: required key is missing"
+    if error["type"] == "extra_forbidden":
+        return f"{where}: unknown key (see config.example.toml)"
+    message = error["msg"].removeprefix("Value error, ")
+    if loc and loc[-1] not in SECRET_KEYS and isinstance(error.get("input"), (str, int, float, bool)):
+        message += f" (got {error['input']!r})"
+    return f"{where}: {message}"
+
+
+def _location(loc: list[str]) -> str:
+    if not loc:
+        return "config"
+    if len(loc) == 1:
+        return f"[{loc[0]}]" if loc[0] in Config.model_fields else loc[0]
+    if len(loc) >= 3 and loc[1].isdigit():
+        return f"[[{loc[0]}]] #{int(loc[1]) + 1} {'.'.join(loc[2:])}"
+    return f"[{loc[0]}] {'.'.join(loc[1:])}"

@@ -1,0 +1,97 @@
+"""What becomes of a received mail: a new ticket, a reply on a ticket, or quarantine.
+
+Plain rules, no I/O: the caller looks up what the rules need (tickets known by
+Message-ID, the parties of tickets named by a subject tag) and passes it in.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from deskbot.mailbox.inbound import InboundMail
+
+TAG = re.compile(r"\[#(\d{1,9})\]")
+
+
+class Outcome(StrEnum):
+    TICKET = "ticket"  # opened a new ticket
+    REPLY = "reply"  # a new message on the ticket it answers
+    AUTO = "auto"  # automatic mail kept on the ticket it refers to; opens nothing
+    QUARANTINE = "quarantine"  # kept with its reason; a person looks at it
+    DUPLICATE = "duplicate"  # already stored (same Message-ID, or same bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketParties:
+    """Who may thread into a ticket by naming it in the subject: tags are easy to forge."""
+
+    ticket_id: int
+    customer_email: str | None
+    organization_domain: str | None
+    addresses: frozenset[str]  # every sender already on the ticket
+
+    def admits(self, email: str) -> bool:
+        domain = email.rpartition("@")[2]
+        return (
+            email == self.customer_email
+            or email in self.addresses
+            or (self.organization_domain is not None and domain == self.organization_domain)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    ticket_id: int | None = None
+    reason: str | None = None
+
+
+def subject_tags(subject: str) -> list[int]:
+    return [int(n) for n in TAG.findall(subject)]
+
+
+def find_ticket(
+    mail: InboundMail,
+    tickets_by_message_id: Mapping[str, int],
+    tagged: Mapping[int, TicketParties],
+) -> int | None:
+    """The ticket this mail answers: In-Reply-To/References first, then a subject tag."""
+    for message_id in mail.thread_ids:
+        ticket_id = tickets_by_message_id.get(message_id)
+        if ticket_id is not None:
+            return ticket_id
+    if mail.sender is None:
+        return None
+    for number in subject_tags(mail.subject):
+        parties = tagged.get(number)
+        if parties is not None and parties.admits(mail.sender.email):
+            return parties.ticket_id
+    return None
+
+
+def decide(mail: InboundMail, ticket_id: int | None, own_addresses: set[str]) -> Decision:
+    """Only mail from a person, not from ourselves, may open a ticket (RFC 3834 loop rules)."""
+    if mail.sender is None:
+        return Decision(Outcome.QUARANTINE, reason=f"no usable sender: {mail.sender_error or 'unknown'}")
+    if mail.sender.email in own_addresses:
+        reason = f"mail from our own address {mail.sender.email}"
+        if ticket_id is not None:
+            return Decision(Outcome.AUTO, ticket_id, reason)
+        return Decision(Outcome.QUARANTINE, reason=reason)
+    if mail.auto:
+        if ticket_id is not None:
+            return Decision(Outcome.AUTO, ticket_id, mail.auto)
+        return Decision(Outcome.QUARANTINE, reason=f"automatic mail that answers no ticket ({mail.auto})")
+    if ticket_id is not None:
+        return Decision(Outcome.REPLY, ticket_id)
+    return Decision(Outcome.TICKET)
+
+
+def organization_domain(email: str, free_mail_domains: set[str]) -> str | None:
+    """Customers are grouped by their mail domain, unless it is a free-mail provider."""
+    domain = email.rpartition("@")[2]
+    if not domain or domain in free_mail_domains:
+        return None
+    return domain

@@ -1,0 +1,138 @@
+"""One IMAP connection, blocking (imapclient): used from a single worker thread only."""
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+log = logging.getLogger("deskbot.imap")
+
+# What a dropped or confused connection raises; the poller tears it down and starts afresh.
+CONNECTION_ERRORS = (IMAPClientError, OSError, EOFError, ssl.SSLError, socket.timeout)
+HEADER_FIELDS = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+
+
+@dataclass(frozen=True, slots=True)
+class ImapSettings:
+    host: str
+    port: int
+    security: str  # ssl | starttls | none
+    username: str
+    password: str
+    folder: str = "INBOX"
+    processed_folder: str = ""
+    timeout: float = 60.0
+
+    def __repr__(self) -> str:  # never show the password, also not in a traceback
+        return f"ImapSettings({self.username}@{self.host}:{self.port}/{self.folder}, {self.security})"
+
+
+class ImapConnection:
+    def __init__(self, settings: ImapSettings) -> None:
+        self.settings = settings
+        self.client: IMAPClient | None = None
+        self.uidvalidity = 0
+        self.can_idle = False
+        self.can_move = False
+
+    def open(self) -> None:
+        s = self.settings
+        context = ssl.create_default_context()
+        client = IMAPClient(s.host, port=s.port, ssl=s.security == "ssl", ssl_context=context, timeout=s.timeout)
+        try:
+            if s.security == "starttls":
+                client.starttls(context)
+            client.login(s.username, s.password)
+            status = client.select_folder(s.folder)
+            caps = client.capabilities()
+        except BaseException:
+            _quietly_close(client)
+            raise
+        self.client = client
+        self.uidvalidity = int(status[b"UIDVALIDITY"])
+        self.can_idle = b"IDLE" in caps
+        self.can_move = b"MOVE" in caps
+        if s.processed_folder and not client.folder_exists(s.processed_folder):
+            client.create_folder(s.processed_folder)
+
+    def close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            _quietly_close(client)
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        # "n:*" always matches the highest UID, even below n: filter it out.
+        found = self._client.search(["UID", f"{last_uid + 1}:*"])
+        return sorted(uid for uid in found if uid > last_uid)
+
+    def uids_up_to(self, last_uid: int, criteria: str) -> list[int]:
+        if last_uid < 1:
+            return []
+        return sorted(self._client.search([criteria, "UID", f"1:{last_uid}"]))
+
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        found = self._client.fetch(uids, ["RFC822.SIZE"])
+        return {uid: int(data[b"RFC822.SIZE"]) for uid, data in found.items()}
+
+    def message_id_headers(self, uids: list[int]) -> dict[int, bytes]:
+        found = self._client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+        return {uid: data.get(HEADER_FIELDS, b"") for uid, data in found.items()}
+
+    def fetch(self, uids: list[int]) -> dict[int, bytes]:
+        found = self._client.fetch(uids, ["BODY.PEEK[]"])
+        return {uid: found[uid][b"BODY[]"] for uid in sorted(found) if b"BODY[]" in found[uid]}
+
+    def mark_processed(self, uids: list[int]) -> None:
+        """Only called once the messages are committed to the database."""
+        if not uids:
+            return
+        client, target = self._client, self.settings.processed_folder
+        if not target:
+            client.add_flags(uids, [b"\\Seen"], silent=True)
+        elif self.can_move:
+            client.move(uids, target)
+        else:
+            client.copy(uids, target)
+            client.delete_messages(uids, silent=True)
+            client.uid_expunge(uids)
+
+    def idle_until_change(self, timeout: float, stop: threading.Event) -> bool:
+        """IDLE until the folder changes (True), `timeout` passes or `stop` is set (False)."""
+        client = self._client
+        client.idle()
+        deadline = time.monotonic() + timeout
+        changed = False
+        try:
+            while not stop.is_set() and not changed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                responses = client.idle_check(timeout=min(1.0, remaining))
+                changed = any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+                if any(r and r[0] == b"BYE" for r in responses):
+                    raise EOFError("server said BYE during IDLE")
+        finally:
+            client.idle_done()
+        return changed
+
+    @property
+    def _client(self) -> IMAPClient:
+        if self.client is None:
+            raise EOFError("not connected")
+        return self.client
+
+
+def _quietly_close(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:  # noqa: BLE001 - the connection is being thrown away anyway
+        try:
+            client.shutdown()
+        except Exception:  # noqa: BLE001
+            pass

@@ -1,0 +1,261 @@
+"""The mailbox poller: IMAP IDLE (or polling), fetch, parse and store overlapped, flag after commit.
+
+Fetching runs on one IMAP thread, parsing in worker processes (both cores work),
+storing in the event loop; a batch is flagged \\Seen (or moved) only after the
+sink has committed it. Any connection trouble tears the connection down; the
+next round builds a fresh one, with backoff.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import threading
+from collections import deque
+from collections.abc import Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
+
+from deskbot.mailbox.imap import ImapConnection, ImapSettings
+from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
+from deskbot.mailbox.identity import message_key_from_header, unparseable
+from deskbot.mailbox.parse import parse_batch
+
+log = logging.getLogger("deskbot.poller")
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+MAX_BACKOFF = 60.0
+
+
+class Sink(Protocol):
+    """Where fetched mail goes (deskbot.dispatch.ingest.Ingest)."""
+
+    async def state(self) -> tuple[int, int] | None: ...
+    async def known_keys(self, keys: Iterable[str]) -> set[str]: ...
+    async def store(self, uidvalidity: int, batch: list[Fetched], last_uid: int) -> Any: ...
+    async def advance(self, uidvalidity: int, last_uid: int) -> None: ...
+
+
+class Poller:
+    def __init__(
+        self,
+        settings: ImapSettings,
+        sink: Sink,
+        options: ParseOptions,
+        *,
+        idle: bool = True,
+        poll_every: float = 60.0,
+        batch_size: int = 100,
+        workers: int = 0,
+    ) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.options = options
+        self.idle = idle
+        self.poll_every = poll_every
+        self.batch_size = batch_size
+        self.workers = workers or os.cpu_count() or 1
+        self._imap_thread = ThreadPoolExecutor(1, thread_name_prefix="imap")
+        self._pool: Executor | None = None
+        self._conn: ImapConnection | None = None
+        self._stop = threading.Event()
+        self._stopped = asyncio.Event()
+        self._recover = True  # look for stored-but-unflagged mail once per connection
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def stop(self) -> None:
+        self._stop.set()
+        self._stopped.set()
+
+    async def close(self) -> None:
+        await self._disconnect()
+        self._imap_thread.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    async def poll_once(self) -> None:
+        await self._connect()
+        await self.sync()
+
+    async def run(self) -> None:
+        """Until stop(): sync, then wait for new mail; survive any failure, with backoff."""
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                await self._connect()
+                await self.sync()
+                backoff = 1.0
+                await self._wait_for_mail()
+            except Exception as exc:  # noqa: BLE001 - the service must outlive any one failure
+                log.warning("mailbox round failed (%s: %s); retrying in %.0fs", type(exc).__name__, exc, backoff)
+                await self._disconnect()
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+
+    # -- one round ---------------------------------------------------------------------------------
+    async def sync(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        state = await self.sink.state()
+        current = conn.uidvalidity
+        unprocessed = "ALL" if self.settings.processed_folder else "UNSEEN"
+        if state is None:
+            log.info("first run on %s: taking %s messages", self.settings.folder, unprocessed.lower())
+            uids = await self._imap(conn.uids_up_to, 2**32 - 1, unprocessed)
+            await self._ingest(uids, current, check_known=False)
+        elif state[0] != current:
+            log.warning("UIDVALIDITY of %s changed (%d -> %d): rescanning, known mail is skipped",
+                        self.settings.folder, state[0], current)
+            uids = await self._imap(conn.uids_after, 0)
+            await self._ingest(uids, current, check_known=True)
+        else:
+            last_uid = state[1]
+            if self._recover:
+                # A crash between commit and flag leaves stored mail unflagged: flag it now.
+                leftover = await self._imap(conn.uids_up_to, last_uid, unprocessed)
+                await self._ingest(leftover, current, check_known=True)
+            await self._ingest(await self._imap(conn.uids_after, last_uid), current, check_known=False)
+        self._recover = False
+
+    async def _ingest(self, uids: list[int], uidvalidity: int, *, check_known: bool) -> None:
+        if not uids:
+            return
+        conn = self._conn
+        assert conn is not None
+        fetched: asyncio.Queue[tuple[list[int], dict[int, bytes]] | None] = asyncio.Queue(self.workers + 1)
+        fetcher = asyncio.create_task(self._fetch_all(uids, uidvalidity, check_known, fetched))
+        pending: deque[tuple[list[int], dict[int, bytes], asyncio.Future[list[InboundMail]]]] = deque()
+        try:
+            while (item := await fetched.get()) is not None:
+                batch_uids, raws = item
+                pending.append((batch_uids, raws, self._parse(list(raws.values()))))
+                if len(pending) > self.workers:
+                    await self._store(uidvalidity, *pending.popleft())
+            while pending:
+                await self._store(uidvalidity, *pending.popleft())
+            await fetcher
+        finally:
+            fetcher.cancel()
+            for _u, _r, future in pending:
+                future.cancel()
+        await self.sink.advance(uidvalidity, max(uids))
+
+    async def _fetch_all(self, uids: list[int], uidvalidity: int, check_known: bool, out: asyncio.Queue) -> None:
+        conn = self._conn
+        assert conn is not None
+        try:
+            for chunk in _chunks(uids, 1000):
+                if check_known:
+                    chunk = await self._skip_known(chunk, uidvalidity)
+                if not chunk:
+                    continue
+                sizes = await self._imap(conn.sizes, chunk)
+                for batch in _batches([u for u in chunk if u in sizes], sizes, self.batch_size):
+                    raws = await self._imap(conn.fetch, batch)
+                    await out.put((batch, raws))
+        finally:
+            await out.put(None)
+
+    async def _skip_known(self, uids: list[int], uidvalidity: int) -> list[int]:
+        """Mark mail we already stored as processed, without fetching its body again."""
+        conn = self._conn
+        assert conn is not None
+        headers = await self._imap(conn.message_id_headers, uids)
+        keys = {uid: message_key_from_header(raw) for uid, raw in headers.items()}
+        known = await self.sink.known_keys(k for k in keys.values() if k)
+        done = [uid for uid, key in keys.items() if key in known]
+        if done:
+            log.info("%d message(s) in %s were already stored: marking them processed", len(done), self.settings.folder)
+            await self._imap(conn.mark_processed, done)
+        return [uid for uid in uids if uid not in set(done)]
+
+    async def _store(self, uidvalidity: int, uids: list[int], raws: dict[int, bytes], parsing) -> None:
+        mails = await parsing
+        batch = [Fetched(uid, raw, mail) for (uid, raw), mail in zip(raws.items(), mails)]
+        await self.sink.store(uidvalidity, batch, max(uids))
+        conn = self._conn
+        assert conn is not None
+        # Mail that vanished between SEARCH and FETCH is simply not in `raws`.
+        await self._imap(conn.mark_processed, list(raws))
+
+    # -- parsing -----------------------------------------------------------------------------------
+    def _parse(self, raws: list[bytes]) -> asyncio.Future[list[InboundMail]]:
+        return asyncio.ensure_future(self._parse_safely(raws))
+
+    async def _parse_safely(self, raws: list[bytes]) -> list[InboundMail]:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._workers(), parse_batch, raws, self.options)
+        except BrokenProcessPool:
+            log.error("a parser process died; parsing this batch one message at a time")
+        mails = []
+        for raw in raws:
+            try:
+                mails.append((await loop.run_in_executor(self._workers(), parse_batch, [raw], self.options))[0])
+            except BrokenProcessPool:
+                mails.append(unparseable(raw, "the parser crashed on this message"))
+        return mails
+
+    def _workers(self) -> Executor:
+        pool = self._pool
+        if pool is not None and getattr(pool, "_broken", False):
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
+        if pool is None:
+            # forkserver: forking a process that runs threads (IMAP, database) is unsafe.
+            context = multiprocessing.get_context("forkserver")
+            pool = self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return pool
+
+    # -- connection --------------------------------------------------------------------------------
+    async def _connect(self) -> None:
+        if self._conn is not None:
+            return
+        conn = ImapConnection(self.settings)
+        await self._imap(conn.open)
+        self._conn = conn
+        self._recover = True
+        log.info("connected to %s:%d, folder %s (UIDVALIDITY %d, IDLE %s)", self.settings.host,
+                 self.settings.port, self.settings.folder, conn.uidvalidity, "yes" if conn.can_idle else "no")
+
+    async def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await self._imap(conn.close)
+
+    async def _wait_for_mail(self) -> None:
+        conn = self._conn
+        if self.idle and conn is not None and conn.can_idle:
+            await self._imap(conn.idle_until_change, self.poll_every, self._stop)
+        else:
+            await self._sleep(self.poll_every)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopped.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _imap(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._imap_thread, fn, *args)
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _batches(uids: list[int], sizes: dict[int, int], count: int) -> Iterable[list[int]]:
+    """At most `count` messages and about MAX_BATCH_BYTES a batch: memory stays flat."""
+    batch: list[int] = []
+    total = 0
+    for uid in uids:
+        if batch and (len(batch) >= count or total + sizes[uid] > MAX_BATCH_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += sizes[uid]
+    if batch:
+        yield batch

@@ -1,0 +1,88 @@
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from deskbot.dispatch.config import ConfigError, load_config
+
+REPO = Path(__file__).resolve().parents[2]
+MINIMAL = '[mailbox]\nhost = "imap.test"\nusername = "support@desk.test"\n'
+
+
+def write(tmp_path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_file_is_valid():
+    config = load_config(REPO / "config.example.toml", environ={})
+    assert config.dispatch.nag_every == timedelta(minutes=5)
+    assert config.mailbox.poll_every == timedelta(minutes=1)
+    assert "gmail.com" in config.mailbox.free_mail_domains
+    assert config.staff[0].roles == ["dispatcher", "specialist"]
+
+
+def test_defaults_from_minimal_file(tmp_path):
+    config = load_config(write(tmp_path, MINIMAL), environ={})
+    assert config.database.url.startswith("sqlite+aiosqlite:")
+    assert config.mailbox.port == 993 and config.mailbox.security == "ssl"
+    assert config.mailbox.max_attachment_size == 25 * 1024 * 1024
+
+
+def test_environment_overrides_secrets_and_any_key(tmp_path):
+    env = {
+        "DESKBOT_MAILBOX_PASSWORD": "s3cret-pass",
+        "DESKBOT_TELEGRAM_TOKEN": "123:abc",
+        "DESKBOT_MAILBOX_PORT": "143",
+        "DESKBOT_DISPATCH_NAG_EVERY": "30s",
+        "DESKBOT_MAILBOX_FREE_MAIL_DOMAINS": '["example.org"]',
+    }
+    config = load_config(write(tmp_path, MINIMAL), environ=env)
+    assert config.mailbox.password.get_secret_value() == "s3cret-pass"
+    assert config.telegram.token.get_secret_value() == "123:abc"
+    assert config.mailbox.port == 143
+    assert config.dispatch.nag_every == timedelta(seconds=30)
+    assert config.mailbox.free_mail_domains == ["example.org"]
+
+
+def test_own_addresses_include_mailbox_and_sender(tmp_path):
+    text = MINIMAL + '[smtp]\nfrom_address = "Help <Help@Desk.test>"\n'
+    config = load_config(write(tmp_path, text), environ={})
+    assert config.own_addresses == {"support@desk.test", "help@desk.test"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[mailbox]\nhost = "x"\n', "[mailbox] username: required key is missing"),
+        (MINIMAL + "hots = 1\n", "[mailbox] hots: unknown key (see config.example.toml)"),
+        (MINIMAL + 'port = "abc"\n', "[mailbox] port: Input should be a valid integer, unable to parse string as an integer (got 'abc')"),
+        (MINIMAL + 'poll_every = "soon"\n', "[mailbox] poll_every: not a duration: 'soon' (use e.g. 30s, 5m, 1h30m, 14d) (got 'soon')"),
+        (MINIMAL + 'security = "tls"\n', "[mailbox] security: Input should be 'ssl', 'starttls' or 'none' (got 'tls')"),
+        (MINIMAL + '[dispatch]\ntimezone = "Mars/Olympus"\n', "[dispatch] timezone: unknown time zone 'Mars/Olympus' (got 'Mars/Olympus')"),
+        (MINIMAL + '[[staff]]\nname = "A"\ntelegram_id = 1\nroles = ["boss"]\n', "[[staff]] #1 roles.0: Input should be 'dispatcher', 'specialist' or 'manager' (got 'boss')"),
+        ("", "[mailbox]: required key is missing"),
+    ],
+)
+def test_errors_are_one_line_naming_file_and_key(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert str(caught.value) == f"{path}: {message}"
+    assert "\n" not in str(caught.value)
+
+
+def test_secret_value_never_in_error(tmp_path):
+    path = write(tmp_path, MINIMAL + "password = 12345\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert "12345" not in str(caught.value)
+    assert "[mailbox] password" in str(caught.value)
+
+
+def test_missing_file_and_bad_toml(tmp_path):
+    with pytest.raises(ConfigError, match=r"config file not found"):
+        load_config(tmp_path / "nope.toml", environ={})
+    with pytest.raises(ConfigError, match=r"config.toml: not valid TOML: .*line 1"):
+        load_config(write(tmp_path, "[mailbox\n"), environ={})

@@ -1,0 +1,95 @@
+from deskbot.dispatch.intake import (
+    Decision,
+    Outcome,
+    TicketParties,
+    decide,
+    find_ticket,
+    organization_domain,
+    subject_tags,
+)
+from deskbot.mailbox.inbound import Address, InboundMail
+
+OURS = {"support@desk.test"}
+
+
+def mail(sender="anna@client.test", subject="Printer down", **kw) -> InboundMail:
+    return InboundMail(key="k", size=1, sender=Address(sender, "Anna") if sender else None, subject=subject, **kw)
+
+
+def parties(ticket_id=7, customer="anna@client.test", domain="client.test", addresses=()):
+    return {ticket_id: TicketParties(ticket_id, customer, domain, frozenset(addresses))}
+
+
+def test_in_reply_to_wins_over_references_and_tags():
+    m = mail(in_reply_to=["b@x"], references=["a@x", "b@x"], subject="Re: [#9]")
+    assert find_ticket(m, {"a@x": 1, "b@x": 2}, parties(9)) == 2
+
+
+def test_latest_reference_first():
+    m = mail(references=["root@x", "middle@x", "last@x"])
+    assert find_ticket(m, {"root@x": 1, "last@x": 3}, {}) == 3
+
+
+def test_subject_tag_from_the_customer_threads():
+    assert find_ticket(mail(subject="Re: Printer [#7]"), {}, parties()) == 7
+
+
+def test_subject_tag_from_colleague_in_same_organization_threads():
+    assert find_ticket(mail("boss@client.test", "Re: [#7]"), {}, parties()) == 7
+
+
+def test_subject_tag_from_an_address_already_on_the_ticket_threads():
+    found = find_ticket(mail("it@partner.test", "[#7]"), {}, parties(addresses={"it@partner.test"}))
+    assert found == 7
+
+
+def test_forged_subject_tag_from_a_stranger_does_not_thread():
+    assert find_ticket(mail("mallory@evil.test", "Re: [#7]"), {}, parties()) is None
+
+
+def test_tag_on_free_mail_ticket_only_admits_the_customer():
+    free = parties(customer="anna@gmail.com", domain=None)
+    assert find_ticket(mail("anna@gmail.com", "[#7]"), {}, free) == 7
+    assert find_ticket(mail("eve@gmail.com", "[#7]"), {}, free) is None
+
+
+def test_unknown_tag_and_no_references_open_nothing():
+    assert find_ticket(mail(subject="[#404]"), {}, {}) is None
+
+
+def test_subject_tags():
+    assert subject_tags("Re: [#12] and [#3] but not [#x] or #4") == [12, 3]
+
+
+def test_person_mail_without_ticket_opens_one():
+    assert decide(mail(), None, OURS) == Decision(Outcome.TICKET)
+
+
+def test_reply_is_added():
+    assert decide(mail(), 5, OURS) == Decision(Outcome.REPLY, 5)
+
+
+def test_no_sender_is_quarantined_with_reason():
+    d = decide(mail(sender=None, sender_error="encoded-word in address"), None, OURS)
+    assert d.outcome is Outcome.QUARANTINE
+    assert d.reason == "no usable sender: encoded-word in address"
+
+
+def test_auto_reply_never_opens_a_ticket():
+    auto = mail(auto="Auto-Submitted: auto-replied")
+    assert decide(auto, None, OURS) == Decision(
+        Outcome.QUARANTINE, reason="automatic mail that answers no ticket (Auto-Submitted: auto-replied)"
+    )
+    assert decide(auto, 5, OURS) == Decision(Outcome.AUTO, 5, "Auto-Submitted: auto-replied")
+
+
+def test_our_own_mail_never_opens_a_ticket():
+    own = mail("support@desk.test")
+    assert decide(own, None, OURS).outcome is Outcome.QUARANTINE
+    assert decide(own, 3, OURS) == Decision(Outcome.AUTO, 3, "mail from our own address support@desk.test")
+
+
+def test_organization_by_domain_except_free_mail():
+    free = {"gmail.com", "mail.ru"}
+    assert organization_domain("anna@client.test", free) == "client.test"
+    assert organization_domain("anna@gmail.com", free) is None
