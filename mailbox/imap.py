@@ -16,6 +16,7 @@ log = logging.getLogger("deskbot.imap")
 # What a dropped or confused connection raises; the poller tears it down and starts afresh.
 CONNECTION_ERRORS = (IMAPClientError, OSError, EOFError, ssl.SSLError, socket.timeout)
 HEADER_FIELDS = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+IDLE_SETTLE = 1.0  # seconds; see ImapConnection.idle_until_change
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class ImapConnection:
         self.settings = settings
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
+        self.uidnext = 1
         self.can_idle = False
         self.can_move = False
 
@@ -56,6 +58,7 @@ class ImapConnection:
             raise
         self.client = client
         self.uidvalidity = int(status[b"UIDVALIDITY"])
+        self.uidnext = int(status.get(b"UIDNEXT", 1))
         self.can_idle = b"IDLE" in caps
         self.can_move = b"MOVE" in caps
         if s.processed_folder and not client.folder_exists(s.processed_folder):
@@ -65,6 +68,15 @@ class ImapConnection:
         client, self.client = self.client, None
         if client is not None:
             _quietly_close(client)
+
+    def new_mail_announced(self) -> bool:
+        """Whether the server announced new mail (EXISTS) since the last call.
+
+        Mail that arrives while other commands run is announced in their responses,
+        which imapclient leaves in imaplib's `untagged_responses`; the server will not
+        announce it again in IDLE, so without this check it would wait for the next poll.
+        """
+        return bool(self._client._imap.untagged_responses.pop("EXISTS", None))
 
     def uids_after(self, last_uid: int) -> list[int]:
         # "n:*" always matches the highest UID, even below n: filter it out.
@@ -103,22 +115,54 @@ class ImapConnection:
             client.uid_expunge(uids)
 
     def idle_until_change(self, timeout: float, stop: threading.Event) -> bool:
-        """IDLE until the folder changes (True), `timeout` passes or `stop` is set (False)."""
+        """IDLE until the folder changes (True), `timeout` passes or `stop` is set (False).
+
+        Dovecot's IDLE reports only mail that arrives after it starts watching, and mail
+        landing while IDLE starts can fall between its sync and its watch. So a NOOP comes
+        first, and the first IDLE lasts only IDLE_SETTLE seconds before another NOOP: such
+        mail then waits about a second, not until the next poll.
+        """
+        deadline = time.monotonic() + timeout
+        first = True
+        while not stop.is_set():
+            if self._noop_found_mail():
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._idle_for(min(IDLE_SETTLE, remaining) if first else remaining, stop):
+                return True
+            first = False
+        return False
+
+    def _noop_found_mail(self) -> bool:
+        _tagged, untagged = self._client.noop()
+        return self.new_mail_announced() or any(len(r) > 1 and r[1] == b"EXISTS" for r in untagged)
+
+    def _idle_for(self, seconds: float, stop: threading.Event) -> bool:
         client = self._client
         client.idle()
-        deadline = time.monotonic() + timeout
-        changed = False
+        deadline = time.monotonic() + seconds
+        changed, empty_wakeups = False, 0
         try:
             while not stop.is_set() and not changed:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                responses = client.idle_check(timeout=min(1.0, remaining))
-                changed = any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+                wait = min(1.0, remaining)
+                started = time.monotonic()
+                responses = client.idle_check(timeout=wait)
                 if any(r and r[0] == b"BYE" for r in responses):
                     raise EOFError("server said BYE during IDLE")
+                # imapclient swallows EOF: a closed socket shows as instant, empty wake-ups.
+                early_and_empty = not responses and time.monotonic() - started < wait * 0.5
+                empty_wakeups = empty_wakeups + 1 if early_and_empty else 0
+                if empty_wakeups >= 3:
+                    raise EOFError("connection closed during IDLE")
+                changed = any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
         finally:
-            client.idle_done()
+            if empty_wakeups < 3:
+                client.idle_done()
         return changed
 
     @property

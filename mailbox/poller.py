@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -81,6 +82,7 @@ class Poller:
 
     async def run(self) -> None:
         """Until stop(): sync, then wait for new mail; survive any failure, with backoff."""
+        await asyncio.get_running_loop().run_in_executor(self._workers(), _ready)  # the first mail waits for no start-up
         backoff = 1.0
         while not self._stop.is_set():
             try:
@@ -98,13 +100,15 @@ class Poller:
     async def sync(self) -> None:
         conn = self._conn
         assert conn is not None
+        await self._imap(conn.new_mail_announced)  # what this round will fetch anyway
         state = await self.sink.state()
         current = conn.uidvalidity
         unprocessed = "ALL" if self.settings.processed_folder else "UNSEEN"
         if state is None:
             log.info("first run on %s: taking %s messages", self.settings.folder, unprocessed.lower())
             uids = await self._imap(conn.uids_up_to, 2**32 - 1, unprocessed)
-            await self._ingest(uids, current, check_known=False)
+            # Older, already read mail is left alone: later rounds start after it.
+            await self._ingest(uids, current, check_known=False, floor=conn.uidnext - 1)
         elif state[0] != current:
             log.warning("UIDVALIDITY of %s changed (%d -> %d): rescanning, known mail is skipped",
                         self.settings.folder, state[0], current)
@@ -119,8 +123,10 @@ class Poller:
             await self._ingest(await self._imap(conn.uids_after, last_uid), current, check_known=False)
         self._recover = False
 
-    async def _ingest(self, uids: list[int], uidvalidity: int, *, check_known: bool) -> None:
+    async def _ingest(self, uids: list[int], uidvalidity: int, *, check_known: bool, floor: int = 0) -> None:
         if not uids:
+            if floor:
+                await self.sink.advance(uidvalidity, floor)
             return
         conn = self._conn
         assert conn is not None
@@ -140,7 +146,7 @@ class Poller:
             fetcher.cancel()
             for _u, _r, future in pending:
                 future.cancel()
-        await self.sink.advance(uidvalidity, max(uids))
+        await self.sink.advance(uidvalidity, max(floor, *uids))
 
     async def _fetch_all(self, uids: list[int], uidvalidity: int, check_known: bool, out: asyncio.Queue) -> None:
         conn = self._conn
@@ -206,7 +212,9 @@ class Poller:
         if pool is None:
             # forkserver: forking a process that runs threads (IMAP, database) is unsafe.
             context = multiprocessing.get_context("forkserver")
-            pool = self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            pool = self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
+            )
         return pool
 
     # -- connection --------------------------------------------------------------------------------
@@ -240,6 +248,24 @@ class Poller:
 
     async def _imap(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._imap_thread, fn, *args)
+
+
+def _ready() -> bool:
+    return True
+
+
+def exit_with(parent_pid: int) -> None:
+    """Worker initializer: a worker outlives a killed service otherwise (it holds its own queue open)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

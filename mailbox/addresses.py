@@ -1,0 +1,183 @@
+"""Strict reading of From, Sender, Reply-To, To and Cc.
+
+The sender decides who a ticket belongs to, so an address we are not sure of
+is refused with a reason rather than repaired. The header is split into
+mailboxes before anything is decoded: decoding first would let
+`=?utf-8?Q?attacker?Q?agent?=@victim.example`, or an encoded `<` or `,` in a
+display name, change which address is read. Encoded-words are decoded in
+display names only; inside an address they are refused (RFC 2047 section 5).
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from deskbot.mailbox.charsets import decode_8bit, decode_header
+from deskbot.mailbox.inbound import Address
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+"
+_DOT_ATOM = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
+_QUOTED = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"')
+_ENCODED_WORD = re.compile(r"=\?.*\?=")
+_ROUTE = re.compile(r"^(?:@[^:<>]*:)")  # obsolete source route: <@relay:user@host>
+_LABEL = re.compile(r"(?!-)[^\W_]+(?:-+[^\W_]+)*")
+
+
+class Sender(NamedTuple):
+    address: Address | None
+    error: str | None  # why there is no address
+    problems: list[str]  # worth logging although an address was found
+
+
+class _Mailbox(NamedTuple):
+    address: Address | None
+    error: str | None
+
+
+def pick_sender(from_values: list[str], sender_values: list[str]) -> Sender:
+    """The author of a mail: its single From, or its Sender when From names several people."""
+    if not from_values:
+        return Sender(None, "no From header", [])
+    mailboxes = [m for value in from_values for m in _mailboxes(value)]
+    if not mailboxes:
+        return Sender(None, "empty From header", [])
+    if refused := next((m.error for m in mailboxes if m.error), None):
+        return Sender(None, f"From: {refused}", [])
+    if len(mailboxes) == 1:
+        return Sender(mailboxes[0].address, None, [])
+    senders = [m.address for value in sender_values[:1] for m in _mailboxes(value) if m.address]
+    if senders:
+        return Sender(senders[0], None, [f"{len(mailboxes)} From addresses, Sender used"])
+    return Sender(mailboxes[0].address, None, [f"{len(mailboxes)} From addresses, the first used"])
+
+
+def parse_addresses(values: list[str]) -> tuple[list[Address], list[str]]:
+    """Every valid mailbox of some address-list header fields, and why the others were dropped."""
+    found: list[Address] = []
+    problems: list[str] = []
+    for value in values:
+        for mailbox in _mailboxes(value):
+            if mailbox.address:
+                found.append(mailbox.address)
+            else:
+                problems.append(mailbox.error or "")
+    return found, problems
+
+
+def _mailboxes(value: str) -> list[_Mailbox]:
+    pieces, error = _split(decode_8bit(value))
+    if error:
+        return [_Mailbox(None, f"{error} in {_shown(value)}")]
+    return [_mailbox(bare, comments) for bare, comments in pieces if bare.strip()]
+
+
+def _split(value: str) -> tuple[list[tuple[str, list[str]]], str | None]:
+    """Each mailbox's text without comments, and its comments; group names ("team: a, b;") dropped."""
+    pieces: list[tuple[str, list[str]]] = []
+    bare: list[str] = []
+    comments: list[str] = []
+    depth = 0
+    quoted = angled = escaped = False
+    for char in value:
+        if escaped:
+            escaped = False
+        elif char == "\\" and (quoted or depth):
+            escaped = True
+        elif quoted:
+            quoted = char != '"'
+        elif char == "(":
+            depth += 1
+            if depth == 1:
+                comments.append("")
+                continue
+        elif char == ")":
+            if not depth:
+                return [], "unbalanced parenthesis"
+            depth -= 1
+            if not depth:
+                continue
+        elif depth:
+            pass
+        elif char == '"':
+            quoted = True
+        elif char in "<>":
+            if angled == (char == "<"):
+                return [], "unbalanced angle brackets"
+            angled = char == "<"
+        elif char in ",;:" and not angled:
+            if char != ":":
+                pieces.append(("".join(bare), comments))
+            bare, comments = [], []
+            continue
+        if depth:
+            comments[-1] += char
+        else:
+            bare.append(char)
+    if quoted or depth or angled:
+        return [], "unterminated quote or bracket"
+    pieces.append(("".join(bare), comments))
+    return pieces, None
+
+
+def _mailbox(bare: str, comments: list[str]) -> _Mailbox:
+    bare = bare.strip()
+    if "<" in bare:
+        name, _, rest = bare.partition("<")
+        spec, _, trailer = rest.partition(">")
+        if trailer.strip() or "<" in rest:
+            return _Mailbox(None, f"text after the address in {_shown(bare)}")
+    else:
+        name, spec = " ".join(comments), bare
+    email, error = _addr_spec(_ROUTE.sub("", spec.strip()))
+    if error:
+        return _Mailbox(None, f"{error}: {_shown(spec.strip())}")
+    return _Mailbox(Address(email, _display_name(name)), None)
+
+
+def _addr_spec(spec: str) -> tuple[str, str | None]:
+    """The lower-cased address, or why `spec` is not one we accept."""
+    if _ENCODED_WORD.search(spec):
+        return "", "encoded-word inside the address"
+    local, at, domain = spec.rpartition("@")
+    if not at:
+        return "", "no @ in the address"
+    if not local:
+        return "", "empty local part"
+    if match := _QUOTED.fullmatch(local):
+        local = re.sub(r"\\(.)", r"\1", match[1])
+        if not _DOT_ATOM.fullmatch(local):
+            local = '"' + local.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    elif not _DOT_ATOM.fullmatch(local):
+        return "", "invalid local part"
+    if len(local) > 64:
+        return "", "local part longer than 64 characters"
+    domain = _domain(domain)
+    if domain is None:
+        return "", "invalid domain"
+    return f"{local.lower()}@{domain}", None
+
+
+def _domain(domain: str) -> str | None:
+    """The domain in unicode, lower-cased; None unless it is a plausible internet host name."""
+    labels = domain.lower().split(".")
+    if len(labels) < 2 or len(domain) > 253:
+        return None
+    for i, label in enumerate(labels):
+        if label.startswith("xn--"):
+            try:
+                label = labels[i] = label.encode("ascii").decode("idna")
+            except UnicodeError:
+                return None
+        if len(label) > 63 or not _LABEL.fullmatch(label):
+            return None
+    return None if labels[-1].isdigit() else ".".join(labels)
+
+
+def _display_name(phrase: str) -> str:
+    unquoted = _QUOTED.sub(lambda m: re.sub(r"\\(.)", r"\1", m[1]), phrase)
+    return decode_header(unquoted)
+
+
+def _shown(text: str) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= 60 else text[:57] + "...")
