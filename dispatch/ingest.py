@@ -239,7 +239,7 @@ class _BatchWriter:
                 {"email": e, "name": _text(names[e], 255), "organization_id": orgs.get(e.rpartition("@")[2]), "created_at": self.now}
                 for e in missing
             ]
-            ids = await s.scalars(insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows)
+            ids = await _insert_ids(s, Customer, rows)
             for row, cid in zip(rows, ids):
                 found[row["email"]] = (cid, row["organization_id"], row["name"])
         return {email: (cid, org) for email, (cid, org, _name) in found.items()}
@@ -256,7 +256,7 @@ class _BatchWriter:
         missing = sorted(domains - found.keys())
         if missing:
             rows = [{"domain": d, "name": d, "created_at": self.now} for d in missing]
-            ids = await s.scalars(insert(Organization).returning(Organization.id, sort_by_parameter_order=True), rows)
+            ids = await _insert_ids(s, Organization, rows)
             found.update(zip(missing, ids))
         return found
 
@@ -270,14 +270,14 @@ class _BatchWriter:
                 "subject": _text(item.mail.subject), "status": "new", "customer_id": customer_id,
                 "organization_id": org_id, "created_at": self.now, "updated_at": self.now, "no_charge": False,
             })
-        return list(await self.session.scalars(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), rows))
+        return await _insert_ids(self.session, Ticket, rows)
 
     async def _save(self, items: list[Fetched], decisions: list[Decision], tickets: list[int | None]) -> None:
         if not items:
             return
         place, s = self.ingest.place, self.session
-        raw_ids = await s.scalars(
-            insert(RawMail).returning(RawMail.id, sort_by_parameter_order=True),
+        raw_ids = await _insert_ids(
+            s, RawMail,
             [
                 {
                     "mailbox": place.mailbox, "message_key": f.mail.key, "folder": place.folder,
@@ -290,8 +290,8 @@ class _BatchWriter:
         kept = [(f, raw_id, t) for f, raw_id, t in zip(items, raw_ids, tickets) if t is not None]
         if not kept:
             return
-        message_ids = await s.scalars(
-            insert(Message).returning(Message.id, sort_by_parameter_order=True),
+        message_ids = await _insert_ids(
+            s, Message,
             [_message_row(f.mail, raw_id, t, self.now) for f, raw_id, t in kept],
         )
         attachments = [
@@ -300,12 +300,28 @@ class _BatchWriter:
             for a in f.mail.attachments
         ]
         if attachments:
-            await s.execute(insert(Attachment), attachments)
+            await s.execute(insert(Attachment.__table__), attachments)
 
     async def _touch_tickets(self, decisions: list[Decision], tickets: list[int | None]) -> None:
         replied = {t for d, t in zip(decisions, tickets) if d.outcome is Outcome.REPLY and t is not None}
         if replied:
             await self.session.execute(update(Ticket).where(Ticket.id.in_(replied)).values(updated_at=self.now))
+
+
+async def _insert_ids(session: AsyncSession, model, rows: list[dict]) -> list[int]:
+    """Insert many rows in few statements; the new ids, in the order of `rows`.
+
+    SQLAlchemy's `sort_by_parameter_order` makes SQLite insert one row per statement
+    (a thread hop each with aiosqlite: the bottleneck of ingest). Both SQLite (rowid
+    = max + 1, under the write lock) and PostgreSQL (nextval per row, in VALUES
+    order) hand out ascending ids in row order, so sorting the ids restores the order.
+    """
+    # The Core table, not the ORM class: the ORM bulk path costs several times more per row.
+    table = model.__table__
+    ids = sorted(await session.scalars(insert(table).returning(table.c.id), rows))
+    if len(ids) != len(rows):
+        raise RuntimeError(f"inserted {len(rows)} rows into {model.__tablename__}, got {len(ids)} ids")
+    return ids
 
 
 def _log_result(r: Stored, problems: list[str] | None) -> None:

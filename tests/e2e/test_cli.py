@@ -1,0 +1,93 @@
+"""The `deskbot` command as an operator uses it, against the test Dovecot."""
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from harness.desk import write_config
+from harness.mails import make_mail
+
+DESKBOT = str(Path(sys.executable).parent / "deskbot")
+pytestmark = pytest.mark.dovecot
+
+
+def deskbot(*args, cwd, env=None, timeout=60):
+    return subprocess.run([DESKBOT, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def config(tmp_path, dovecot):
+    return write_config(tmp_path / "config.toml", dovecot, f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
+
+
+def test_check_config(tmp_path, config):
+    done = deskbot("check-config", "-c", str(config), cwd=tmp_path)
+    assert (done.returncode, done.stdout.strip()) == (0, f"{config}: OK")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[mailbox]\nhost = "x"\nusername = "y"\nport = "many"\npassword = "hunter22"\n')
+    done = deskbot("check-config", "-c", str(bad), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"deskbot: {bad}: [mailbox] port: Input should be a valid integer, unable to parse string as an integer (got 'many')"
+
+
+def test_config_from_environment_variable(tmp_path, config):
+    env = {"PATH": "/usr/bin:/bin", "DESKBOT_CONFIG": str(config)}
+    assert deskbot("check-config", cwd=tmp_path, env=env).returncode == 0
+
+
+def test_poll_once_then_list_tickets(tmp_path, config, dovecot):
+    dovecot.append(make_mail("Printer is down", message_id="<p1@client.test>"))
+    dovecot.append(make_mail("Re: Printer is down", in_reply_to="<p1@client.test>"))
+    dovecot.append(make_mail("Hi from Gmail", sender="Bob <bob@gmail.com>"))
+    dovecot.append(b"no headers at all")
+    done = deskbot("poll-once", "-c", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "uid 1: ticket #1 opened" in done.stderr
+    assert "uid 2: reply added to ticket #1" in done.stderr
+    assert "uid 4: quarantined: no usable sender" in done.stderr
+
+    listed = deskbot("tickets", "--json", "-c", str(config), cwd=tmp_path)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(r["number"], r["subject"], r["message_count"], r["organization"]) for r in rows] == [
+        (1, "Printer is down", 2, "client.test"), (2, "Hi from Gmail", 1, None),
+    ]
+    assert set(rows[0]) == {
+        "number", "subject", "status", "customer_email", "organization", "department", "assignee",
+        "created_at", "assigned_at", "closed_at", "time_spent_minutes", "message_count",
+    }
+    assert rows[1]["customer_email"] == "bob@gmail.com" and rows[1]["status"] == "new"
+
+    table = deskbot("tickets", "--status", "new", "-c", str(config), cwd=tmp_path).stdout
+    assert "Printer is down" in table and "2 ticket(s)" in table
+    assert deskbot("tickets", "--status", "closed", "-c", str(config), cwd=tmp_path).stdout.strip() .endswith("0 ticket(s)")
+    quarantine = deskbot("quarantine", "-c", str(config), cwd=tmp_path).stdout
+    assert "no usable sender" in quarantine and "1 quarantined message(s)" in quarantine
+
+
+def test_wrong_password_is_a_clear_error_without_the_password(tmp_path, dovecot):
+    config = write_config(tmp_path / "config.toml", dovecot, f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}")
+    config.write_text(config.read_text().replace(f'password = "{dovecot.password}"', 'password = "wrong-Passw0rd"'))
+    done = deskbot("poll-once", "-c", str(config), cwd=tmp_path)
+    assert done.returncode == 4
+    assert "mailbox:" in done.stderr and "wrong-Passw0rd" not in done.stderr
+
+
+def test_run_ingests_and_stops_cleanly_on_sigterm(tmp_path, config, dovecot):
+    proc = subprocess.Popen([DESKBOT, "run", "-c", str(config)], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        dovecot.append(make_mail("Sent while running"))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            rows = deskbot("tickets", "--json", "-c", str(config), cwd=tmp_path).stdout.splitlines()
+            if rows:
+                break
+            time.sleep(0.1)
+        assert [json.loads(r)["subject"] for r in rows] == ["Sent while running"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        stderr = proc.communicate(timeout=20)[1]
+    assert proc.returncode == 0, stderr
+    assert "deskbot stopping" in stderr
