@@ -48,6 +48,7 @@ class MailboxConfig(Section):
     security: Security = "ssl"
     username: str
     password: SecretStr = SecretStr("")
+    ca_file: str = ""  # PEM file of the CA to trust for this server; empty: the system's
     folder: str = "INBOX"
     processed_folder: str = ""
     idle: bool = True

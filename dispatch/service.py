@@ -44,6 +44,7 @@ def build_poller(config: Config, engine: AsyncEngine, clock: Clock) -> Poller:
     settings = ImapSettings(
         host=box.host, port=box.port, security=box.security, username=box.username,
         password=box.password.get_secret_value(), folder=box.folder, processed_folder=box.processed_folder,
+        ca_file=box.ca_file,
     )
     ingest = Ingest(
         session_factory(engine), clock, MailboxPlace(f"{box.username}@{box.host}".lower(), box.folder),

@@ -28,6 +28,7 @@ class ImapSettings:
     password: str
     folder: str = "INBOX"
     processed_folder: str = ""
+    ca_file: str = ""
     timeout: float = 60.0
 
     def __repr__(self) -> str:  # never show the password, also not in a traceback
@@ -45,7 +46,7 @@ class ImapConnection:
 
     def open(self) -> None:
         s = self.settings
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=s.ca_file or None)
         client = IMAPClient(s.host, port=s.port, ssl=s.security == "ssl", ssl_context=context, timeout=s.timeout)
         try:
             if s.security == "starttls":

@@ -14,10 +14,11 @@ from deskbot.storage.queries import TicketRow, list_quarantine, list_tickets
 
 
 def write_config(path: Path, dovecot, db_url: str, **mailbox: object) -> Path:
-    extra = "".join(f"{key} = {_toml(value)}\n" for key, value in mailbox.items())
+    settings = {"port": dovecot.port, "security": "none", **mailbox}
+    extra = "".join(f"{key} = {_toml(value)}\n" for key, value in settings.items())
     path.write_text(
         f'[database]\nurl = "{db_url}"\n'
-        f'[mailbox]\nhost = "{dovecot.host}"\nport = {dovecot.port}\nsecurity = "none"\n'
+        f'[mailbox]\nhost = "{dovecot.host}"\n'
         f'username = "{dovecot.user}"\npassword = "{dovecot.password}"\n'
         f'attachments_dir = "{path.parent / "attachments"}"\npoll_every = "30s"\nparse_workers = 2\n{extra}'
     )

@@ -49,7 +49,7 @@ class Dovecot:
 
     def __init__(self, *, address: str = "support@example.test",
                  password: str = "secret", idle_check_interval: int | None = None,
-                 parent: str = "/tmp"):
+                 parent: str = "/tmp", tls: bool = False):
         if not os.path.exists(DOVECOT_BIN):
             raise DovecotError(f"{DOVECOT_BIN} missing: run .ci/install-dovecot")
         if os.geteuid() != 0:
@@ -71,6 +71,10 @@ class Dovecot:
         self.maildir = home / "Maildir"
         (self.root / "passwd").write_text(f"{address}:{{PLAIN}}{password}\n")
         (self.root / "passwd").chmod(0o644)  # auth runs unprivileged
+        # With tls: STARTTLS on `port`, implicit TLS on `ssl_port`, a self-signed
+        # certificate for 127.0.0.1 that clients trust through `ca_file`.
+        self.ssl_port = _free_port() if tls else 0
+        self.ca_file = _self_signed_certificate(self.root) if tls else None
         self._conf = self.root / "dovecot.conf"
         self._conf.write_text(_config(self, mail_user, home, idle_check_interval))
 
@@ -248,7 +252,7 @@ log_path = {dc.log_path}
 info_log_path = {dc.log_path}
 protocols = imap
 listen = {dc.host}
-ssl = no
+{_ssl_settings(dc)}
 disable_plaintext_auth = no
 auth_verbose = yes
 auth_failure_delay = 0
@@ -276,7 +280,7 @@ service imap-login {{
     port = {dc.port}
   }}
   inet_listener imaps {{
-    port = 0
+    port = {dc.ssl_port}
   }}
 }}
 service imap {{
@@ -289,6 +293,23 @@ service anvil {{
   chroot =
 }}
 """
+
+
+def _ssl_settings(dc: Dovecot) -> str:
+    if dc.ca_file is None:
+        return "ssl = no"
+    return f"ssl = yes\nssl_cert = <{dc.ca_file}\nssl_key = <{dc.root / 'key.pem'}"
+
+
+def _self_signed_certificate(root: Path) -> Path:
+    cert, key = root / "cert.pem", root / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    key.chmod(0o644)  # read by Dovecot's unprivileged login processes
+    return cert
 
 
 def _free_port() -> int:
