@@ -142,8 +142,9 @@ class _Builder:
             headers += ["Auto-Submitted: auto-replied", "X-Autoreply: yes"]
         self.sent.append((message_id, subject))
         display = _encoded_words(name, charset) if cyrillic else name
-        headers += [f"From: {display} <{address}>",
-                    f"Subject: {_encoded_words(subject, charset) if cyrillic else subject}"]
+        # A reply may carry a Russian subject into an otherwise English mail.
+        encoded_subject = subject if subject.isascii() else _encoded_words(subject, charset)
+        headers += [f"From: {display} <{address}>", f"Subject: {encoded_subject}"]
         return self._assemble(kind, headers, body, charset, subject).replace(b"\n", b"\r\n")
 
     def _assemble(self, kind: str, headers: list[str], body: str, charset: str, subject: str) -> bytes:

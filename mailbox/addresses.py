@@ -15,7 +15,7 @@ from typing import NamedTuple
 from deskbot.mailbox.charsets import decode_8bit, decode_header
 from deskbot.mailbox.inbound import Address
 
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+"
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u00a0-\U0010ffff]+"  # with UTF-8 (RFC 6532)
 _DOT_ATOM = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
 _QUOTED = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"')
 _ENCODED_WORD = re.compile(r"=\?.*\?=")
@@ -68,16 +68,30 @@ def _mailboxes(value: str) -> list[_Mailbox]:
     pieces, error = _split(decode_8bit(value))
     if error:
         return [_Mailbox(None, f"{error} in {_shown(value)}")]
-    return [_mailbox(bare, comments) for bare, comments in pieces if bare.strip()]
+    return [_mailbox(piece) for piece in pieces if piece.phrase.strip() or piece.angle is not None]
 
 
-def _split(value: str) -> tuple[list[tuple[str, list[str]]], str | None]:
-    """Each mailbox's text without comments, and its comments; group names ("team: a, b;") dropped."""
-    pieces: list[tuple[str, list[str]]] = []
-    bare: list[str] = []
+class _Piece(NamedTuple):
+    """One mailbox as written: `phrase <angle> trailer (comments)`."""
+
+    phrase: str  # the display name; the address itself when there are no angle brackets
+    angle: str | None
+    trailer: str
+    comments: list[str]
+
+
+def _split(value: str) -> tuple[list[_Piece], str | None]:
+    """The mailboxes of an address list, split at commas outside quotes, comments and brackets.
+
+    Group names ("team: a, b;") are dropped; their members are kept.
+    """
+    pieces: list[_Piece] = []
+    phrase: list[str] = []
+    angle: list[str] | None = None
+    trailer: list[str] = []
     comments: list[str] = []
     depth = 0
-    quoted = angled = escaped = False
+    quoted = in_angle = escaped = False
     for char in value:
         if escaped:
             escaped = False
@@ -100,37 +114,43 @@ def _split(value: str) -> tuple[list[tuple[str, list[str]]], str | None]:
             pass
         elif char == '"':
             quoted = True
-        elif char in "<>":
-            if angled == (char == "<"):
-                return [], "unbalanced angle brackets"
-            angled = char == "<"
-        elif char in ",;:" and not angled:
+        elif char == "<" and angle is None:
+            angle, in_angle = [], True
+            continue
+        elif char == ">" and in_angle:
+            in_angle = False
+            continue
+        elif char in "<>" and (in_angle or angle is None):
+            return [], "unbalanced angle brackets"
+        elif char in ",;:" and not in_angle:
             if char != ":":
-                pieces.append(("".join(bare), comments))
-            bare, comments = [], []
+                pieces.append(_Piece("".join(phrase), _joined(angle), "".join(trailer), comments))
+            phrase, angle, trailer, comments = [], None, [], []
             continue
         if depth:
             comments[-1] += char
         else:
-            bare.append(char)
-    if quoted or depth or angled:
+            (angle if in_angle else trailer if angle is not None else phrase).append(char)
+    if quoted or depth or in_angle:
         return [], "unterminated quote or bracket"
-    pieces.append(("".join(bare), comments))
+    pieces.append(_Piece("".join(phrase), _joined(angle), "".join(trailer), comments))
     return pieces, None
 
 
-def _mailbox(bare: str, comments: list[str]) -> _Mailbox:
-    bare = bare.strip()
-    if "<" in bare:
-        name, _, rest = bare.partition("<")
-        spec, _, trailer = rest.partition(">")
-        if trailer.strip() or "<" in rest:
-            return _Mailbox(None, f"text after the address in {_shown(bare)}")
+def _joined(chars: list[str] | None) -> str | None:
+    return None if chars is None else "".join(chars)
+
+
+def _mailbox(piece: _Piece) -> _Mailbox:
+    if piece.angle is None:
+        name, spec = " ".join(piece.comments), piece.phrase.strip()
+    elif piece.trailer.strip():
+        return _Mailbox(None, f"text after the address in {_shown(f'{piece.phrase}<{piece.angle}>{piece.trailer}')}")
     else:
-        name, spec = " ".join(comments), bare
-    email, error = _addr_spec(_ROUTE.sub("", spec.strip()))
+        name, spec = piece.phrase, piece.angle.strip()
+    email, error = _addr_spec(_ROUTE.sub("", spec))
     if error:
-        return _Mailbox(None, f"{error}: {_shown(spec.strip())}")
+        return _Mailbox(None, f"{error}: {_shown(spec)}")
     return _Mailbox(Address(email, _display_name(name)), None)
 
 

@@ -46,8 +46,7 @@ def safe_filename(name: str | None, content_type: str) -> str:
         stem, extension = name, ""
     else:
         extension = dot + extension
-    while len((stem + extension).encode()) > _MAX_NAME_BYTES:
-        stem = stem[:-1]
+    stem = stem.encode()[:_MAX_NAME_BYTES - len(extension.encode())].decode("utf-8", "ignore")
     return stem.rstrip(" .") + extension
 
 

@@ -37,7 +37,7 @@ _SAMPLE = 64 * 1024  # enough text to judge a charset by; bodies can be megabyte
 _CYRILLIC = ("cp1251", "koi8-r")
 _FREQUENT_RU = set("оеаинтсрвл")  # about 60 % of the letters of Russian text
 # Reading windows-1251 as KOI8-R (or back) swaps the case of every letter, and
-# breaks a capitalised word in the middle: "Привет" -> "пПХБЕФ".
+# breaks a capitalised word in the middle: "Привет" -> "оПХБЕР".
 _CASE_BREAK = re.compile(r"[а-яё][А-ЯЁ]")
 _8BIT_WORD = re.compile(rb"[A-Za-z\x80-\xff]+")
 _ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=")

@@ -1,7 +1,7 @@
 """Telling automatic mail (auto-replies, bounces, list mail) from mail a person wrote.
 
 Answering automatic mail automatically is how two robots mail each other
-forever (RFC 3834), so such mail gets no acknowledgement and opens no ticket.
+forever (RFC 3834), so such mail must never get an automatic answer.
 
 `X-Auto-Response-Suppress` is a request ("do not auto-answer me"), not a
 claim that the mail is automatic: Outlook puts values like "DR, RN, NRN" or

@@ -4,12 +4,13 @@ The parse path is the standard library's parser with the compat32 policy,
 handing header values over undecoded so that our own code decodes them
 (`charsets`, `addresses`): the modern `policy.default` builds a header
 object per field and runs the body through its content manager, which costs
-eight times as much. Measured with `benchmarks/parse.py` (3000 mails of the
-benchmark mix, one core of the development machine):
+about eight times as much. Measured with `benchmarks/parse.py` (3000 mails of
+the benchmark mix, 5.5 KB on average, one core of a shared two-core VM; runs
+vary by a third with the machine's load, the ratios do not):
 
-    email.message_from_bytes, policy.default, get_body/get_content walk   530 mails/s
-    email.message_from_bytes, policy.compat32, get_payload(decode) walk  4400 mails/s
-    parse_mail (compat32 + our decoding, HTML conversion, addresses)    2600 mails/s
+    email.message_from_bytes, policy.default + get_body/get_content      350 mails/s
+    email.message_from_bytes, policy.compat32 + get_payload(decode=True) 2800 mails/s
+    parse_mail: compat32 + our decoding, addresses, HTML, loop checks    1500 mails/s
 
 `parse_mail` never raises: what goes wrong is written to `problems`, and a
 mail whose author cannot be told gets `sender=None` and a `sender_error`.
@@ -36,6 +37,8 @@ _FORWARD_FIELDS = ("From", "Date", "Subject", "To")
 _SIGNATURES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
 _MAX_DEPTH = 30  # MIME nesting beyond this is an attack on the parser, not a mail
 _ANGLED = re.compile(r"<([^<>]*)>")
+_WHITESPACE = re.compile(r"\s+")
+_ID_SEPARATORS = re.compile(r"[\s,]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # NUL and friends: PostgreSQL text refuses NUL
 
 
@@ -66,7 +69,7 @@ def parse_batch(raws: list[bytes], options: ParseOptions) -> list[InboundMail]:
 
 def _parse(raw: bytes, options: ParseOptions) -> InboundMail:
     message = email.message_from_bytes(raw, policy=_POLICY)
-    headers = header_map(message)
+    headers = _header_map(message)
     message_id = normalize_message_id(decode_8bit(_first(headers, "message-id") or ""))
     mail = InboundMail(key=message_key(message_id, raw), size=len(raw), message_id=message_id)
     if not raw.strip():
@@ -92,7 +95,7 @@ def _parse(raw: bytes, options: ParseOptions) -> InboundMail:
     return mail
 
 
-def header_map(message: Message) -> dict[str, list[str]]:
+def _header_map(message: Message) -> dict[str, list[str]]:
     """Raw header values by lower-cased field name, in order."""
     headers: dict[str, list[str]] = {}
     for name, value in message.items():
@@ -103,9 +106,9 @@ def header_map(message: Message) -> dict[str, list[str]]:
 def message_ids(value: str) -> list[str]:
     """Message-IDs of In-Reply-To or References, without angle brackets, junk between them skipped."""
     value = decode_8bit(value)
-    ids = [re.sub(r"\s+", "", found) for found in _ANGLED.findall(value)]
+    ids = [_WHITESPACE.sub("", found) for found in _ANGLED.findall(value)]
     if "<" not in value:  # some mailers drop the brackets
-        ids = [word for word in re.split(r"[\s,]+", value) if "@" in word]
+        ids = [word for word in _ID_SEPARATORS.split(value) if "@" in word]
     return list(dict.fromkeys(found for found in ids if found))
 
 
@@ -171,14 +174,14 @@ class _Body:
         """The plain text version when it says something, else the richest; of the others only attachments."""
         plain = next((child for child in children if _is_text_body(child, "text/plain")), None)
         text = self.text(plain, "text/plain") if plain is not None and self.text_wanted else ""
-        chosen = plain if text else children[-1] if children else None
+        others = [child for child in children if child is not plain]
+        chosen = None if text or not others else others[-1]
         if text:
             self.texts.append(text)
-        for child in children:
-            if child is not plain:
-                wanted, self.text_wanted = self.text_wanted, self.text_wanted and child is chosen
-                self.walk(child, depth + 1)
-                self.text_wanted = wanted
+        for child in others:
+            wanted, self.text_wanted = self.text_wanted, self.text_wanted and child is chosen
+            self.walk(child, depth + 1)
+            self.text_wanted = wanted
 
     def text(self, part: Message, content_type: str) -> str:
         payload = part.get_payload(decode=True) or b""
@@ -199,7 +202,7 @@ class _Body:
             self.problems.append("message/rfc822 part without a message")
             return
         if self.text_wanted:
-            headers = header_map(inner[0])
+            headers = _header_map(inner[0])
             lines = [f"{name}: {decode_header(headers[name.lower()][0])}"
                      for name in _FORWARD_FIELDS if name.lower() in headers]
             self.texts.append("\n".join([FORWARD_LINE, *lines]))
@@ -207,9 +210,7 @@ class _Body:
 
     def attachment(self, part: Message, content_type: str) -> None:
         payload = part.get_payload(decode=True) or b""
-        name = part.get_filename() or part.get_param("name")
-        if isinstance(name, tuple):
-            name = collapse_rfc2231_value(name)
+        name = _given_filename(part)
         filename = safe_filename(decode_header(name) if name else None, content_type)
         content_id = _ANGLED.sub(r"\1", decode_header(part.get("content-id", ""))).strip() or None
         disposition = part.get_content_disposition()
@@ -223,4 +224,13 @@ class _Body:
 def _is_text_body(part: Message, *content_types: str) -> bool:
     """A text part meant to be read as the mail, not a text file attached to it."""
     return (part.get_content_type() in content_types and part.get_content_disposition() != "attachment"
-            and not part.get_filename())
+            and not _given_filename(part))
+
+
+def _given_filename(part: Message) -> str | None:
+    """The file name the sender gave a part, undecoded; None also when its parameters are broken."""
+    try:
+        name = part.get_filename() or part.get_param("name")
+        return collapse_rfc2231_value(name) if isinstance(name, tuple) else name
+    except (TypeError, ValueError, UnicodeError):  # malformed RFC 2231 parameters trip the standard library
+        return None

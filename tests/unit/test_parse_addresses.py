@@ -13,6 +13,8 @@ from deskbot.mailbox.inbound import Address
     ("anna@client.example (Anna Petrova)", Address("anna@client.example", "Anna Petrova")),
     ('"Smith, John" <js@client.example>', Address("js@client.example", "Smith, John")),
     ('"Joe \\"Q\\" Public" <joe@client.example>', Address("joe@client.example", 'Joe "Q" Public')),
+    ('"Support <support@desk.example>" <x@client.example>',
+     Address("x@client.example", "Support <support@desk.example>")),
     ("=?koi8-r?B?8NLJ18XU?= <a@client.example>", Address("a@client.example", "Привет")),
     ('"=?utf-8?B?0JjQstCw0L0=?=" <ivan@client.example>', Address("ivan@client.example", "Иван")),
     ("Ivan <IVAN@Пример.РФ>", Address("ivan@пример.рф", "Ivan")),

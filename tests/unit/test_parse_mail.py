@@ -69,6 +69,14 @@ def test_alternative_with_an_empty_plain_part_uses_the_html():
     assert mail.from_html
 
 
+def test_alternative_whose_plain_part_comes_last_and_is_empty_uses_the_html():
+    mail = parse_mail(b"From: a@client.example\nContent-Type: multipart/alternative; boundary=b\n\n"
+                      b"--b\nContent-Type: text/html\n\n<p>From the HTML</p>\n"
+                      b"--b\nContent-Type: text/plain\n\n\n--b--\n")
+
+    assert (mail.text, mail.from_html) == ("From the HTML", True)
+
+
 def test_reply_to_and_cc_keep_the_valid_addresses_and_report_the_others():
     mail = parse_file("alternative.eml")
 
