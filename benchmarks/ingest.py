@@ -45,17 +45,19 @@ def write_config(workdir: Path, dovecot: Dovecot, db_url: str) -> Path:
     return path
 
 
-def peak_rss_of_tree(proc: subprocess.Popen, stop: threading.Event, out: list[int]) -> None:
+def peak_memory_of_tree(proc: subprocess.Popen, stop: threading.Event, out: list[tuple[int, int]]) -> None:
+    """Peak of the summed RSS (shared pages counted in every process) and of the summed PSS."""
     root = psutil.Process(proc.pid)
-    peak = 0
+    peak_rss = peak_pss = 0
     while not stop.is_set():
         try:
-            total = root.memory_info().rss + sum(c.memory_info().rss for c in root.children(recursive=True))
-            peak = max(peak, total)
+            procs = [root, *root.children(recursive=True)]
+            peak_rss = max(peak_rss, sum(p.memory_info().rss for p in procs))
+            peak_pss = max(peak_pss, sum(p.memory_full_info().pss for p in procs))
         except psutil.Error:
             pass
-        time.sleep(0.02)
-    out.append(peak)
+        time.sleep(0.1)  # reading smaps costs CPU: sample gently
+    out.append((peak_rss, peak_pss))
 
 
 def throughput(n: int, db_url: str | None) -> dict[str, float]:
@@ -71,7 +73,7 @@ def throughput(n: int, db_url: str | None) -> dict[str, float]:
         stop, peaks = threading.Event(), []
         t0 = time.perf_counter()
         proc = subprocess.Popen([deskbot, "poll-once", "-c", config], cwd=workdir)
-        watcher = threading.Thread(target=peak_rss_of_tree, args=(proc, stop, peaks))
+        watcher = threading.Thread(target=peak_memory_of_tree, args=(proc, stop, peaks))
         watcher.start()
         code = proc.wait()
         elapsed = time.perf_counter() - t0
@@ -83,7 +85,7 @@ def throughput(n: int, db_url: str | None) -> dict[str, float]:
         if stored != n:
             raise SystemExit(f"expected {n} stored messages, found {stored}")
         return {"messages": n, "append_s": append_s, "seconds": elapsed, "per_second": n / elapsed,
-                "peak_rss_mb": peaks[0] / 2**20}
+                "peak_rss_mb": peaks[0][0] / 2**20, "peak_pss_mb": peaks[0][1] / 2**20}
 
 
 def count_rows(url: str) -> int:
@@ -156,7 +158,8 @@ def main() -> None:
     opts = args.parse_args()
     result = throughput(opts.n, opts.db)
     print(f"throughput: {result['messages']} messages in {result['seconds']:.2f} s = "
-          f"{result['per_second']:.0f} messages/s; peak RSS {result['peak_rss_mb']:.0f} MB "
+          f"{result['per_second']:.0f} messages/s; peak memory of the process tree: RSS {result['peak_rss_mb']:.0f} MB, "
+          f"PSS {result['peak_pss_mb']:.0f} MB "
           f"(append to Dovecot took {result['append_s']:.1f} s)")
     if opts.latency:
         lat = sorted(asyncio.run(idle_latency(opts.latency)))

@@ -55,7 +55,7 @@ class MailboxConfig(Section):
     poll_every: Duration = timedelta(minutes=1)
     attachments_dir: str = "attachments"
     max_attachment_size: Size = 25 * 1024 * 1024
-    batch_size: int = Field(100, ge=1, le=1000)
+    batch_size: int = Field(250, ge=1, le=1000)
     parse_workers: int = Field(0, ge=0, le=64)  # 0: one per CPU core
     own_addresses: list[str] = []
     free_mail_domains: list[str] = [

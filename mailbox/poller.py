@@ -47,7 +47,7 @@ class Poller:
         *,
         idle: bool = True,
         poll_every: float = 60.0,
-        batch_size: int = 100,
+        batch_size: int = 250,
         workers: int = 0,
     ) -> None:
         self.settings = settings
