@@ -106,13 +106,18 @@ async def _print_tickets(config: Config, status: str | None, as_json: bool) -> N
 async def _print_quarantine(config: Config, as_json: bool) -> None:
     from deskbot.storage.queries import list_quarantine
 
+    from deskbot.mailbox.identity import header_summary
+
     rows = await _read(config, list_quarantine)
     for r in rows:
+        sender, subject = header_summary(r.head)
         if as_json:
             print(json.dumps({"id": r.id, "uid": r.uid, "folder": r.folder, "key": r.message_key, "size": r.size,
-                              "received_at": r.received_at.isoformat(), "reason": r.reason}, ensure_ascii=False))
+                              "received_at": r.received_at.isoformat(), "from": sender, "subject": subject,
+                              "reason": r.reason}, ensure_ascii=False))
         else:
-            print(f"{r.id:>6}  uid {r.uid:<8} {r.size:>9} B  {r.reason}")
+            print(f"{r.id:>6}  uid {r.uid:<7} {r.size:>9} B  from {sender[:40] or '-'}  subject {subject[:50] or '-'}")
+            print(f"        {r.reason}")
     if not as_json:
         print(f"{len(rows)} quarantined message(s)")
 

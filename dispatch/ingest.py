@@ -82,9 +82,9 @@ class Ingest:
 
     async def store(self, uidvalidity: int, batch: list[Fetched], last_uid: int) -> list[Stored]:
         results = await self._store_resilient(uidvalidity, batch, last_uid)
-        problems = {f.uid: f.mail.problems for f in batch if f.mail.problems}
+        mails = {f.uid: f.mail for f in batch}
         for r in results:
-            _log_result(r, problems.get(r.uid))
+            _log_result(r, mails[r.uid])
         return results
 
     async def _store_resilient(self, uidvalidity: int, batch: list[Fetched], last_uid: int) -> list[Stored]:
@@ -324,20 +324,21 @@ async def _insert_ids(session: AsyncSession, model, rows: list[dict]) -> list[in
     return ids
 
 
-def _log_result(r: Stored, problems: list[str] | None) -> None:
+def _log_result(r: Stored, mail: InboundMail) -> None:
     where = f"uid {r.uid}"
+    sender = mail.sender.email if mail.sender else "?"
     if r.outcome is Outcome.TICKET:
-        log.info("%s: ticket #%d opened", where, r.ticket_id)
+        log.info("%s: ticket #%d opened by %s", where, r.ticket_id, sender)
     elif r.outcome is Outcome.REPLY:
-        log.info("%s: reply added to ticket #%d", where, r.ticket_id)
+        log.info("%s: reply from %s added to ticket #%d", where, sender, r.ticket_id)
     elif r.outcome is Outcome.AUTO:
         log.info("%s: automatic mail kept on ticket #%d (%s)", where, r.ticket_id, r.reason)
     elif r.outcome is Outcome.QUARANTINE:
         log.warning("%s: quarantined: %s", where, r.reason)
     else:
         log.info("%s: duplicate of stored mail %s, skipped", where, r.key)
-    if problems:
-        log.info("%s: parse notes: %s", where, "; ".join(problems))
+    if mail.problems:
+        log.info("%s: parse notes: %s", where, "; ".join(mail.problems))
 
 
 def _message_row(mail: InboundMail, raw_id: int, ticket_id: int, now: datetime) -> dict:

@@ -32,5 +32,5 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiosqlite", "asyncio", "imapclient", "sqlalchemy.engine"):
+    for noisy in ("aiosqlite", "alembic", "asyncio", "imapclient", "sqlalchemy.engine"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -38,6 +38,14 @@ def message_key_from_header(header: bytes) -> str | None:
     return None if message_id is None else message_key(message_id, b"")
 
 
+def header_summary(head: bytes) -> tuple[str, str]:
+    """The decoded From and Subject of a raw message (or its start), for people to read."""
+    from deskbot.mailbox.charsets import decode_header
+
+    headers = BytesHeaderParser(policy=compat32).parsebytes(head, headersonly=True)
+    return tuple(decode_header(str(headers.get(name, ""))) for name in ("From", "Subject"))
+
+
 def unparseable(raw: bytes, reason: str) -> InboundMail:
     """What we know of a message the parser could not handle: enough to quarantine it."""
     return InboundMail(key=message_key(None, raw), size=len(raw), sender_error=reason, problems=[reason])

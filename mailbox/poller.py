@@ -123,9 +123,11 @@ class Poller:
             await self._ingest(await self._imap(conn.uids_after, last_uid), current, check_known=False)
         self._recover = False
 
-    async def _ingest(self, uids: list[int], uidvalidity: int, *, check_known: bool, floor: int = 0) -> None:
+    async def _ingest(
+        self, uids: list[int], uidvalidity: int, *, check_known: bool, floor: int | None = None
+    ) -> None:
         if not uids:
-            if floor:
+            if floor is not None:
                 await self.sink.advance(uidvalidity, floor)
             return
         conn = self._conn
@@ -146,7 +148,7 @@ class Poller:
             fetcher.cancel()
             for _u, _r, future in pending:
                 future.cancel()
-        await self.sink.advance(uidvalidity, max(floor, *uids))
+        await self.sink.advance(uidvalidity, max(floor or 0, *uids))
 
     async def _fetch_all(self, uids: list[int], uidvalidity: int, check_known: bool, out: asyncio.Queue) -> None:
         conn = self._conn

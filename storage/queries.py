@@ -64,12 +64,13 @@ class QuarantineRow:
     size: int
     received_at: datetime
     reason: str | None
+    head: bytes  # the start of the raw message, enough for its headers
 
 
 async def list_quarantine(session: AsyncSession) -> list[QuarantineRow]:
     query = (
         select(RawMail.id, RawMail.uid, RawMail.folder, RawMail.message_key, RawMail.size,
-               RawMail.received_at, RawMail.reason)
+               RawMail.received_at, RawMail.reason, func.substr(RawMail.content, 1, 16384))
         .where(RawMail.outcome == "quarantine")
         .order_by(RawMail.id)
     )

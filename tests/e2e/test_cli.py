@@ -43,10 +43,11 @@ def test_poll_once_then_list_tickets(tmp_path, config, dovecot):
     dovecot.append(make_mail("Re: Printer is down", in_reply_to="<p1@client.test>"))
     dovecot.append(make_mail("Hi from Gmail", sender="Bob <bob@gmail.com>"))
     dovecot.append(b"no headers at all")
+    dovecot.append(make_mail("Out of office", headers={"Auto-Submitted": "auto-replied"}))
     done = deskbot("poll-once", "-c", str(config), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "uid 1: ticket #1 opened" in done.stderr
-    assert "uid 2: reply added to ticket #1" in done.stderr
+    assert "uid 1: ticket #1 opened by anna@client.test" in done.stderr
+    assert "uid 2: reply from anna@client.test added to ticket #1" in done.stderr
     assert "uid 4: quarantined: no usable sender" in done.stderr
 
     listed = deskbot("tickets", "--json", "-c", str(config), cwd=tmp_path)
@@ -64,7 +65,10 @@ def test_poll_once_then_list_tickets(tmp_path, config, dovecot):
     assert "Printer is down" in table and "2 ticket(s)" in table
     assert deskbot("tickets", "--status", "closed", "-c", str(config), cwd=tmp_path).stdout.strip() .endswith("0 ticket(s)")
     quarantine = deskbot("quarantine", "-c", str(config), cwd=tmp_path).stdout
-    assert "no usable sender" in quarantine and "1 quarantined message(s)" in quarantine
+    assert "no usable sender" in quarantine and "2 quarantined message(s)" in quarantine
+    assert "from Anna Petrova <anna@client.test>  subject Out of office" in quarantine
+    as_json = [json.loads(line) for line in deskbot("quarantine", "--json", "-c", str(config), cwd=tmp_path).stdout.splitlines()]
+    assert [(q["uid"], q["subject"]) for q in as_json] == [(4, ""), (5, "Out of office")]
 
 
 def test_wrong_password_is_a_clear_error_without_the_password(tmp_path, dovecot):

@@ -52,6 +52,15 @@ async def test_reply_threads_into_its_ticket_and_auto_reply_opens_nothing(desk, 
     assert "Auto-Submitted" in quarantined.reason
 
 
+async def test_first_run_takes_unread_mail_then_everything_new(desk, dovecot):
+    dovecot.append(make_mail("Read long ago"), flags=[b"\\Seen"])
+    await desk.poll_once()  # nothing unread: still, the first run is over
+    dovecot.append(make_mail("Unread"))
+    dovecot.append(make_mail("Read by a person before deskbot saw it"), flags=[b"\\Seen"])
+    await desk.poll_once()
+    assert [t.subject for t in await desk.tickets()] == ["Unread", "Read by a person before deskbot saw it"]
+
+
 async def test_processed_folder_receives_the_mail(tmp_path, dovecot):
     desk = await open_desk(tmp_path, dovecot, processed_folder="Done")
     try:
