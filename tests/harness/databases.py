@@ -41,6 +41,16 @@ async def db_url(request, tmp_path):
 
 
 @pytest.fixture
+async def pg_url():
+    """A fresh, empty PostgreSQL database, for tests that exercise the PostgreSQL path alone."""
+    name = await create_pg_database()
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        await drop_pg_database(name)
+
+
+@pytest.fixture
 async def engine(db_url):
     """A migrated database engine of each kind."""
     from deskbot.storage import migrate

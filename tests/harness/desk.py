@@ -14,13 +14,15 @@ from deskbot.storage.queries import TicketRow, list_quarantine, list_tickets
 
 
 def write_config(path: Path, dovecot, db_url: str, **mailbox: object) -> Path:
-    settings = {"port": dovecot.port, "security": "none", **mailbox}
+    settings = {
+        "port": dovecot.port, "security": "none", "attachments_dir": str(path.parent / "attachments"),
+        "poll_every": "30s", "parse_workers": 2, **mailbox,
+    }
     extra = "".join(f"{key} = {_toml(value)}\n" for key, value in settings.items())
     path.write_text(
         f'[database]\nurl = "{db_url}"\n'
         f'[mailbox]\nhost = "{dovecot.host}"\n'
-        f'username = "{dovecot.user}"\npassword = "{dovecot.password}"\n'
-        f'attachments_dir = "{path.parent / "attachments"}"\npoll_every = "30s"\nparse_workers = 2\n{extra}'
+        f'username = "{dovecot.user}"\npassword = "{dovecot.password}"\n{extra}'
     )
     return path
 

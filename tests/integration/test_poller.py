@@ -28,6 +28,34 @@ async def test_plain_mail_becomes_a_ticket_and_is_flagged_after(desk, dovecot):
     assert "does not print" in message.body
 
 
+@pytest.mark.postgres
+async def test_postgresql_path_end_to_end(tmp_path, dovecot, pg_url):
+    desk = await open_desk(tmp_path, dovecot, db_url=pg_url)
+    try:
+        dovecot.append(make_mail("On PostgreSQL", message_id="<pg1@client.test>"))
+        dovecot.append(make_mail("Re: On PostgreSQL", in_reply_to="<pg1@client.test>"))
+        await desk.poll_once()
+        [ticket] = await desk.tickets()
+        assert (ticket.subject, ticket.message_count) == ("On PostgreSQL", 2)
+    finally:
+        await desk.close()
+
+
+async def test_polling_without_idle_finds_new_mail(tmp_path, dovecot):
+    desk = await open_desk(tmp_path, dovecot, idle=False, poll_every="1s")
+    poller = desk.poller()
+    task = asyncio.create_task(poller.run())
+    try:
+        await eventually(lambda: poller._conn is not None, what="the poller to connect")
+        dovecot.append(make_mail("Found by polling"))
+        await eventually(desk.tickets, timeout=10, what="the polled ticket")
+    finally:
+        poller.stop()
+        await asyncio.wait_for(task, 10)
+        await poller.close()
+        await desk.close()
+
+
 async def test_html_attachment_and_cyrillic_mail(desk, dovecot):
     dovecot.append(make_mail("Счёт за март", "Ольга <olga@zavod.test>", "Добрый день!\nПришлите счёт.\n",
                              html="<p>Добрый <b>день</b>!</p><p>Пришлите счёт.</p>",
