@@ -1,24 +1,23 @@
-"""Store a batch of parsed mail in one transaction: tickets, replies, quarantine, raw bytes.
+"""Where the poller's mail lands: each batch stored in one transaction (`batch`), where
+the poller stopped (UIDVALIDITY, last UID), and one log line per message.
 
-Lookups and inserts are done per batch, not per message, so that ingesting
-stays fast on both SQLite and PostgreSQL; the rules come from `intake`.
+A message the database refuses is quarantined on its own: a batch never stalls.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from deskbot.dispatch.batch import BatchWriter, Stored
 from deskbot.dispatch.clock import Clock
-from deskbot.dispatch.intake import Decision, Outcome, TicketParties, decide, find_ticket, organization_domain, subject_tags
-from deskbot.mailbox.inbound import Attachment as InboundAttachment
+from deskbot.dispatch.intake import Outcome
 from deskbot.mailbox.inbound import Fetched, InboundMail
-from deskbot.storage.models import Attachment, Customer, MailboxState, Message, Organization, RawMail, Ticket
+from deskbot.storage.models import MailboxState, RawMail
 
 log = logging.getLogger("deskbot.ingest")
 
@@ -26,15 +25,6 @@ log = logging.getLogger("deskbot.ingest")
 def _brief(exc: Exception) -> str:
     text = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     return text[:200]
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    uid: int
-    key: str
-    outcome: Outcome
-    ticket_id: int | None
-    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +95,7 @@ class Ingest:
 
     async def _store(self, uidvalidity: int, batch: list[Fetched], last_uid: int) -> list[Stored]:
         async with self.sessions.begin() as session:
-            results = await _BatchWriter(self, session, uidvalidity).write(batch)
+            results = await BatchWriter(self, session, uidvalidity).write(batch)
             await self._save_state(session, uidvalidity, last_uid)
         return results
 
@@ -133,197 +123,6 @@ class Ingest:
             row.uidvalidity, row.last_uid = uidvalidity, last_uid
 
 
-class _BatchWriter:
-    def __init__(self, ingest: Ingest, session: AsyncSession, uidvalidity: int) -> None:
-        self.ingest = ingest
-        self.session = session
-        self.uidvalidity = uidvalidity
-        self.now = ingest.clock.now()
-
-    async def write(self, batch: list[Fetched]) -> list[Stored]:
-        fresh = await self._drop_duplicates(batch)
-        by_message_id = await self._tickets_by_message_id(fresh)
-        tagged = await self._tagged_parties(fresh)
-        customers = await self._customers(f.mail for f in fresh)
-        decisions: list[Decision] = []
-        new_ticket_slots: dict[int, int] = {}  # index in fresh -> index among new tickets
-        for index, item in enumerate(fresh):
-            ticket_ref = find_ticket(item.mail, by_message_id, tagged)
-            decision = decide(item.mail, ticket_ref, self.ingest.own_addresses)
-            decisions.append(decision)
-            if decision.outcome is Outcome.TICKET:
-                # Later mail in this same batch may answer the ticket opened here.
-                new_ticket_slots[index] = len(new_ticket_slots)
-                ticket_ref = -(index + 1)
-            if item.mail.message_id and ticket_ref is not None:
-                by_message_id[item.mail.message_id] = ticket_ref
-        new_ids = await self._open_tickets([fresh[i] for i in new_ticket_slots], customers)
-        fresh_ids = {id(f) for f in fresh}
-        results = [
-            Stored(f.uid, f.mail.key, Outcome.DUPLICATE, None, "already stored")
-            for f in batch if id(f) not in fresh_ids
-        ]
-        resolved: list[int | None] = []
-        for index, decision in enumerate(decisions):
-            ticket_id = decision.ticket_id
-            if decision.outcome is Outcome.TICKET:
-                ticket_id = new_ids[new_ticket_slots[index]]
-            elif ticket_id is not None and ticket_id < 0:
-                ticket_id = new_ids[new_ticket_slots[-ticket_id - 1]]
-            resolved.append(ticket_id)
-            results.append(Stored(fresh[index].uid, fresh[index].mail.key, decision.outcome, ticket_id, decision.reason))
-        await self._save(fresh, decisions, resolved)
-        await self._touch_tickets(decisions, resolved)
-        return sorted(results, key=lambda r: r.uid)
-
-    async def _drop_duplicates(self, batch: list[Fetched]) -> list[Fetched]:
-        known = await self.ingest.known_keys(f.mail.key for f in batch)
-        fresh, seen = [], set(known)
-        for item in batch:
-            if item.mail.key not in seen:
-                seen.add(item.mail.key)
-                fresh.append(item)
-        return fresh
-
-    async def _tickets_by_message_id(self, batch: list[Fetched]) -> dict[str, int]:
-        wanted = {mid for f in batch for mid in f.mail.thread_ids}
-        if not wanted:
-            return {}
-        rows = await self.session.execute(
-            select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(wanted))
-        )
-        return {mid: ticket for mid, ticket in rows}
-
-    async def _tagged_parties(self, batch: list[Fetched]) -> dict[int, TicketParties]:
-        numbers = {n for f in batch for n in subject_tags(f.mail.subject)}
-        if not numbers:
-            return {}
-        rows = await self.session.execute(
-            select(Ticket.id, Customer.email, Organization.domain)
-            .outerjoin(Customer, Ticket.customer_id == Customer.id)
-            .outerjoin(Organization, Ticket.organization_id == Organization.id)
-            .where(Ticket.id.in_(numbers))
-        )
-        senders = await self.session.execute(
-            select(Message.ticket_id, Message.sender_email).where(Message.ticket_id.in_(numbers)).distinct()
-        )
-        addresses: dict[int, set[str]] = {}
-        for ticket_id, email in senders:
-            addresses.setdefault(ticket_id, set()).add(email)
-        return {
-            tid: TicketParties(tid, email, domain, frozenset(addresses.get(tid, ())))
-            for tid, email, domain in rows
-        }
-
-    async def _customers(self, mails: Iterable[InboundMail]) -> dict[str, tuple[int, int | None]]:
-        """email -> (customer id, organization id), creating what is missing."""
-        names = {m.sender.email: m.sender.name for m in mails if m.sender is not None}
-        if not names:
-            return {}
-        s = self.session
-        found = {
-            email: (cid, org, name)
-            for cid, email, org, name in await s.execute(
-                select(Customer.id, Customer.email, Customer.organization_id, Customer.name).where(
-                    Customer.email.in_(names)
-                )
-            )
-        }
-        for email, (cid, _org, name) in found.items():
-            if not name and names[email]:
-                await s.execute(update(Customer).where(Customer.id == cid).values(name=names[email]))
-        missing = [e for e in names if e not in found]
-        orgs = await self._organizations(missing)
-        if missing:
-            rows = [
-                {"email": e, "name": _text(names[e], 255), "organization_id": orgs.get(e.rpartition("@")[2]), "created_at": self.now}
-                for e in missing
-            ]
-            ids = await _insert_ids(s, Customer, rows)
-            for row, cid in zip(rows, ids):
-                found[row["email"]] = (cid, row["organization_id"], row["name"])
-        return {email: (cid, org) for email, (cid, org, _name) in found.items()}
-
-    async def _organizations(self, emails: list[str]) -> dict[str, int]:
-        free = self.ingest.free_mail_domains
-        domains = {d for e in emails if (d := organization_domain(e, free))}
-        if not domains:
-            return {}
-        s = self.session
-        found = dict(
-            (await s.execute(select(Organization.domain, Organization.id).where(Organization.domain.in_(domains)))).all()
-        )
-        missing = sorted(domains - found.keys())
-        if missing:
-            rows = [{"domain": d, "name": d, "created_at": self.now} for d in missing]
-            ids = await _insert_ids(s, Organization, rows)
-            found.update(zip(missing, ids))
-        return found
-
-    async def _open_tickets(self, items: list[Fetched], customers: dict[str, tuple[int, int | None]]) -> list[int]:
-        if not items:
-            return []
-        rows = []
-        for item in items:
-            customer_id, org_id = customers[item.mail.sender.email]
-            rows.append({
-                "subject": _text(item.mail.subject), "status": "new", "customer_id": customer_id,
-                "organization_id": org_id, "created_at": self.now, "updated_at": self.now, "no_charge": False,
-            })
-        return await _insert_ids(self.session, Ticket, rows)
-
-    async def _save(self, items: list[Fetched], decisions: list[Decision], tickets: list[int | None]) -> None:
-        if not items:
-            return
-        place, s = self.ingest.place, self.session
-        raw_ids = await _insert_ids(
-            s, RawMail,
-            [
-                {
-                    "mailbox": place.mailbox, "message_key": f.mail.key, "folder": place.folder,
-                    "uidvalidity": self.uidvalidity, "uid": f.uid, "size": len(f.raw), "content": f.raw,
-                    "received_at": self.now, "outcome": d.outcome.value, "reason": _text(d.reason), "ticket_id": t,
-                }
-                for f, d, t in zip(items, decisions, tickets)
-            ],
-        )
-        kept = [(f, raw_id, t) for f, raw_id, t in zip(items, raw_ids, tickets) if t is not None]
-        if not kept:
-            return
-        message_ids = await _insert_ids(
-            s, Message,
-            [_message_row(f.mail, raw_id, t, self.now) for f, raw_id, t in kept],
-        )
-        attachments = [
-            {**_attachment_row(a), "message_id": mid}
-            for (f, _raw, _t), mid in zip(kept, message_ids)
-            for a in f.mail.attachments
-        ]
-        if attachments:
-            await s.execute(insert(Attachment.__table__), attachments)
-
-    async def _touch_tickets(self, decisions: list[Decision], tickets: list[int | None]) -> None:
-        replied = {t for d, t in zip(decisions, tickets) if d.outcome is Outcome.REPLY and t is not None}
-        if replied:
-            await self.session.execute(update(Ticket).where(Ticket.id.in_(replied)).values(updated_at=self.now))
-
-
-async def _insert_ids(session: AsyncSession, model, rows: list[dict]) -> list[int]:
-    """Insert many rows in few statements; the new ids, in the order of `rows`.
-
-    SQLAlchemy's `sort_by_parameter_order` makes SQLite insert one row per statement
-    (a thread hop each with aiosqlite: the bottleneck of ingest). Both SQLite (rowid
-    = max + 1, under the write lock) and PostgreSQL (nextval per row, in VALUES
-    order) hand out ascending ids in row order, so sorting the ids restores the order.
-    """
-    # The Core table, not the ORM class: the ORM bulk path costs several times more per row.
-    table = model.__table__
-    ids = sorted(await session.scalars(insert(table).returning(table.c.id), rows))
-    if len(ids) != len(rows):
-        raise RuntimeError(f"inserted {len(rows)} rows into {model.__tablename__}, got {len(ids)} ids")
-    return ids
-
-
 def _log_result(r: Stored, mail: InboundMail) -> None:
     where = f"uid {r.uid}"
     sender = mail.sender.email if mail.sender else "?"
@@ -339,32 +138,3 @@ def _log_result(r: Stored, mail: InboundMail) -> None:
         log.info("%s: duplicate of stored mail %s, skipped", where, r.key)
     if mail.problems:
         log.info("%s: parse notes: %s", where, "; ".join(mail.problems))
-
-
-def _message_row(mail: InboundMail, raw_id: int, ticket_id: int, now: datetime) -> dict:
-    sender = mail.sender
-    sent_at = mail.date
-    if sent_at is not None and sent_at.tzinfo is None:
-        sent_at = sent_at.replace(tzinfo=timezone.utc)
-    return {
-        "ticket_id": ticket_id, "raw_id": raw_id, "direction": "in", "message_id": _text(mail.message_id, 998),
-        "sender_email": sender.email if sender else "", "sender_name": _text(sender.name if sender else "", 255),
-        "subject": _text(mail.subject), "body": _text(mail.text), "auto": _text(mail.auto),
-        "sent_at": sent_at, "created_at": now,
-    }
-
-
-def _attachment_row(a: InboundAttachment) -> dict:
-    return {
-        "filename": _text(a.filename, 255), "content_type": _text(a.content_type, 255), "size": a.size,
-        "sha256": a.sha256, "stored_path": a.stored_path, "inline": a.inline,
-        "content_id": _text(a.content_id, 998), "skipped_reason": _text(a.skipped_reason),
-    }
-
-
-def _text(value: str | None, limit: int | None = None) -> str | None:
-    """PostgreSQL refuses NUL in text, and enforces column lengths: a poison value must not stall the batch."""
-    if value is None:
-        return None
-    value = value.replace("\x00", "")
-    return value[:limit] if limit else value

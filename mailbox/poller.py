@@ -181,7 +181,7 @@ class Poller:
 
     async def _store(self, uidvalidity: int, uids: list[int], raws: dict[int, bytes], parsing) -> None:
         mails = await parsing
-        batch = [Fetched(uid, raw, mail) for (uid, raw), mail in zip(raws.items(), mails)]
+        batch = [Fetched(uid, raw, mail) for (uid, raw), mail in zip(raws.items(), mails, strict=True)]
         await self.sink.store(uidvalidity, batch, max(uids))
         conn = self._conn
         assert conn is not None
