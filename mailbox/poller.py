@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 import threading
-import time
 from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from deskbot.mailbox.imap import ImapConnection, ImapSettings
 from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
-from deskbot.mailbox.identity import message_key_from_header, unparseable
-from deskbot.mailbox.parse import parse_batch
+from deskbot.mailbox.identity import message_key_from_header
+from deskbot.mailbox.parse_pool import ParsePool
 
 log = logging.getLogger("deskbot.poller")
 MAX_BATCH_BYTES = 16 * 1024 * 1024
@@ -56,9 +52,9 @@ class Poller:
         self.idle = idle
         self.poll_every = poll_every
         self.batch_size = batch_size
-        self.workers = workers or os.cpu_count() or 1
+        self.parser = ParsePool(options, workers)
+        self.workers = self.parser.workers
         self._imap_thread = ThreadPoolExecutor(1, thread_name_prefix="imap")
-        self._pool: Executor | None = None
         self._conn: ImapConnection | None = None
         self._stop = threading.Event()
         self._stopped = asyncio.Event()
@@ -72,9 +68,7 @@ class Poller:
     async def close(self) -> None:
         await self._disconnect()
         self._imap_thread.shutdown(wait=True)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self.parser.close()
 
     async def poll_once(self) -> None:
         await self._connect()
@@ -82,7 +76,7 @@ class Poller:
 
     async def run(self) -> None:
         """Until stop(): sync, then wait for new mail; survive any failure, with backoff."""
-        await asyncio.get_running_loop().run_in_executor(self._workers(), _ready)  # the first mail waits for no start-up
+        await self.parser.warm_up()
         backoff = 1.0
         while not self._stop.is_set():
             try:
@@ -138,7 +132,7 @@ class Poller:
         try:
             while (item := await fetched.get()) is not None:
                 batch_uids, raws = item
-                pending.append((batch_uids, raws, self._parse(list(raws.values()))))
+                pending.append((batch_uids, raws, asyncio.ensure_future(self.parser.parse(list(raws.values())))))
                 if len(pending) > self.workers:
                     await self._store(uidvalidity, *pending.popleft())
             while pending:
@@ -188,37 +182,6 @@ class Poller:
         # Mail that vanished between SEARCH and FETCH is simply not in `raws`.
         await self._imap(conn.mark_processed, list(raws))
 
-    # -- parsing -----------------------------------------------------------------------------------
-    def _parse(self, raws: list[bytes]) -> asyncio.Future[list[InboundMail]]:
-        return asyncio.ensure_future(self._parse_safely(raws))
-
-    async def _parse_safely(self, raws: list[bytes]) -> list[InboundMail]:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._workers(), parse_batch, raws, self.options)
-        except BrokenProcessPool:
-            log.error("a parser process died; parsing this batch one message at a time")
-        mails = []
-        for raw in raws:
-            try:
-                mails.append((await loop.run_in_executor(self._workers(), parse_batch, [raw], self.options))[0])
-            except BrokenProcessPool:
-                mails.append(unparseable(raw, "the parser crashed on this message"))
-        return mails
-
-    def _workers(self) -> Executor:
-        pool = self._pool
-        if pool is not None and getattr(pool, "_broken", False):
-            pool.shutdown(wait=False, cancel_futures=True)
-            pool = None
-        if pool is None:
-            # forkserver: forking a process that runs threads (IMAP, database) is unsafe.
-            context = multiprocessing.get_context("forkserver")
-            pool = self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
-            )
-        return pool
-
     # -- connection --------------------------------------------------------------------------------
     async def _connect(self) -> None:
         if self._conn is not None:
@@ -250,24 +213,6 @@ class Poller:
 
     async def _imap(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._imap_thread, fn, *args)
-
-
-def _ready() -> bool:
-    return True
-
-
-def exit_with(parent_pid: int) -> None:
-    """Worker initializer: a worker outlives a killed service otherwise (it holds its own queue open)."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
