@@ -1,0 +1,117 @@
+# Тексты deskbot по-русски. Отображаются как HTML Telegram (b, i, code, blockquote);
+# бот экранирует каждый аргумент, пришедший от человека (темы, имена, письма).
+# Ключи alert- и button- показываются как простой текст: без тегов и сущностей.
+
+## Карточка нового тикета
+
+card-title = <b>#{ $number }</b> { $subject }
+card-no-subject = (без темы)
+card-from = От: { $name } &lt;{ $address }&gt;
+card-from-address = От: { $address }
+card-organization = Организация: { $organization }
+card-attachments = 📎 { $count ->
+    [one] { $count } вложение
+    [few] { $count } вложения
+   *[many] { $count } вложений
+}
+card-excerpt = <blockquote expandable>{ $excerpt }</blockquote>
+card-no-text = <i>В письме нет текста.</i>
+card-assigned = ✅ { $dispatcher } назначил(а) исполнителя: { $assignee }, в { $time }.
+card-taken = 🛠 { $assignee } работает над тикетом.
+card-reassigned = ↩️ { $who } вернул(а) тикет: выберите другого исполнителя.
+card-closed = 🏁 Закрыт, { $who } записал(а) { $time_spent }.
+card-closed-no-charge = 🏁 Закрыт без оплаты, закрыл(а) { $who }.
+card-status = Статус: { $status }, исполнитель: { $assignee }
+
+## Назначение из чата диспетчера
+
+choose-department = Выберите отдел:
+choose-person = Выберите сотрудника отдела «{ $department }»:
+department-empty = В отделе «{ $department }» пока никого нет.
+button-back = « Назад
+
+## Всплывающие ответы на кнопки (простой текст, не длиннее 200 символов)
+
+alert-not-staff = Вас нет в списке сотрудников.
+alert-dispatcher-only = Назначать тикеты может только диспетчер.
+alert-assignee-only = Это может сделать только исполнитель или диспетчер.
+alert-already-assigned = Уже назначен: { $who } назначил(а) исполнителя { $whom }.
+alert-already-taken = Вы уже работаете над этим тикетом.
+alert-already-closed = Тикет #{ $number } уже закрыт.
+alert-not-assigned = Этот тикет больше ни на кого не назначен.
+alert-ticket-not-found = Тикета #{ $number } нет.
+
+## Напоминания и сводки
+
+nag = ⏰ <b>Ещё не назначен</b>, ждёт { $age }.
+digest-waiting = ⏰ <b>{ $count ->
+    [one] { $count } тикет ждёт назначения
+    [few] { $count } тикета ждут назначения
+   *[many] { $count } тикетов ждут назначения
+}</b>
+digest-new = 📥 <b>{ $count ->
+    [one] { $count } новый тикет
+    [few] { $count } новых тикета
+   *[many] { $count } новых тикетов
+}</b>
+digest-part = (часть { $part } из { $parts })
+digest-line = /ticket_{ $number } { $subject } · { $sender }
+digest-line-age = /ticket_{ $number } { $subject } · { $sender } · { $age }
+
+## Исполнитель
+
+assigned-to-you = 📌 <b>{ $dispatcher } назначил(а) вам тикет</b>
+button-take = Взять
+button-close = Закрыть
+button-reassign = Переназначить
+taken = 🛠 Вы работаете над #{ $number }.
+reassigned = ↩️ #{ $number } возвращён диспетчеру.
+
+## Закрытие и затраченное время
+
+ask-time-spent = ⏱ Сколько времени ушло на #{ $number }?
+    Нажмите кнопку или напишите, например: <code>1ч 30м</code>, <code>45 мин</code>, <code>1,5 ч</code> или <code>90</code> (минут).
+button-no-charge = Без оплаты
+button-cancel = Отмена
+time-spent-not_understood = Не понял «{ $text }». Напишите время так: <code>1ч 30м</code>, <code>45 мин</code>, <code>1,5 ч</code> или <code>90</code> (минут).
+time-spent-zero = Время должно быть больше нуля. Если работа не оплачивается, нажмите «Без оплаты».
+time-spent-negative = Время не может быть отрицательным. Напишите, сколько заняла работа, например <code>45 мин</code>.
+time-spent-too_long = Это больше { $hours ->
+    [one] { $hours } часа
+   *[other] { $hours } часов
+} на один тикет. Проверьте число: например, <code>90 мин</code>, а не <code>90 ч</code>.
+closed = ✅ #{ $number } закрыт, записано { $time_spent }.
+closed-no-charge = ✅ #{ $number } закрыт без оплаты.
+close-cancelled = #{ $number } остаётся открытым.
+
+## Команды
+
+start-stranger = Здравствуйте! Я работаю только с сотрудниками поддержки.
+    Ваш Telegram id: <code>{ $id }</code>. Попросите администратора добавить его в <code>[[staff]]</code> в конфигурации.
+start-staff = Здравствуйте, { $name }! /my — ваши открытые тикеты, /queue — тикеты, ждущие назначения, /ticket N — один тикет.
+my-header = <b>{ $count ->
+    [one] У вас { $count } открытый тикет
+    [few] У вас { $count } открытых тикета
+   *[many] У вас { $count } открытых тикетов
+}</b>
+my-empty = У вас нет открытых тикетов.
+my-line = /ticket_{ $number } { $subject } · { $status }
+queue-empty = Нет тикетов, ждущих назначения.
+ticket-usage = Укажите номер после команды, например <code>/ticket 42</code>.
+ticket-not-found = Тикета #{ $number } нет.
+
+## Статусы тикета
+
+status-new = ждёт назначения
+status-assigned = назначен
+status-in_progress = в работе
+status-closed = закрыт
+nobody = никто
+
+## Длительность
+
+duration-minutes = { $minutes } мин
+duration-hours = { $hours } ч
+duration-hours-minutes = { $hours } ч { $minutes } мин
+duration-days = { $days } дн.
+duration-days-hours = { $days } дн. { $hours } ч
