@@ -1,0 +1,43 @@
+"""What a button press carries. Versioned prefixes, so that old buttons in chats are recognised.
+
+Callback data comes from the client: a handler re-reads the ticket and the person from
+the database and checks role and state there; these numbers grant nothing by themselves.
+Telegram allows 64 bytes: every factory here stays far below (tested).
+"""
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class DepartmentV1(CallbackData, prefix="d1"):
+    """The dispatcher picked a department: show its people."""
+
+    ticket: int
+    department: int
+
+
+class AssignV1(CallbackData, prefix="a1"):
+    """The dispatcher picked a person: assign."""
+
+    ticket: int
+    staff: int
+
+
+class DepartmentsV1(CallbackData, prefix="b1"):
+    """Back to the list of departments."""
+
+    ticket: int
+
+
+class TicketActionV1(CallbackData, prefix="t1"):
+    """The assignee's buttons: take, close, reassign."""
+
+    ticket: int
+    action: str
+
+
+class TimeSpentV1(CallbackData, prefix="m1"):
+    """A quick answer to "how long did it take?": minutes, 0 for no charge, -1 to cancel."""
+
+    ticket: int
+    minutes: int

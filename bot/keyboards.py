@@ -1,0 +1,50 @@
+"""Inline keyboards, built in one place."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from deskbot.bot.callbacks import AssignV1, DepartmentsV1, DepartmentV1, TicketActionV1, TimeSpentV1
+from deskbot.bot.texts import Texts
+from deskbot.dispatch.timespent import QUICK_MINUTES
+
+NO_CHARGE, CANCEL = 0, -1
+
+
+def departments(ticket: int, choices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for department_id, name in choices:
+        kb.button(text=name, callback_data=DepartmentV1(ticket=ticket, department=department_id))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def people(ticket: int, choices: Sequence[tuple[int, str]], texts: Texts) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for staff_id, name in choices:
+        kb.button(text=name, callback_data=AssignV1(ticket=ticket, staff=staff_id))
+    kb.button(text=texts.plain("button-back"), callback_data=DepartmentsV1(ticket=ticket))
+    kb.adjust(*([2] * (len(choices) // 2)), *([1] * (len(choices) % 2)), 1)
+    return kb.as_markup()
+
+
+def assignee_actions(ticket: int, texts: Texts, *, taken: bool) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    if not taken:
+        kb.button(text=texts.plain("button-take"), callback_data=TicketActionV1(ticket=ticket, action="take"))
+    kb.button(text=texts.plain("button-close"), callback_data=TicketActionV1(ticket=ticket, action="close"))
+    kb.button(text=texts.plain("button-reassign"), callback_data=TicketActionV1(ticket=ticket, action="reassign"))
+    kb.adjust(3 if not taken else 2)
+    return kb.as_markup()
+
+
+def time_spent(ticket: int, texts: Texts) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for minutes in QUICK_MINUTES:
+        kb.button(text=texts.duration(minutes), callback_data=TimeSpentV1(ticket=ticket, minutes=minutes))
+    kb.button(text=texts.plain("button-no-charge"), callback_data=TimeSpentV1(ticket=ticket, minutes=NO_CHARGE))
+    kb.button(text=texts.plain("button-cancel"), callback_data=TimeSpentV1(ticket=ticket, minutes=CANCEL))
+    kb.adjust(len(QUICK_MINUTES), 2)
+    return kb.as_markup()
