@@ -157,3 +157,46 @@ class MailboxState(Base):
     folder: Mapped[str] = mapped_column(String(255), primary_key=True)
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger)
+
+
+class OutboxMessage(Base):
+    """A message that must leave later or elsewhere, committed with the change that caused it.
+
+    Telegram rows hold the Bot API method and its parameters as JSON; the sender
+    drains them in order per chat. Sweeps read (status, next_attempt_at), so their
+    cost follows what is due, and (status, chat_id, id) answers "is an earlier
+    message of this chat still waiting?" without reading the chat's history.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_status_chat_id_id", "status", "chat_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | email
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # None for e-mail
+    method: Mapped[str] = mapped_column(String(32))  # sendMessage, editMessageText, ...
+    payload: Mapped[str] = mapped_column(Text)  # JSON: the method's parameters
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    purpose: Mapped[str] = mapped_column(String(32))  # card | nag | digest | notify | ...
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class TelegramMessage(Base):
+    """Which Telegram message shows a ticket's card in a chat, so that later edits find it."""
+
+    __tablename__ = "telegram_messages"
+    __table_args__ = (UniqueConstraint("ticket_id", "chat_id", "purpose"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

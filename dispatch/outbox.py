@@ -1,0 +1,152 @@
+"""The outbox: every Telegram message (and later every e-mail) is first a row here.
+
+`enqueue` adds the row in the caller's session, so a ticket change and its
+notification commit together or not at all; after the commit the caller wakes
+the sender (`bot.delivery.TelegramSender.wake`), which drains the rows within
+Telegram's limits, oldest first in each chat.
+
+A payload holds the Bot API method's parameters as JSON (text, parse_mode,
+reply_markup as a dict), without chat_id, which is a column. An edit of a
+ticket's card names no message: the sender looks it up in `telegram_messages`
+when it sends the edit, since the card may still be waiting in the outbox when
+the edit is queued; the chat's order makes the card go first.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from deskbot.storage.models import OutboxMessage, TelegramMessage
+
+TELEGRAM = "telegram"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+CARD = "card"  # the message that shows a ticket, with its buttons; edited as the ticket changes
+
+# answerCallbackQuery is never queued: a tap must be answered within seconds, by its handler.
+METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage"})
+
+
+def enqueue(session: AsyncSession, *, chat_id: int, method: str, payload: dict[str, Any], purpose: str,
+            ticket_id: int | None = None, now: datetime) -> OutboxMessage:
+    """Queue one Bot API call in the caller's transaction; it leaves when that commits."""
+    if method not in METHODS:
+        raise ValueError(f"{method!r} is not sent through the outbox")
+    if "chat_id" in payload:
+        raise ValueError("chat_id is a column, not part of the payload")
+    row = OutboxMessage(
+        channel=TELEGRAM, chat_id=chat_id, method=method, purpose=purpose, ticket_id=ticket_id,
+        payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def send_message(session: AsyncSession, *, chat_id: int, text: str, purpose: str, now: datetime,
+                 ticket_id: int | None = None, reply_markup: Any = None,
+                 parse_mode: str | None = "HTML") -> OutboxMessage:
+    """Queue a new message. With purpose "card" the sender remembers which message shows the ticket."""
+    if purpose == CARD and ticket_id is None:
+        raise ValueError("a card belongs to a ticket")
+    return enqueue(session, chat_id=chat_id, method="sendMessage", purpose=purpose, ticket_id=ticket_id,
+                   payload=_text_payload(text, parse_mode, reply_markup), now=now)
+
+
+def edit_card(session: AsyncSession, *, ticket_id: int, chat_id: int, text: str, reply_markup: Any,
+              now: datetime, parse_mode: str | None = "HTML") -> OutboxMessage:
+    """Queue an edit of the ticket's card in `chat_id`, wherever that message turns out to be.
+
+    `reply_markup=None` removes the buttons, as in Telegram: repeat them to keep them.
+    """
+    return enqueue(session, chat_id=chat_id, method="editMessageText", purpose=CARD, ticket_id=ticket_id,
+                   payload=_text_payload(text, parse_mode, reply_markup), now=now)
+
+
+def _text_payload(text: str, parse_mode: str | None, reply_markup: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {"text": text}
+    if parse_mode:
+        payload["parse_mode"] = parse_mode
+    if reply_markup is not None:
+        # aiogram's markup objects are accepted too; what is stored is the plain Bot API JSON.
+        if hasattr(reply_markup, "model_dump"):
+            reply_markup = reply_markup.model_dump(mode="json", exclude_none=True)
+        payload["reply_markup"] = reply_markup
+    return payload
+
+
+# -- what the sender reads ------------------------------------------------------------------
+
+
+def _first_in_chat():
+    """Rows with no earlier pending row in their chat: a chat's later row never overtakes.
+
+    Ids come from one sequence; two transactions queueing into one chat at the
+    same moment may commit out of id order, but then neither came first.
+    """
+    earlier = aliased(OutboxMessage)
+    return ~select(earlier.id).where(
+        earlier.status == PENDING, earlier.chat_id == OutboxMessage.chat_id, earlier.id < OutboxMessage.id,
+    ).exists()
+
+
+async def due(session: AsyncSession, *, now: datetime, limit: int) -> list[tuple[int, int]]:
+    """(row id, chat id) of the first waiting message of each chat that is due, oldest first."""
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.chat_id)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now,
+               OutboxMessage.channel == TELEGRAM, _first_in_chat())
+        .order_by(OutboxMessage.id).limit(limit)
+    )
+    return [(row_id, chat_id) for row_id, chat_id in rows]
+
+
+async def next_due_at(session: AsyncSession, *, now: datetime) -> datetime | None:
+    """When the next chat's first waiting message becomes due, if one is waiting for a later time."""
+    return await session.scalar(
+        select(OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now,
+               OutboxMessage.channel == TELEGRAM, _first_in_chat())
+        .order_by(OutboxMessage.next_attempt_at).limit(1)
+    )
+
+
+async def claim(session: AsyncSession, row_id: int) -> OutboxMessage | None:
+    """The row, locked until the session's transaction ends, if it still waits and no other sender has it.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED. SQLite ignores the clause: one sender per database file.
+    """
+    return await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == PENDING)
+        .with_for_update(skip_locked=True)
+    )
+
+
+async def card_message_id(session: AsyncSession, *, ticket_id: int, chat_id: int) -> int | None:
+    return await session.scalar(
+        select(TelegramMessage.message_id).where(
+            TelegramMessage.ticket_id == ticket_id, TelegramMessage.chat_id == chat_id,
+            TelegramMessage.purpose == CARD,
+        )
+    )
+
+
+async def remember_card(session: AsyncSession, *, ticket_id: int, chat_id: int, message_id: int,
+                        now: datetime) -> None:
+    """The card of `ticket_id` in `chat_id` is now `message_id` (a card sent again replaces the old one)."""
+    known = await session.scalar(
+        select(TelegramMessage).where(
+            TelegramMessage.ticket_id == ticket_id, TelegramMessage.chat_id == chat_id,
+            TelegramMessage.purpose == CARD,
+        )
+    )
+    if known is None:
+        session.add(TelegramMessage(ticket_id=ticket_id, chat_id=chat_id, message_id=message_id,
+                                    purpose=CARD, created_at=now))
+    else:
+        known.message_id, known.created_at = message_id, now
