@@ -67,17 +67,35 @@ class Customer(Base):
 
 
 class Department(Base):
+    """Synchronised from the config on start; kept when removed there (inactive), so history keeps names."""
+
     __tablename__ = "departments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Staff(Base):
+    """Synchronised from the config's [[staff]] on start, like departments."""
+
     __tablename__ = "staff"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[str] = mapped_column(String(255), default="")  # comma-separated: dispatcher,specialist,manager
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def role_set(self) -> set[str]:
+        return {r for r in self.roles.split(",") if r}
+
+
+class StaffDepartment(Base):
+    __tablename__ = "staff_departments"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
 
 
 class Ticket(Base):
@@ -97,6 +115,11 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     time_spent_minutes: Mapped[int | None] = mapped_column(Integer)
     no_charge: Mapped[bool] = mapped_column(Boolean, default=False)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sweeps read these indexed columns, so their cost follows what is due, not the table size.
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: the dispatcher has not seen it
+    next_nag_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: no reminder due
 
 
 class RawMail(Base):
@@ -200,3 +223,27 @@ class TelegramMessage(Base):
     message_id: Mapped[int] = mapped_column(BigInteger)
     purpose: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketEvent(Base):
+    """The audit log: who did what to a ticket, and when."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # created, assigned, taken, reassigned, closed, time_recorded, ...
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TimeEntry(Base):
+    """Minutes recorded on a close; a reopened ticket closed again adds another entry (monthly reports sum them)."""
+
+    __tablename__ = "time_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    minutes: Mapped[int] = mapped_column(Integer)
+    no_charge: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
