@@ -1,0 +1,146 @@
+"""What people do to a ticket from Telegram: assign, take, reassign, close with the time spent.
+
+Each function re-reads the ticket and the person in the caller's transaction and checks
+role and state there (a button's numbers grant nothing), changes the ticket with a
+conditional UPDATE so that of two dispatchers pressing at once exactly one wins, and
+writes the audit event. The caller adds the notifications to the same transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskbot.dispatch import rules
+from deskbot.dispatch.rules import Status
+from deskbot.storage.models import Staff, Ticket, TicketEvent, TimeEntry
+
+
+class Refused(Exception):
+    """A person may not do this now; `key` names the catalog text that tells them why."""
+
+    def __init__(self, key: str, **args: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.args_for_text = args
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    ticket: Ticket
+    actor: Staff
+    assignee: Staff | None = None
+
+
+async def staff_by_telegram(session: AsyncSession, telegram_id: int) -> Staff | None:
+    return await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id, Staff.active.is_(True)))
+
+
+async def assign(session: AsyncSession, number: int, actor: Staff, assignee_id: int, now: datetime) -> Done:
+    if not rules.may_assign(actor.role_set):
+        raise Refused("alert-dispatcher-only")
+    assignee = await session.get(Staff, assignee_id)
+    if assignee is None or not assignee.active:
+        raise Refused("alert-not-staff")
+    changed = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == number, Ticket.status == Status.NEW)
+        .values(status=Status.ASSIGNED, assignee_id=assignee.id, assigned_by_id=actor.id, assigned_at=now,
+                taken_at=None, next_nag_at=None, updated_at=now)
+    )
+    ticket = await _ticket(session, number)
+    if changed.rowcount != 1:
+        raise await _why_not_assignable(session, ticket)
+    _event(session, ticket, actor, "assigned", f"to {assignee.name}", now)
+    return Done(ticket, actor, assignee)
+
+
+async def take(session: AsyncSession, number: int, actor: Staff, now: datetime) -> Done:
+    ticket = await _ticket(session, number)
+    if not rules.may_take(actor.role_set, actor.id, ticket.assignee_id):
+        raise Refused("alert-assignee-only")
+    _move(ticket, rules.Action.TAKE)
+    ticket.taken_at = ticket.updated_at = now
+    _event(session, ticket, actor, "taken", None, now)
+    return Done(ticket, actor, actor)
+
+
+async def reassign(session: AsyncSession, number: int, actor: Staff, now: datetime, nag_every) -> Done:
+    """Back to the dispatcher: the ticket waits for assignment again, and nags again."""
+    ticket = await _ticket(session, number)
+    if not rules.may_reassign(actor.role_set, actor.id, ticket.assignee_id):
+        raise Refused("alert-assignee-only")
+    _move(ticket, rules.Action.REASSIGN)
+    previous = ticket.assignee_id
+    ticket.assignee_id = ticket.assigned_by_id = ticket.assigned_at = ticket.taken_at = None
+    ticket.next_nag_at = rules.next_nag_at(now, nag_every)
+    ticket.updated_at = now
+    _event(session, ticket, actor, "reassigned", f"from staff {previous}", now)
+    return Done(ticket, actor)
+
+
+async def check_closable(session: AsyncSession, number: int, actor: Staff) -> Ticket:
+    """Before asking for the time: only the assignee or a dispatcher closes, and not twice."""
+    ticket = await _ticket(session, number)
+    if not rules.may_close(actor.role_set, actor.id, ticket.assignee_id):
+        raise Refused("alert-assignee-only")
+    if ticket.status == Status.CLOSED:
+        raise Refused("alert-already-closed", number=number)
+    if ticket.status == Status.NEW:
+        raise Refused("alert-not-assigned")
+    return ticket
+
+
+async def close(session: AsyncSession, number: int, actor: Staff, minutes: int, no_charge: bool, now: datetime) -> Done:
+    """Closes only with the time recorded (or no charge): the monthly report depends on it."""
+    ticket = await check_closable(session, number, actor)
+    try:
+        rules.transition(Status(ticket.status), rules.Action.CLOSE, time_spent=minutes, no_charge=no_charge)
+    except rules.TransitionError as exc:
+        raise _refusal(exc, ticket) from None
+    ticket.status = Status.CLOSED
+    ticket.closed_at = ticket.updated_at = now
+    ticket.next_nag_at = None
+    ticket.time_spent_minutes = (ticket.time_spent_minutes or 0) + minutes
+    ticket.no_charge = no_charge
+    session.add(TimeEntry(ticket_id=ticket.id, staff_id=actor.id, minutes=minutes, no_charge=no_charge, recorded_at=now))
+    _event(session, ticket, actor, "closed", "no charge" if no_charge else f"{minutes} min", now)
+    assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    return Done(ticket, actor, assignee)
+
+
+async def _ticket(session: AsyncSession, number: int) -> Ticket:
+    ticket = await session.get(Ticket, number, populate_existing=True)
+    if ticket is None:
+        raise Refused("alert-ticket-not-found", number=number)
+    return ticket
+
+
+async def _why_not_assignable(session: AsyncSession, ticket: Ticket) -> Refused:
+    if ticket.status == Status.CLOSED:
+        return Refused("alert-already-closed", number=ticket.id)
+    who = await session.get(Staff, ticket.assigned_by_id) if ticket.assigned_by_id else None
+    whom = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    return Refused("alert-already-assigned", who=who.name if who else "?", whom=whom.name if whom else "?")
+
+
+def _move(ticket: Ticket, action: rules.Action) -> None:
+    try:
+        ticket.status = rules.transition(Status(ticket.status), action)
+    except rules.TransitionError as exc:
+        raise _refusal(exc, ticket) from None
+
+
+def _refusal(exc: rules.TransitionError, ticket: Ticket) -> Refused:
+    keys = {
+        "already_taken": "alert-already-taken",
+        "already_closed": "alert-already-closed",
+        "not_assigned": "alert-not-assigned",
+    }
+    return Refused(keys.get(exc.reason, "alert-not-assigned"), number=ticket.id)
+
+
+def _event(session: AsyncSession, ticket: Ticket, actor: Staff | None, kind: str, detail: str | None, now) -> None:
+    session.add(TicketEvent(ticket_id=ticket.id, staff_id=actor.id if actor else None, kind=kind, detail=detail, at=now))
