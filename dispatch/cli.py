@@ -67,7 +67,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
             await _print_tickets(config, args.status, args.json)
         elif args.command == "quarantine":
             await _print_quarantine(config, args.json)
-    except (service.DatabaseNotReady, SQLAlchemyError) as exc:
+    except (service.DatabaseNotReady, service.DatabaseUnavailable, SQLAlchemyError) as exc:
         logging.getLogger("deskbot").error("database: %s", _first_line(exc))
         return EXIT_DATABASE
     except CONNECTION_ERRORS as exc:
@@ -77,11 +77,13 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _db_upgrade(config: Config) -> None:
+    from deskbot.dispatch.service import reachable
     from deskbot.storage import migrate
     from deskbot.storage.db import create_engine
 
     engine = create_engine(config.database.url)
     try:
+        await reachable(engine)
         await migrate.upgrade(engine)
         print(f"database at revision {await migrate.current_revision(engine)}")
     finally:
@@ -139,6 +141,7 @@ def _secrets(config: Config) -> list[str]:
         config.mailbox.password.get_secret_value(),
         config.smtp.password.get_secret_value(),
         config.telegram.token.get_secret_value(),
+        config.database.password,
     ]
 
 

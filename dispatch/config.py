@@ -18,7 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, V
 from deskbot.dispatch.durations import parse_duration, parse_size
 
 DEFAULT_PATH = "config.toml"
-SECRET_KEYS = {"password", "token", "webhook_secret"}
+SECRET_KEYS = {"password", "token", "webhook_secret", "url"}  # a database URL may hold a password
+DATABASE_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 
 
 def _duration(value: Any) -> Any:
@@ -40,6 +41,26 @@ class Section(BaseModel):
 
 class DatabaseConfig(Section):
     url: str = "sqlite+aiosqlite:///deskbot.sqlite3"
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            driver = None
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError("use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @property
+    def password(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).password or ""
 
 
 class MailboxConfig(Section):

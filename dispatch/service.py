@@ -25,9 +25,24 @@ class DatabaseNotReady(Exception):
     """The database exists but is not at our schema: `deskbot db upgrade` is a deliberate step."""
 
 
+class DatabaseUnavailable(Exception):
+    """The database server cannot be reached (as opposed to an error inside it)."""
+
+
+async def reachable(engine: AsyncEngine) -> None:
+    # asyncpg reports a refused connection as a bare OSError: say it is the database.
+    try:
+        async with engine.connect():
+            pass
+    except OSError as exc:
+        await engine.dispose()
+        raise DatabaseUnavailable(f"cannot connect: {exc.strerror or exc}") from None
+
+
 async def prepare_database(config: Config) -> AsyncEngine:
     """Open the database; an empty one is migrated, an outdated one is refused."""
     engine = create_engine(config.database.url)
+    await reachable(engine)
     current = await migrate.current_revision(engine)
     head = migrate.head_revision()
     if current is None:

@@ -95,3 +95,10 @@ def test_run_ingests_and_stops_cleanly_on_sigterm(tmp_path, config, dovecot):
         stderr = proc.communicate(timeout=20)[1]
     assert proc.returncode == 0, stderr
     assert "deskbot stopping" in stderr
+
+
+def test_unreachable_database_is_a_database_error_without_the_password(tmp_path, config):
+    env = {"PATH": "/usr/bin:/bin", "DESKBOT_DATABASE_URL": "postgresql+asyncpg://postgres:Sup3rSecret@127.0.0.1:9/x"}
+    done = deskbot("tickets", "-c", str(config), cwd=tmp_path, env=env)
+    assert done.returncode == 3
+    assert "database: cannot connect" in done.stderr and "Sup3rSecret" not in done.stderr

@@ -63,6 +63,8 @@ def test_own_addresses_include_mailbox_and_sender(tmp_path):
         (MINIMAL + '[dispatch]\ntimezone = "Mars/Olympus"\n', "[dispatch] timezone: unknown time zone 'Mars/Olympus' (got 'Mars/Olympus')"),
         (MINIMAL + '[[staff]]\nname = "A"\ntelegram_id = 1\nroles = ["boss"]\n', "[[staff]] #1 roles.0: Input should be 'dispatcher', 'specialist' or 'manager' (got 'boss')"),
         ("", "[mailbox]: required key is missing"),
+        ('[database]\nurl = "mysql://root:pw@db/x"\n' + MINIMAL, "[database] url: use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"),
+        ('[database]\nurl = "nonsense"\n' + MINIMAL, "[database] url: use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"),
     ],
 )
 def test_errors_are_one_line_naming_file_and_key(tmp_path, text, message):
