@@ -171,7 +171,8 @@ class Poller:
         if done:
             log.info("%d message(s) in %s were already stored: marking them processed", len(done), self.settings.folder)
             await self._imap(conn.mark_processed, done)
-        return [uid for uid in uids if uid not in set(done)]
+        skipped = set(done)
+        return [uid for uid in uids if uid not in skipped]
 
     async def _store(self, uidvalidity: int, uids: list[int], raws: dict[int, bytes], parsing) -> None:
         mails = await parsing
