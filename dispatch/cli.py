@@ -128,7 +128,7 @@ async def _read(config: Config, query):
     from deskbot.dispatch.service import prepare_database
     from deskbot.storage.db import session_factory
 
-    engine = await prepare_database(config)
+    engine = await prepare_database(config, create=False)  # a listing never races the service to create tables
     try:
         async with session_factory(engine)() as session:
             return await query(session)

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from deskbot.dispatch.durations import parse_duration, parse_size
 
@@ -158,6 +161,40 @@ class Config(Section):
             if "@" in candidate:
                 found.add(candidate.strip().lower())
         return found
+
+    @model_validator(mode="after")
+    def _staff_and_departments_agree(self) -> Config:
+        """Cross-checks between [[departments]] and [[staff]]; each problem names its own key."""
+        problems: list[InitErrorDetails] = []
+        keys: dict[str, int] = {}
+        for number, department in enumerate(self.departments):
+            if department.key in keys:
+                problems.append(_problem(("departments", number, "key"), department.key, "duplicate_department",
+                                         "[[departments]] #{first} has this key already", first=keys[department.key]))
+            keys.setdefault(department.key, number + 1)
+        people: dict[int, int] = {}
+        for number, member in enumerate(self.staff):
+            if member.telegram_id in people:
+                problems.append(_problem(("staff", number, "telegram_id"), member.telegram_id, "duplicate_staff",
+                                         "[[staff]] #{first} has this telegram_id already",
+                                         first=people[member.telegram_id]))
+            people.setdefault(member.telegram_id, number + 1)
+            for key in member.departments:
+                if key not in keys:
+                    # The list as input: the key is in the message already, no "(got [...])" after it.
+                    known = f" (known: {', '.join(keys)})" if keys else " ([[departments]] is empty)"
+                    problems.append(_problem(("staff", number, "departments"), member.departments,
+                                             "unknown_department", "unknown department '{key}'{known}",
+                                             key=key, known=known))
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
+
+
+def _problem(loc: tuple[str | int, ...], value: Any, kind: str, message: str, **context: Any) -> InitErrorDetails:
+    # A ValidationError raised inside a validator keeps these locations, so the
+    # one-line report names "[[staff]] #2 departments" like any other key.
+    return InitErrorDetails(type=PydanticCustomError(kind, message, context), loc=loc, input=value)
 
 
 class ConfigError(Exception):

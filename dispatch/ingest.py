@@ -6,7 +6,7 @@ A message the database refuses is quarantined on its own: a batch never stalls.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -47,6 +47,9 @@ class Ingest:
         self.place = place
         self.own_addresses = own_addresses
         self.free_mail_domains = free_mail_domains
+        # Called after a commit that opened tickets (the announcer's wake), so that the
+        # dispatcher sees new mail at once rather than at the next periodic sweep.
+        self.on_new_tickets: list[Callable[[], None]] = []
 
     async def state(self) -> tuple[int, int] | None:
         """(uidvalidity, last_uid) where the poller stopped, or None on the first run."""
@@ -75,7 +78,16 @@ class Ingest:
         mails = {f.uid: f.mail for f in batch}
         for r in results:
             _log_result(r, mails[r.uid])
+        if any(r.outcome is Outcome.TICKET for r in results):
+            self._tickets_opened()
         return results
+
+    def _tickets_opened(self) -> None:
+        for callback in self.on_new_tickets:
+            try:
+                callback()
+            except Exception:  # a listener's failure must not fail the mail, which is stored already
+                log.exception("new-ticket callback %r failed", callback)
 
     async def _store_resilient(self, uidvalidity: int, batch: list[Fetched], last_uid: int) -> list[Stored]:
         """Store the batch; a message the database refuses is quarantined alone, never blocking the rest."""

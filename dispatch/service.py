@@ -1,16 +1,22 @@
-"""Wires the parts: database, mailbox poller, ingest. `deskbot run` and `deskbot poll-once` start here."""
+"""Wires the parts: database, mailbox poller, ingest and, with a bot token, the Telegram side.
+
+`deskbot run` and `deskbot poll-once` start here.
+"""
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from deskbot.dispatch.background import OwnedTasks, Sweep
 from deskbot.dispatch.clock import Clock, SystemClock
-from deskbot.dispatch.config import Config
+from deskbot.dispatch.config import Config, TelegramConfig
 from deskbot.dispatch.ingest import Ingest, MailboxPlace
 from deskbot.mailbox.imap import ImapSettings
 from deskbot.mailbox.inbound import ParseOptions
@@ -19,6 +25,9 @@ from deskbot.storage import migrate
 from deskbot.storage.db import create_engine, session_factory
 
 log = logging.getLogger("deskbot.service")
+
+ANNOUNCE_EVERY = 2.0  # seconds; a commit that opens tickets also wakes the announcer at once
+NAG_SWEEP_EVERY = 5.0  # seconds at most; dispatch.nag_every decides when a ticket is due
 
 
 class DatabaseNotReady(Exception):
@@ -30,7 +39,7 @@ class DatabaseUnavailable(Exception):
 
 
 async def reachable(engine: AsyncEngine) -> None:
-    # asyncpg reports a refused connection as a bare OSError: say it is the database.
+    # The OS error alone: the URL (and the password in it) stays out of the message.
     try:
         async with engine.connect():
             pass
@@ -39,12 +48,15 @@ async def reachable(engine: AsyncEngine) -> None:
         raise DatabaseUnavailable(f"cannot connect: {exc.strerror or exc}") from None
 
 
-async def prepare_database(config: Config) -> AsyncEngine:
-    """Open the database; an empty one is migrated, an outdated one is refused."""
+async def prepare_database(config: Config, *, create: bool = True) -> AsyncEngine:
+    """Open the database; an empty one is migrated (only by the service), an outdated one is refused."""
     engine = create_engine(config.database.url)
     await reachable(engine)
     current = await migrate.current_revision(engine)
     head = migrate.head_revision()
+    if current is None and not create:
+        await engine.dispose()
+        raise DatabaseNotReady("the database is empty: start `deskbot run` or run `deskbot db upgrade`")
     if current is None:
         log.info("empty database: creating the schema")
         await migrate.upgrade(engine)
@@ -83,17 +95,116 @@ async def poll_once(config: Config, clock: Clock | None = None) -> None:
         await engine.dispose()
 
 
-async def run(config: Config, clock: Clock | None = None) -> None:
+async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | None = None) -> None:
+    """Until SIGINT or SIGTERM; or, for a service run inside a test, until `stop` is set."""
+    clock = clock or SystemClock()
     engine = await prepare_database(config)
-    poller = build_poller(config, engine, clock or SystemClock())
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, poller.stop)
+    poller = build_poller(config, engine, clock)
+    tasks = OwnedTasks()
+    if stop is not None:
+        tasks.start(_stop_when_set(stop, poller), "stop watcher")
+    else:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                asyncio.get_running_loop().add_signal_handler(sig, poller.stop)
     log.info("deskbot running: mailbox %s@%s/%s", config.mailbox.username, config.mailbox.host, config.mailbox.folder)
     try:
-        await poller.run()
+        async with telegram(config, session_factory(engine), clock) as announcer:
+            if announcer is not None:
+                poller.sink.on_new_tickets.append(announcer.wake)
+            await poller.run()
     finally:
         log.info("deskbot stopping")
+        await tasks.close(grace=0)  # the stop watcher, if the poller ended first
         await poller.close()
         await engine.dispose()
+
+
+async def _stop_when_set(stop: asyncio.Event, poller: Poller) -> None:
+    await stop.wait()
+    poller.stop()
+
+
+# -- the Telegram side -------------------------------------------------------------------------
+
+
+def build_bot(settings: TelegramConfig):
+    from aiogram import Bot
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_server)) if settings.api_server else None
+    return Bot(settings.token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode="HTML"))
+
+
+@contextlib.asynccontextmanager
+async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession],
+                   clock: Clock) -> AsyncIterator[Sweep | None]:
+    """The bot, the outbox sender, the sweeps and the handlers; yields the announcer (None without a token)."""
+    if not config.telegram.token.get_secret_value():
+        log.info("telegram.token is not set: tickets are stored, nobody is notified")
+        yield None
+        return
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from deskbot.bot.app import build_dispatcher
+    from deskbot.bot.delivery import TelegramSender
+    from deskbot.dispatch.staff import sync_staff
+
+    async with sessions.begin() as session:
+        await sync_staff(session, config)
+    bot = build_bot(config.telegram)
+    sender, tasks, sender_stop = TelegramSender(bot, sessions, clock), OwnedTasks(), asyncio.Event()
+    announcer, nagger = _sweeps(config, sessions, clock, sender)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per run every two seconds is noise
+    scheduler, polling = AsyncIOScheduler(timezone=timezone.utc), None
+    try:
+        tasks.start(sender.run(sender_stop), "outbox sender")
+        if config.telegram.dispatcher_chat_id:
+            nag_seconds = max(1.0, min(NAG_SWEEP_EVERY, config.dispatch.nag_every.total_seconds()))
+            for sweep, seconds in ((announcer, ANNOUNCE_EVERY), (nagger, nag_seconds)):
+                sweep.job = scheduler.add_job(sweep.run, "interval", seconds=seconds, id=sweep.name, coalesce=True,
+                                              max_instances=2, misfire_grace_time=None,
+                                              next_run_time=datetime.now(timezone.utc))
+        else:
+            log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
+        scheduler.start()
+        dispatcher = build_dispatcher(config, sessions, clock, sender)  # taps and commands: bot/handlers/
+        polling = tasks.start(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
+                              "telegram polling")
+        yield announcer
+    finally:
+        if scheduler.running:
+            scheduler.pause()  # no new runs; a pass under way may still commit
+        await asyncio.gather(announcer.close(), nagger.close())
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        if polling is not None:
+            try:
+                await dispatcher.stop_polling()
+            except RuntimeError:  # "Polling is not started" yet: nothing to wait for
+                polling.cancel()
+        sender_stop.set()
+        await tasks.close()
+        await bot.session.close()
+
+
+def _sweeps(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, sender) -> tuple[Sweep, Sweep]:
+    """The announcer and the nagger: each pass is one transaction that queues and marks what it showed."""
+    from deskbot.bot.announce import announce_due, chat_budget
+    from deskbot.bot.nags import nag_due_tickets
+    from deskbot.bot.texts import Texts
+
+    texts, chat = Texts(config.telegram.language), config.telegram.dispatcher_chat_id
+    budget_lock = asyncio.Lock()  # both spend the chat's budget: one reads and spends it at a time
+
+    def sweep_of(notify: Callable[..., Awaitable[int]]) -> Callable[[], Awaitable[None]]:
+        async def sweep() -> None:
+            async with budget_lock, sessions.begin() as session:
+                queued = await notify(session, config, texts, clock.now(), await chat_budget(session, chat))
+            if queued:
+                sender.wake()
+        return sweep
+
+    return Sweep("announce sweep", sweep_of(announce_due)), Sweep("nag sweep", sweep_of(nag_due_tickets))

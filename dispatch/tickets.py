@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch import rules
@@ -100,11 +100,16 @@ async def close(session: AsyncSession, number: int, actor: Staff, minutes: int, 
         rules.transition(Status(ticket.status), rules.Action.CLOSE, time_spent=minutes, no_charge=no_charge)
     except rules.TransitionError as exc:
         raise _refusal(exc, ticket) from None
-    ticket.status = Status.CLOSED
-    ticket.closed_at = ticket.updated_at = now
-    ticket.next_nag_at = None
-    ticket.time_spent_minutes = (ticket.time_spent_minutes or 0) + minutes
-    ticket.no_charge = no_charge
+    # Conditional, like assign: of two presses of "1 h" only one closes and records time.
+    changed = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == number, Ticket.status == ticket.status)
+        .values(status=Status.CLOSED, closed_at=now, updated_at=now, next_nag_at=None, no_charge=no_charge,
+                time_spent_minutes=func.coalesce(Ticket.time_spent_minutes, 0) + minutes)
+    )
+    ticket = await _ticket(session, number)
+    if changed.rowcount != 1:
+        raise Refused("alert-already-closed", number=number)
     session.add(TimeEntry(ticket_id=ticket.id, staff_id=actor.id, minutes=minutes, no_charge=no_charge, recorded_at=now))
     _event(session, ticket, actor, "closed", "no charge" if no_charge else f"{minutes} min", now)
     assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None

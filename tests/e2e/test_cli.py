@@ -80,7 +80,9 @@ def test_wrong_password_is_a_clear_error_without_the_password(tmp_path, dovecot)
 
 
 def test_run_ingests_and_stops_cleanly_on_sigterm(tmp_path, config, dovecot):
-    proc = subprocess.Popen([DESKBOT, "run", "-c", str(config)], cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([DESKBOT, "run", "-c", str(config)], cwd=tmp_path, stderr=out, text=True)
     try:
         dovecot.append(make_mail("Sent while running"))
         deadline = time.monotonic() + 20
@@ -89,10 +91,11 @@ def test_run_ingests_and_stops_cleanly_on_sigterm(tmp_path, config, dovecot):
             if rows:
                 break
             time.sleep(0.1)
-        assert [json.loads(r)["subject"] for r in rows] == ["Sent while running"]
+        assert [json.loads(r)["subject"] for r in rows] == ["Sent while running"], log.read_text()
     finally:
         proc.send_signal(signal.SIGTERM)
-        stderr = proc.communicate(timeout=20)[1]
+        proc.wait(timeout=20)
+    stderr = log.read_text()
     assert proc.returncode == 0, stderr
     assert "deskbot stopping" in stderr
 
@@ -102,3 +105,11 @@ def test_unreachable_database_is_a_database_error_without_the_password(tmp_path,
     done = deskbot("tickets", "-c", str(config), cwd=tmp_path, env=env)
     assert done.returncode == 3
     assert "database: cannot connect" in done.stderr and "Sup3rSecret" not in done.stderr
+
+
+def test_listing_an_empty_database_says_so_and_creates_nothing(tmp_path, config):
+    done = deskbot("tickets", "-c", str(config), cwd=tmp_path)
+    assert done.returncode == 3
+    assert "the database is empty: start `deskbot run` or run `deskbot db upgrade`" in done.stderr
+    assert deskbot("db", "upgrade", "-c", str(config), cwd=tmp_path).returncode == 0
+    assert deskbot("tickets", "-c", str(config), cwd=tmp_path).stdout.strip().endswith("0 ticket(s)")

@@ -120,3 +120,18 @@ async def test_unknown_ticket(desk):
         with pytest.raises(Refused) as refused:
             await tickets.assign(s, 404, await staff(s, 1), 2, NOW)
     assert (refused.value.key, refused.value.args_for_text) == ("alert-ticket-not-found", {"number": 404})
+
+
+async def test_two_presses_of_close_record_the_time_once(desk):
+    async with desk.begin() as s:
+        await tickets.assign(s, 1, await staff(s, 1), 2, NOW)
+
+    async def press():
+        async with desk.begin() as s:
+            return await tickets.close(s, 1, await staff(s, 2), 60, False, NOW)
+
+    results = await asyncio.gather(press(), press(), return_exceptions=True)
+    assert sum(isinstance(r, Refused) for r in results) == 1, results
+    async with desk() as s:
+        assert await s.scalar(select(func.count()).select_from(TimeEntry)) == 1
+        assert (await s.get(Ticket, 1)).time_spent_minutes == 60

@@ -111,3 +111,7 @@ duration-hours = { $hours } h
 duration-hours-minutes = { $hours } h { $minutes } min
 duration-days = { $days } d
 duration-days-hours = { $days } d { $hours } h
+
+## Lists longer than one message
+
+list-more = …and { $count } more

@@ -115,3 +115,7 @@ duration-hours = { $hours } ч
 duration-hours-minutes = { $hours } ч { $minutes } мин
 duration-days = { $days } дн.
 duration-days-hours = { $days } дн. { $hours } ч
+
+## Списки длиннее одного сообщения
+
+list-more = …и ещё { $count }

@@ -1,0 +1,39 @@
+"""The aiogram Dispatcher of deskbot: routers, middlewares and dependencies in one place."""
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from deskbot.bot import handlers
+from deskbot.bot.delivery import TelegramSender
+from deskbot.bot.middleware import Transaction
+from deskbot.bot.notify import Notifier
+from deskbot.bot.texts import Texts
+from deskbot.dispatch.clock import Clock
+from deskbot.dispatch.config import Config
+
+
+def build_dispatcher(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                     sender: TelegramSender | None = None) -> Dispatcher:
+    """A Dispatcher ready for `start_polling(bot)` or a webhook.
+
+    Handlers receive `config`, `sessions`, `clock`, `texts`, `notify` and `sender` as
+    keyword arguments, and from the `Transaction` middleware the update's `session`,
+    `staff` and `replies`. Every button press is answered (`CallbackAnswerMiddleware`,
+    outermost, so the answer also carries a refusal's alert).
+
+    FSM state lives in memory (MemoryStorage). A restart loses one thing: that a
+    specialist was asked "how long did it take?". The question's buttons still work
+    (they carry the ticket), but a typed answer is no longer read; pressing Close again
+    asks again. Everything else is in the database.
+    """
+    texts = Texts(config.telegram.language)
+    dp = Dispatcher(storage=MemoryStorage(), config=config, sessions=sessions, clock=clock, texts=texts,
+                    notify=Notifier(config, texts), sender=sender)
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
+    dp.callback_query.middleware(Transaction())
+    dp.message.middleware(Transaction())
+    dp.include_routers(*handlers.routers(config))
+    return dp

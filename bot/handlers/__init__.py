@@ -1,0 +1,24 @@
+"""The bot's routers, one per concern, each kept to the chats where its buttons live."""
+from __future__ import annotations
+
+from aiogram import F, Router
+
+from deskbot.bot.handlers import assign, assignee, close, commands
+from deskbot.dispatch.config import Config
+
+
+def routers(config: Config) -> list[Router]:
+    """Fresh routers (a router joins one dispatcher only): commands first, so that /my still
+    works while the bot waits for a typed time."""
+    private = F.chat.type == "private"
+    pressed_in_private = F.message.chat.type == "private"
+    # The department and people buttons: on the dispatcher chat's cards, and on the cards
+    # that /ticket shows a dispatcher privately. Who may press them is checked per press.
+    picking = assign.router()
+    picking.callback_query.filter(pressed_in_private | (F.message.chat.id == config.telegram.dispatcher_chat_id))
+    working = assignee.router()
+    working.callback_query.filter(pressed_in_private)
+    closing = close.router()
+    closing.callback_query.filter(pressed_in_private)
+    closing.message.filter(private)
+    return [commands.router(), picking, working, closing]

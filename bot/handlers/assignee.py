@@ -1,0 +1,64 @@
+"""The assignee's buttons on the ticket they received privately: Take, Reassign, Close.
+
+Close does not close: it turns the card into the question "how long did it take?"
+(`handlers.close` takes the answer), since a ticket closes only with its time recorded.
+"""
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskbot.bot import keyboards
+from deskbot.bot.callbacks import TicketActionV1
+from deskbot.bot.handlers.close import Closing
+from deskbot.bot.middleware import Replies, hold_ticket, must_be_staff, pressed
+from deskbot.bot.notify import Notifier
+from deskbot.bot.texts import Texts
+from deskbot.dispatch import tickets
+from deskbot.dispatch.clock import Clock
+from deskbot.dispatch.config import Config
+from deskbot.storage.models import Staff
+
+
+def router() -> Router:
+    r = Router(name=__name__)
+    r.callback_query.register(take, TicketActionV1.filter(F.action == "take"))
+    r.callback_query.register(reassign, TicketActionV1.filter(F.action == "reassign"))
+    r.callback_query.register(ask_time_spent, TicketActionV1.filter(F.action == "close"))
+    return r
+
+
+async def take(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession, staff: Staff | None,
+               clock: Clock, notify: Notifier, texts: Texts, replies: Replies,
+               callback_answer: CallbackAnswer) -> None:
+    actor = must_be_staff(staff)
+    await hold_ticket(session, callback_data.ticket)
+    now = clock.now()
+    done = await tickets.take(session, callback_data.ticket, actor, now)
+    card = await notify.taken(session, done, now, shown=pressed(query))
+    replies.edit_pressed(query, card, notify.actions(done.ticket, actor))
+    callback_answer.text = texts.alert("taken", number=done.ticket.id)
+
+
+async def reassign(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession,
+                   staff: Staff | None, clock: Clock, config: Config, notify: Notifier, texts: Texts,
+                   replies: Replies, callback_answer: CallbackAnswer) -> None:
+    actor = must_be_staff(staff)
+    await hold_ticket(session, callback_data.ticket)
+    now = clock.now()
+    done = await tickets.reassign(session, callback_data.ticket, actor, now, config.dispatch.nag_every)
+    replies.edit_pressed(query, await notify.sent_back(session, done, now), None)
+    callback_answer.text = texts.alert("reassigned", number=done.ticket.id)
+
+
+async def ask_time_spent(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession,
+                         staff: Staff | None, notify: Notifier, texts: Texts, replies: Replies,
+                         state: FSMContext) -> None:
+    ticket = await tickets.check_closable(session, callback_data.ticket, must_be_staff(staff))
+    replies.edit_pressed(query, await notify.asking_time(session, ticket), keyboards.time_spent(ticket.id, texts))
+    # The answer may also be typed: the next message in this chat is read as the time.
+    await state.set_state(Closing.time_spent)
+    await state.set_data({"ticket": ticket.id, "card": query.message.message_id})

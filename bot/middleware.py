@@ -1,0 +1,133 @@
+"""One database transaction per update, and the person behind it.
+
+`Transaction` wraps every message and callback handler: it opens one session, gives the
+handler `session`, `staff` (the active Staff for the sender's Telegram id, or None) and
+`replies`, and commits when the handler returns. What the handler queued in the outbox
+commits with its change; then the sender is woken, and only then do the replies go out,
+so a person is never told of a change that was rolled back.
+
+A `Refused` from `dispatch.tickets` rolls the transaction back and becomes the short
+text its key names: an alert on the button that was pressed, or a reply to a message.
+Any other error rolls back and propagates (aiogram logs it; the press is still answered
+by `CallbackAnswerMiddleware`, which runs outside this one).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramBadRequest
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage, TelegramMethod
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskbot.dispatch.tickets import Refused, staff_by_telegram
+from deskbot.storage.models import Staff, Ticket
+
+log = logging.getLogger("deskbot.bot")
+
+# Two people pressing at once may both redraw the same card the same way.
+_NOT_MODIFIED = "message is not modified"
+
+
+async def hold_ticket(session: AsyncSession, number: int) -> None:
+    """Make a second press on the same ticket wait for the first one's commit, then see its result.
+
+    A no-op UPDATE takes the row's lock (PostgreSQL) or the database's write lock
+    (SQLite) before the ticket is read: a double tap on "1h" records the time once.
+    """
+    await session.execute(update(Ticket).where(Ticket.id == number).values(updated_at=Ticket.updated_at))
+
+
+def pressed(query: CallbackQuery) -> tuple[int, int]:
+    """(chat id, message id) of the message whose button was pressed."""
+    return query.message.chat.id, query.message.message_id
+
+
+def must_be_staff(staff: Staff | None) -> Staff:
+    """The acting staff member; a stranger is refused (with the "not on the staff list" text)."""
+    if staff is None:
+        raise Refused("alert-not-staff")
+    return staff
+
+
+class Replies:
+    """What the person who acted is told: answers and edits in their chat, sent after the commit."""
+
+    def __init__(self) -> None:
+        self._methods: list[TelegramMethod[Any]] = []
+
+    def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        self._methods.append(SendMessage(chat_id=chat_id, text=text, parse_mode="HTML", reply_markup=markup))
+
+    def answer(self, message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        self.send(message.chat.id, text, markup)
+
+    def edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        """Redraw a message; `markup=None` removes its buttons."""
+        self._methods.append(EditMessageText(chat_id=chat_id, message_id=message_id, text=text,
+                                             parse_mode="HTML", reply_markup=markup))
+
+    def edit_pressed(self, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        self.edit(*pressed(query), text, markup)
+
+    def alert(self, query: CallbackQuery, text: str) -> None:
+        self._methods.append(AnswerCallbackQuery(callback_query_id=query.id, text=text, show_alert=True))
+
+    def buttons(self, query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+        """Change only the buttons of the message that was pressed."""
+        chat_id, message_id = pressed(query)
+        self._methods.append(EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id, reply_markup=markup))
+
+    async def deliver(self, bot: Bot) -> None:
+        for method in self._methods:
+            try:
+                await bot(method)
+            except TelegramBadRequest as e:
+                if _NOT_MODIFIED not in e.message:
+                    log.warning("reply %s refused: %s", type(method).__name__, e.message)
+            except (TelegramAPIError, ClientDecodeError) as e:
+                # The change is committed and its notices are in the outbox; only this reply is lost.
+                log.warning("reply %s not delivered: %s", type(method).__name__, e)
+        self._methods.clear()
+
+
+class Transaction(BaseMiddleware):
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        replies = Replies()
+        user = getattr(event, "from_user", None)
+        async with data["sessions"]() as session:
+            data["session"], data["replies"] = session, replies
+            data["staff"] = await staff_by_telegram(session, user.id) if user is not None else None
+            try:
+                result = await handler(event, data)
+            except Refused as refusal:
+                await session.rollback()
+                _refuse(event, refusal, data)
+                result = None
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+        sender = data.get("sender")
+        if sender is not None:
+            sender.wake()
+        await replies.deliver(data["bot"])
+        return result
+
+
+def _refuse(event: TelegramObject, refusal: Refused, data: dict[str, Any]) -> None:
+    texts = data["texts"]
+    if isinstance(event, CallbackQuery):
+        alert = texts.alert(refusal.key, **refusal.args_for_text)
+        answer = data.get("callback_answer")  # CallbackAnswerMiddleware sends it after this one returns
+        if answer is None:
+            data["replies"].alert(event, alert)
+        else:
+            answer.text, answer.show_alert = alert, True
+    elif isinstance(event, Message):
+        data["replies"].answer(event, texts.t(refusal.key, **refusal.args_for_text))

@@ -1,0 +1,71 @@
+"""Reminders in the dispatcher chat about tickets nobody has assigned yet.
+
+When a reminder is due lives in the database (`tickets.next_nag_at`, indexed), not
+in the scheduler's memory: a restart loses no reminder, and a sweep reads only
+what is due. Assigning a ticket changes its status and clears `next_nag_at`, so
+an assigned ticket is never reminded of.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskbot.bot.announce import (
+    MAX_PER_SWEEP, NAG, NAG_DIGEST, department_buttons, fit_digests, ticket_cards, waiting_tickets,
+)
+from deskbot.bot.texts import Texts
+from deskbot.dispatch import outbox, rules
+from deskbot.dispatch.config import Config
+from deskbot.storage.models import Ticket
+
+# Up to this many tickets due at once get a reminder card each, with buttons;
+# more are listed in one reminder: the chat is reminded, never flooded.
+NAG_CARDS = 3
+
+
+async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, now: datetime, budget: int) -> int:
+    """Queue the reminders that are due, in the caller's transaction; how many tickets were reminded of."""
+    chat_id = config.telegram.dispatcher_chat_id
+    if not chat_id or budget <= 0:
+        return 0  # still due: the next sweep reminds, once the chat has room
+    due = list(await session.scalars(
+        select(Ticket.id).where(Ticket.next_nag_at <= now, Ticket.status == rules.Status.NEW)
+        .order_by(Ticket.id).limit(MAX_PER_SWEEP)
+        .with_for_update(skip_locked=True)  # PostgreSQL: two services never remind twice
+    ))
+    waiting = await waiting_tickets(session, due)
+    if not waiting:
+        return 0
+    reminder = rules.group_for_reminder(waiting, now, min(NAG_CARDS, budget),
+                                        measure=lambda ticket: texts.line_length(ticket, with_age=True))
+    if reminder.cards:
+        reminded = await _cards(session, chat_id, texts, reminder, now)
+    else:
+        reminded = _digests(session, chat_id, texts, reminder, budget, now)
+    await session.execute(update(Ticket).where(Ticket.id.in_(reminded)).values(
+        next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every)))
+    return len(reminded)
+
+
+async def _cards(session: AsyncSession, chat_id: int, texts: Texts, reminder: rules.Reminder,
+                 now: datetime) -> list[int]:
+    numbers = [ticket.number for ticket in reminder.cards]
+    details, buttons = await ticket_cards(session, numbers), await department_buttons(session)
+    for number in numbers:
+        header = texts.t("nag", age=texts.age(reminder.ages[number]))
+        outbox.send_message(session, chat_id=chat_id, text=texts.card(details[number], header=header),
+                            purpose=NAG, ticket_id=number, reply_markup=buttons(number), now=now)
+    return numbers
+
+
+def _digests(session: AsyncSession, chat_id: int, texts: Texts, reminder: rules.Reminder, budget: int,
+             now: datetime) -> list[int]:
+    # What does not fit the chat now stays due, and is listed by the next sweep.
+    digests = fit_digests(reminder.digests, budget)
+    total = sum(len(digest.tickets) for digest in digests)
+    for digest in digests:
+        outbox.send_message(session, chat_id=chat_id, purpose=NAG_DIGEST, now=now,
+                            text=texts.digest(digest, total=total, waiting=True, ages=reminder.ages))
+    return [ticket.number for digest in digests for ticket in digest.tickets]

@@ -1,0 +1,82 @@
+"""Owned background work: periodic sweeps that can also be woken, and tasks that are never lost track of."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timezone
+from typing import Any
+
+log = logging.getLogger("deskbot.service")
+SHUTDOWN_GRACE = 10.0  # seconds a task gets to finish before it is cancelled
+
+
+class Sweep:
+    """A periodic job that can also be woken: one pass at a time, and a wake during a pass runs another."""
+
+    def __init__(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
+        self.name, self.job = name, None
+        self._work = work
+        self._running: asyncio.Task | None = None
+        self._again = self._closed = False
+
+    def wake(self) -> None:
+        if self._closed or self.job is None:
+            return
+        if self._running is not None:
+            self._again = True
+        else:
+            self.job.modify(next_run_time=datetime.now(timezone.utc))
+
+    async def run(self) -> None:
+        """The scheduler's job: a pass already under way absorbs this run."""
+        if self._running is not None:
+            return
+        self._running = asyncio.current_task()
+        try:
+            self._again = True
+            while self._again and not self._closed:
+                self._again = False
+                try:
+                    await self._work()
+                except Exception:  # the database, most likely: the next run tries again
+                    log.exception("%s failed; trying again at the next run", self.name)
+        finally:
+            self._running = None
+
+    async def close(self) -> None:
+        """Let a pass under way commit, within SHUTDOWN_GRACE; no pass starts after this."""
+        self._closed = True
+        if self._running is not None:
+            await _finish(self._running, SHUTDOWN_GRACE)
+
+
+class OwnedTasks:
+    """Tasks kept by a strong reference, a failure logged with where the task was started, awaited on close."""
+
+    def __init__(self) -> None:
+        self._started: dict[asyncio.Task, str] = {}
+
+    def start(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task:
+        task = asyncio.create_task(work, name=name)
+        self._started[task] = "".join(traceback.format_stack(limit=6)[:-1])
+        task.add_done_callback(self._ended)
+        return task
+
+    def _ended(self, task: asyncio.Task) -> None:
+        where = self._started.pop(task, "")
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %r failed; it was started at:\n%s", task.get_name(), where,
+                      exc_info=task.exception())
+
+    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
+        await asyncio.gather(*(_finish(task, grace) for task in list(self._started)))
+
+
+async def _finish(task: asyncio.Task, grace: float) -> None:
+    """Wait for the task to end by itself, then cancel it; never raise its outcome."""
+    done, _ = await asyncio.wait({task}, timeout=grace)
+    if not done:
+        task.cancel()
+        await asyncio.wait({task})
