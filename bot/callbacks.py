@@ -16,10 +16,11 @@ class DepartmentV1(CallbackData, prefix="d1"):
     department: int
 
 
-class AssignV1(CallbackData, prefix="a1"):
-    """The dispatcher picked a person: assign."""
+class AssignV2(CallbackData, prefix="a2"):
+    """The dispatcher picked a person of a department: assign, and record the department."""
 
     ticket: int
+    department: int
     staff: int
 
 

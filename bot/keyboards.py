@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from deskbot.bot.callbacks import AssignV1, DepartmentsV1, DepartmentV1, TicketActionV1, TimeSpentV1
+from deskbot.bot.callbacks import AssignV2, DepartmentsV1, DepartmentV1, TicketActionV1, TimeSpentV1
 from deskbot.bot.texts import Texts
 from deskbot.dispatch.timespent import QUICK_MINUTES
 
@@ -21,10 +21,10 @@ def departments(ticket: int, choices: Sequence[tuple[int, str]]) -> InlineKeyboa
     return kb.as_markup()
 
 
-def people(ticket: int, choices: Sequence[tuple[int, str]], texts: Texts) -> InlineKeyboardMarkup:
+def people(ticket: int, department: int, choices: Sequence[tuple[int, str]], texts: Texts) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for staff_id, name in choices:
-        kb.button(text=name, callback_data=AssignV1(ticket=ticket, staff=staff_id))
+        kb.button(text=name, callback_data=AssignV2(ticket=ticket, department=department, staff=staff_id))
     kb.button(text=texts.plain("button-back"), callback_data=DepartmentsV1(ticket=ticket))
     kb.adjust(*([2] * (len(choices) // 2)), *([1] * (len(choices) % 2)), 1)
     return kb.as_markup()

@@ -109,7 +109,7 @@ class Notifier:
             .where(StaffDepartment.department_id == department_id, Staff.active.is_(True))
             .order_by(Staff.name, Staff.id))
         choices = [(staff_id, name) for staff_id, name in rows]
-        return department.name, keyboards.people(ticket.id, choices, self.texts) if choices else None
+        return department.name, keyboards.people(ticket.id, department_id, choices, self.texts) if choices else None
 
     def actions(self, ticket: Ticket, viewer: Staff | None) -> InlineKeyboardMarkup | None:
         """Take, Close, Reassign: for the assignee of an open ticket only."""

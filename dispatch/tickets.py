@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch import rules
 from deskbot.dispatch.rules import Status
-from deskbot.storage.models import Staff, Ticket, TicketEvent, TimeEntry
+from deskbot.storage.models import Department, Staff, Ticket, TicketEvent, TimeEntry
 
 
 class Refused(Exception):
@@ -38,16 +38,20 @@ async def staff_by_telegram(session: AsyncSession, telegram_id: int) -> Staff | 
     return await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id, Staff.active.is_(True)))
 
 
-async def assign(session: AsyncSession, number: int, actor: Staff, assignee_id: int, now: datetime) -> Done:
+async def assign(session: AsyncSession, number: int, actor: Staff, assignee_id: int, now: datetime,
+                 department_id: int | None = None) -> Done:
     if not rules.may_assign(actor.role_set):
         raise Refused("alert-dispatcher-only")
     assignee = await session.get(Staff, assignee_id)
     if assignee is None or not assignee.active:
         raise Refused("alert-not-staff")
+    if department_id is not None and await session.get(Department, department_id) is None:
+        department_id = None  # a department removed since the button was drawn: assign all the same
     changed = await session.execute(
         update(Ticket)
         .where(Ticket.id == number, Ticket.status == Status.NEW)
         .values(status=Status.ASSIGNED, assignee_id=assignee.id, assigned_by_id=actor.id, assigned_at=now,
+                department_id=department_id,
                 taken_at=None, next_nag_at=None, updated_at=now)
     )
     ticket = await _ticket(session, number)

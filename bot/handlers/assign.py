@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.callbacks import AssignV1, DepartmentsV1, DepartmentV1
+from deskbot.bot.callbacks import AssignV2, DepartmentsV1, DepartmentV1
 from deskbot.bot.middleware import Replies, must_be_staff, pressed
 from deskbot.bot.notify import Notifier
 from deskbot.bot.texts import Texts
@@ -29,7 +29,7 @@ def router() -> Router:
     r = Router(name=__name__)
     r.callback_query.register(show_people, DepartmentV1.filter())
     r.callback_query.register(show_departments, DepartmentsV1.filter())
-    r.callback_query.register(assign, AssignV1.filter())
+    r.callback_query.register(assign, AssignV2.filter())
     return r
 
 
@@ -58,11 +58,12 @@ async def show_departments(query: CallbackQuery, callback_data: DepartmentsV1, s
         replies.buttons(query, await notify.departments(session, ticket))
 
 
-async def assign(query: CallbackQuery, callback_data: AssignV1, session: AsyncSession, staff: Staff | None,
+async def assign(query: CallbackQuery, callback_data: AssignV2, session: AsyncSession, staff: Staff | None,
                  clock: Clock, notify: Notifier, replies: Replies) -> None:
     now = clock.now()
     try:
-        done = await tickets.assign(session, callback_data.ticket, must_be_staff(staff), callback_data.staff, now)
+        done = await tickets.assign(session, callback_data.ticket, must_be_staff(staff), callback_data.staff, now,
+                                    department_id=callback_data.department)
     except Refused as refusal:
         if refusal.key in _STALE:
             await _redraw(query, callback_data.ticket, session, notify, replies)

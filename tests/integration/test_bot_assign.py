@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from deskbot.bot.callbacks import AssignV1, DepartmentsV1, DepartmentV1
+from deskbot.bot.callbacks import AssignV2, DepartmentsV1, DepartmentV1
 from deskbot.dispatch import tickets
 from deskbot.storage.models import Department, Staff, TicketEvent
 from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
@@ -15,7 +15,7 @@ SUPPORT_PEOPLE = ["Dan Dispatcher", "Pat Specialist", "Sam Specialist", "« Back
 
 
 def to(person: int) -> str:
-    return AssignV1(ticket=1, staff=staff_id(person)).pack()
+    return AssignV2(ticket=1, department=SUPPORT, staff=staff_id(person)).pack()
 
 
 def labels(message) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from deskbot.bot.callbacks import AssignV1, DepartmentV1, TicketActionV1, TimeSpentV1
+from deskbot.bot.callbacks import AssignV2, DepartmentV1, TicketActionV1, TimeSpentV1
 from deskbot.bot.keyboards import CANCEL, NO_CHARGE
 from deskbot.storage.models import TimeEntry
 from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
@@ -28,7 +28,7 @@ async def assigned(desk, person: int = SAM):
     desk.pause()
     await desk.press(DINA, DISPATCHERS, card.message_id, DepartmentV1(ticket=1, department=SUPPORT).pack())
     desk.pause()
-    await desk.press(DINA, DISPATCHERS, card.message_id, AssignV1(ticket=1, staff=staff_id(person)).pack())
+    await desk.press(DINA, DISPATCHERS, card.message_id, AssignV2(ticket=1, department=SUPPORT, staff=staff_id(person)).pack())
     private = await desk.fake.wait_for_bot_message(person, text_contains="assigned you a ticket")
     desk.pause()
     return card, private
@@ -139,6 +139,6 @@ async def test_reassign_sends_the_ticket_back_with_a_new_card_that_works(desk):
     desk.pause()
     await desk.press(DINA, DISPATCHERS, again.message_id, again.button_data()[0])
     desk.pause()
-    await desk.press(DINA, DISPATCHERS, again.message_id, AssignV1(ticket=1, staff=staff_id(PAT)).pack())
+    await desk.press(DINA, DISPATCHERS, again.message_id, AssignV2(ticket=1, department=SUPPORT, staff=staff_id(PAT)).pack())
     await desk.fake.wait_for_bot_message(PAT, text_contains="Dina Dispatcher assigned you a ticket")
     assert (await desk.ticket(1)).assignee_id == staff_id(PAT)

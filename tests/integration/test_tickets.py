@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from deskbot.dispatch import tickets
 from deskbot.dispatch.tickets import Refused
 from deskbot.storage.db import session_factory
-from deskbot.storage.models import Staff, Ticket, TicketEvent, TimeEntry
+from deskbot.storage.models import Department, Staff, Ticket, TicketEvent, TimeEntry
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
 NAG = timedelta(minutes=5)
@@ -40,6 +40,15 @@ async def test_dispatcher_assigns_and_nags_stop(desk):
         t = await s.get(Ticket, 1)
         assert (t.assignee_id, t.assigned_by_id, t.assigned_at, t.next_nag_at) == (2, 1, NOW, None)
         assert await s.scalar(select(TicketEvent.kind)) == "assigned"
+
+
+async def test_the_department_picked_is_recorded(desk):
+    async with desk.begin() as s:
+        s.add(Department(id=7, key="network", name="Network"))
+    async with desk.begin() as s:
+        await tickets.assign(s, 1, await staff(s, 1), 2, NOW, department_id=7)
+    async with desk() as s:
+        assert (await s.get(Ticket, 1)).department_id == 7
 
 
 async def test_only_a_dispatcher_assigns(desk):

@@ -2,7 +2,7 @@
 import pytest
 
 from deskbot.bot import keyboards
-from deskbot.bot.callbacks import AssignV1, TicketActionV1, TimeSpentV1
+from deskbot.bot.callbacks import AssignV2, TicketActionV1, TimeSpentV1
 from deskbot.bot.texts import Texts
 
 BIG = 2_147_483_647  # the largest ticket or staff number a database integer holds
@@ -17,7 +17,7 @@ def test_callback_data_stays_within_64_bytes(lang):
     texts = Texts(lang)
     markups = [
         keyboards.departments(BIG, [(BIG, "Support"), (BIG - 1, "Сеть")]),
-        keyboards.people(BIG, [(BIG, "Анна"), (BIG - 1, "Bob"), (BIG - 2, "Carl")], texts),
+        keyboards.people(BIG, BIG, [(BIG, "Анна"), (BIG - 1, "Bob"), (BIG - 2, "Carl")], texts),
         keyboards.assignee_actions(BIG, texts, taken=False),
         keyboards.time_spent(BIG, texts),
     ]
@@ -28,9 +28,9 @@ def test_callback_data_stays_within_64_bytes(lang):
 
 def test_people_end_with_back_and_unpack():
     texts = Texts("en")
-    buttons = all_buttons(keyboards.people(7, [(1, "Anna"), (2, "Bob"), (3, "Carl")], texts))
+    buttons = all_buttons(keyboards.people(7, 4, [(1, "Anna"), (2, "Bob"), (3, "Carl")], texts))
     assert [b.text for b in buttons] == ["Anna", "Bob", "Carl", "« Back"]
-    assert AssignV1.unpack(buttons[1].callback_data) == AssignV1(ticket=7, staff=2)
+    assert AssignV2.unpack(buttons[1].callback_data) == AssignV2(ticket=7, department=4, staff=2)
 
 
 def test_time_buttons_in_russian():
