@@ -141,6 +141,7 @@ def _secrets(config: Config) -> list[str]:
         config.mailbox.password.get_secret_value(),
         config.smtp.password.get_secret_value(),
         config.telegram.token.get_secret_value(),
+        config.telegram.webhook_secret.get_secret_value(),
         config.database.password,
     ]
 

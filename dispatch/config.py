@@ -6,6 +6,7 @@ message is one line naming the file and the key; secrets never appear in it.
 from __future__ import annotations
 
 import json
+import re
 import os
 import tomllib
 from datetime import timedelta
@@ -108,6 +109,23 @@ class TelegramConfig(Section):
     api_server: str = ""
     dispatcher_chat_id: int = 0
     language: Literal["en", "ru"] = "en"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""  # the public HTTPS address Telegram posts to
+    webhook_listen: str = "127.0.0.1:8443"  # host:port this service listens on (behind the HTTPS proxy)
+    webhook_secret: SecretStr = SecretStr("")
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> TelegramConfig:
+        if self.mode != "webhook":
+            return self
+        if not self.webhook_url:
+            raise ValueError("webhook mode needs webhook_url")
+        secret = self.webhook_secret.get_secret_value()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise ValueError("webhook mode needs webhook_secret: 16 to 256 of A-Z a-z 0-9 _ -")
+        if not re.fullmatch(r"[^:]*:\d{1,5}", self.webhook_listen):
+            raise ValueError("webhook_listen must be host:port")
+        return self
 
 
 class DispatchConfig(Section):

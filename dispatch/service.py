@@ -158,7 +158,7 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession],
     sender, tasks, sender_stop = TelegramSender(bot, sessions, clock), OwnedTasks(), asyncio.Event()
     announcer, nagger = _sweeps(config, sessions, clock, sender)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per run every two seconds is noise
-    scheduler, polling = AsyncIOScheduler(timezone=timezone.utc), None
+    scheduler, polling, webhook = AsyncIOScheduler(timezone=timezone.utc), None, None
     try:
         tasks.start(sender.run(sender_stop), "outbox sender")
         if config.telegram.dispatcher_chat_id:
@@ -171,10 +171,18 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession],
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
         scheduler.start()
         dispatcher = build_dispatcher(config, sessions, clock, sender)  # taps and commands: bot/handlers/
-        polling = tasks.start(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
-                              "telegram polling")
+        if config.telegram.mode == "webhook":
+            from deskbot.bot.webhook import Webhook
+
+            webhook = Webhook(dispatcher, bot, config.telegram)
+            await webhook.start()
+        else:
+            polling = tasks.start(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
+                                  "telegram polling")
         yield announcer
     finally:
+        if webhook is not None:
+            await webhook.stop()
         if scheduler.running:
             scheduler.pause()  # no new runs; a pass under way may still commit
         await asyncio.gather(announcer.close(), nagger.close())

@@ -64,6 +64,9 @@ def test_own_addresses_include_mailbox_and_sender(tmp_path):
         (MINIMAL + '[[staff]]\nname = "A"\ntelegram_id = 1\nroles = ["boss"]\n', "[[staff]] #1 roles.0: Input should be 'dispatcher', 'specialist' or 'manager' (got 'boss')"),
         ("", "[mailbox]: required key is missing"),
         ('[database]\nurl = "mysql://root:pw@db/x"\n' + MINIMAL, "[database] url: use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"),
+        (MINIMAL + '[telegram]\nmode = "webhook"\n', "[telegram]: webhook mode needs webhook_url"),
+        (MINIMAL + '[telegram]\nmode = "webhook"\nwebhook_url = "https://d.test/t"\nwebhook_secret = "short"\n',
+         "[telegram]: webhook mode needs webhook_secret: 16 to 256 of A-Z a-z 0-9 _ -"),
         ('[database]\nurl = "nonsense"\n' + MINIMAL, "[database] url: use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"),
     ],
 )
