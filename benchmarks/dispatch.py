@@ -47,6 +47,7 @@ DOVECOT_DIR = "/dev/shm" if Path("/dev/shm").is_dir() else "/tmp"
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from corpus import make_corpus
+from harness.desk import dispatch_sections
 from harness.dovecot import Dovecot
 from harness.mails import make_mail
 
@@ -129,31 +130,9 @@ username = "{dovecot.user}"
 password = "{dovecot.password}"
 attachments_dir = "{workdir / 'attachments'}"
 
-[telegram]
-token = "{TOKEN}"
-api_server = "{fake.url}"
-dispatcher_chat_id = {chat_id}
-
-[dispatch]
-nag_every = "1h"
-
 [logging]
 level = "WARNING"
-
-[[departments]]
-key = "support"
-name = "Support"
-
-[[departments]]
-key = "network"
-name = "Network"
-
-[[staff]]
-name = "Dana"
-telegram_id = {DISPATCHER}
-departments = ["support"]
-roles = ["dispatcher", "specialist"]
-""")
+""" + dispatch_sections(TOKEN, fake.url, chat_id, DISPATCHER, "1h"))
     return path
 
 

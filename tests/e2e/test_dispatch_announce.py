@@ -15,7 +15,7 @@ from deskbot.dispatch import service
 from deskbot.dispatch.config import load_config
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Department, Ticket
-from harness.desk import write_config
+from harness.desk import dispatch_sections, write_config
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
 
@@ -27,29 +27,7 @@ DISPATCHERS, DANA = -1001, 1001
 async def running_desk(tmp_path, dovecot, fake: FakeTelegram, *, nag_every: str):
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
     path = write_config(tmp_path / "config.toml", dovecot, db_url)
-    path.write_text(path.read_text() + f"""
-[telegram]
-token = "{fake.token}"
-api_server = "{fake.url}"
-dispatcher_chat_id = {DISPATCHERS}
-
-[dispatch]
-nag_every = "{nag_every}"
-
-[[departments]]
-key = "support"
-name = "Support"
-
-[[departments]]
-key = "network"
-name = "Network"
-
-[[staff]]
-name = "Dana"
-telegram_id = {DANA}
-departments = ["support"]
-roles = ["dispatcher", "specialist"]
-""")
+    path.write_text(path.read_text() + dispatch_sections(fake.token, fake.url, DISPATCHERS, DANA, nag_every))
     config = load_config(path, environ={})
     engine = await service.prepare_database(config)  # the schema, before the test reads it
     stop = asyncio.Event()

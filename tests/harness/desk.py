@@ -27,6 +27,33 @@ def write_config(path: Path, dovecot, db_url: str, **mailbox: object) -> Path:
     return path
 
 
+def dispatch_sections(token: str, api_server: str, chat_id: int, dispatcher_id: int, nag_every: str) -> str:
+    """[telegram], [dispatch], two departments and one dispatcher: the Telegram half of a test desk."""
+    return f"""
+[telegram]
+token = "{token}"
+api_server = "{api_server}"
+dispatcher_chat_id = {chat_id}
+
+[dispatch]
+nag_every = "{nag_every}"
+
+[[departments]]
+key = "support"
+name = "Support"
+
+[[departments]]
+key = "network"
+name = "Network"
+
+[[staff]]
+name = "Dana"
+telegram_id = {dispatcher_id}
+departments = ["support"]
+roles = ["dispatcher", "specialist"]
+"""
+
+
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
