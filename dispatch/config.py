@@ -24,6 +24,7 @@ from deskbot.dispatch.durations import parse_duration, parse_size
 DEFAULT_PATH = "config.toml"
 SECRET_KEYS = {"password", "token", "webhook_secret", "url"}  # a database URL may hold a password
 DATABASE_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
+EXAMPLE_IMAP_HOST = "imap.example.com"
 
 
 def _duration(value: Any) -> Any:
@@ -93,6 +94,14 @@ class MailboxConfig(Section):
     @classmethod
     def _lower(cls, values: list[str]) -> list[str]:
         return [v.strip().lower() for v in values]
+
+    @field_validator("host")
+    @classmethod
+    def _not_the_example(cls, value: str) -> str:
+        # A copied example file must not start a service that polls a mailbox nobody has.
+        if value.strip().lower() == EXAMPLE_IMAP_HOST:
+            raise ValueError("still the value from config.example.toml: set your IMAP server")
+        return value
 
 
 class SmtpConfig(Section):

@@ -15,12 +15,17 @@ def write(tmp_path, text: str) -> Path:
     return path
 
 
-def test_example_file_is_valid():
-    config = load_config(REPO / "config.example.toml", environ={})
+def test_example_file_is_valid_once_its_mailbox_is_set():
+    config = load_config(REPO / "config.example.toml", environ={"DESKBOT_MAILBOX_HOST": "imap.desk.test"})
     assert config.dispatch.nag_every == timedelta(minutes=5)
     assert config.mailbox.poll_every == timedelta(minutes=1)
     assert "gmail.com" in config.mailbox.free_mail_domains
     assert config.staff[0].roles == ["dispatcher", "specialist"]
+
+
+def test_example_file_as_it_is_refuses_to_start():
+    with pytest.raises(ConfigError, match=r"\[mailbox\] host: still the value from config.example.toml"):
+        load_config(REPO / "config.example.toml", environ={})
 
 
 def test_defaults_from_minimal_file(tmp_path):
