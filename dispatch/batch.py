@@ -79,11 +79,8 @@ class BatchWriter:
         return sorted(results, key=lambda r: r.uid)
 
     async def _drop_duplicates(self, batch: list[Fetched]) -> list[Fetched]:
-        keys = list({f.mail.key for f in batch})
-        known = set(await self.session.scalars(
-            select(RawMail.message_key).where(RawMail.mailbox == self.ingest.place.mailbox, RawMail.message_key.in_(keys))
-        ))
-        fresh, seen = [], set(known)
+        seen = await stored_keys(self.session, self.ingest.place.mailbox, (f.mail.key for f in batch))
+        fresh = []
         for item in batch:
             if item.mail.key not in seen:
                 seen.add(item.mail.key)
@@ -227,6 +224,17 @@ async def _insert_ids(session: AsyncSession, model, rows: list[dict]) -> list[in
     if len(ids) != len(rows):
         raise RuntimeError(f"inserted {len(rows)} rows into {model.__tablename__}, got {len(ids)} ids")
     return ids
+
+
+async def stored_keys(session: AsyncSession, mailbox: str, keys: Iterable[str]) -> set[str]:
+    """Which of these message keys the mailbox already has: Message-ID (or hash) is unique per mailbox."""
+    wanted = list(set(keys))
+    if not wanted:
+        return set()
+    rows = await session.scalars(
+        select(RawMail.message_key).where(RawMail.mailbox == mailbox, RawMail.message_key.in_(wanted))
+    )
+    return set(rows)
 
 
 def _message_row(mail: InboundMail, raw_id: int, ticket_id: int, now: datetime) -> dict:

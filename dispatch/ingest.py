@@ -9,11 +9,10 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.dispatch.batch import BatchWriter, Stored
+from deskbot.dispatch.batch import BatchWriter, Stored, stored_keys
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.intake import Outcome
 from deskbot.mailbox.inbound import Fetched, InboundMail
@@ -62,16 +61,8 @@ class Ingest:
             await self._save_state(session, uidvalidity, last_uid)
 
     async def known_keys(self, keys: Iterable[str]) -> set[str]:
-        keys = list(set(keys))
-        if not keys:
-            return set()
         async with self.sessions() as session:
-            rows = await session.scalars(
-                select(RawMail.message_key).where(
-                    RawMail.mailbox == self.place.mailbox, RawMail.message_key.in_(keys)
-                )
-            )
-            return set(rows)
+            return await stored_keys(session, self.place.mailbox, keys)
 
     async def store(self, uidvalidity: int, batch: list[Fetched], last_uid: int) -> list[Stored]:
         results = await self._store_resilient(uidvalidity, batch, last_uid)
@@ -114,10 +105,7 @@ class Ingest:
     async def _quarantine_unstorable(self, uidvalidity: int, item: Fetched, last_uid: int, exc: Exception) -> Stored:
         reason = f"could not be stored: {_brief(exc)}"
         async with self.sessions.begin() as session:
-            known = await session.scalar(
-                select(RawMail.id).where(RawMail.mailbox == self.place.mailbox, RawMail.message_key == item.mail.key)
-            )
-            if known is None:
+            if not await stored_keys(session, self.place.mailbox, [item.mail.key]):
                 session.add(RawMail(
                     mailbox=self.place.mailbox, message_key=item.mail.key, folder=self.place.folder,
                     uidvalidity=uidvalidity, uid=item.uid, size=len(item.raw), content=item.raw,

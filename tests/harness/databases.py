@@ -50,6 +50,17 @@ async def pg_url():
         await drop_pg_database(name)
 
 
+async def sessions_with_staff(engine, config):
+    """A session factory over a database whose staff and departments match `config`."""
+    from deskbot.dispatch.staff import sync_staff
+    from deskbot.storage.db import session_factory
+
+    factory = session_factory(engine)
+    async with factory.begin() as session:
+        await sync_staff(session, config)
+    return factory
+
+
 @pytest.fixture
 async def engine(db_url):
     """A migrated database engine of each kind."""

@@ -21,10 +21,10 @@ from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.staff import sync_staff
-from deskbot.storage.db import session_factory
 from deskbot.storage.models import (
     Attachment, Customer, Department, Message, Organization, OutboxMessage, Ticket,
 )
+from harness.databases import sessions_with_staff
 from harness.fake_telegram import FakeTelegram
 from harness.fake_telegram.fixtures import aiogram_bot
 
@@ -52,10 +52,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 async def sessions(engine):
-    factory = session_factory(engine)
-    async with factory.begin() as session:
-        await sync_staff(session, CONFIG)
-    return factory
+    return await sessions_with_staff(engine, CONFIG)
 
 
 async def open_tickets(sessions, clock, count: int, *, subject: str = "Printer {i} is down",

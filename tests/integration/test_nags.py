@@ -13,9 +13,9 @@ from deskbot.bot.nags import NAG_CARDS, nag_due_tickets
 from deskbot.bot.texts import MESSAGE_LIMIT, Texts, visible_length
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config
-from deskbot.dispatch.staff import sync_staff
-from deskbot.storage.db import session_factory
 from deskbot.storage.models import Customer, OutboxMessage, Staff, Ticket
+
+from harness.databases import sessions_with_staff
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 DISPATCHERS, DANA = -1001, 1001
@@ -37,10 +37,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 async def sessions(engine):
-    factory = session_factory(engine)
-    async with factory.begin() as session:
-        await sync_staff(session, CONFIG)
-    return factory
+    return await sessions_with_staff(engine, CONFIG)
 
 
 async def announced_tickets(sessions, clock, count: int) -> list[int]:
