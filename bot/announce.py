@@ -1,4 +1,4 @@
-"""New tickets into the dispatcher chat: a card each while the chat has room, digests for a burst.
+"""New tickets into the dispatcher chat: a card each for a handful, digests for a burst.
 
 A sweep reads the tickets the dispatcher has not been shown (`announced_at IS NULL`,
 an indexed column), queues what the chat can take within a minute, and marks
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot import keyboards
 from deskbot.bot.limits import TELEGRAM_LIMITS, Limits
-from deskbot.bot.texts import Texts, TicketCard, cut
+from deskbot.bot.texts import DIGEST_STYLES, Texts, TicketCard, cut
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.config import Config
 from deskbot.storage.models import Attachment, Customer, Department, Message, Organization, OutboxMessage, Ticket
@@ -55,29 +55,9 @@ async def chat_budget(session: AsyncSession, chat_id: int, limits: Limits = TELE
     return max(0, capacity - (pending or 0))
 
 
-def plan(waiting: Sequence[rules.WaitingTicket], budget: int,
-         measure: Callable[[rules.WaitingTicket], int]) -> list[rules.Announcement]:
-    """Cards and digests for the oldest tickets that `budget` messages can show; the rest wait.
-
-    Cards may spend three quarters of the budget: a burst often lands in several
-    commits, and the quarter kept back pays for the digests of the mail still
-    arriving, so that it too is visible within the minute.
-    """
-    if budget <= 0 or not waiting:
-        return []
-    for_cards = budget - budget // 4
-    if len(waiting) <= for_cards:
-        return [rules.Announcement(card=ticket) for ticket in waiting]
-    planned = rules.plan_announcements(waiting, for_cards, measure=measure)
-    cards = [a for a in planned if a.card is not None]
-    digests = fit_digests([a.digest for a in planned if a.digest is not None], budget - len(cards))
-    return cards + [rules.Announcement(digest=d) for d in digests]
-
-
-def fit_digests(digests: Sequence[rules.Digest], budget: int) -> list[rules.Digest]:
-    """The first `budget` digests, numbered "part n of m" as sent: the rest are listed later."""
-    kept = list(digests[:max(budget, 0)])
-    return [rules.Digest(d.tickets, part, len(kept)) for part, d in enumerate(kept, 1)]
+def plan(waiting: Sequence[rules.WaitingTicket], budget: int, texts: Texts) -> list[rules.Announcement]:
+    """Cards for a handful of tickets, digests in the widest lines that list a burst within `budget`."""
+    return rules.plan_announcements(waiting, budget, measure=texts.line_length, styles=len(DIGEST_STYLES))
 
 
 async def announce_due(session: AsyncSession, config: Config, texts: Texts, now: datetime, budget: int) -> int:
@@ -95,7 +75,9 @@ async def announce_due(session: AsyncSession, config: Config, texts: Texts, now:
     if settled:
         await session.execute(update(Ticket).where(Ticket.id.in_(settled)).values(announced_at=now))
     waiting = await waiting_tickets(session, [number for number, status in rows if status == rules.Status.NEW])
-    announcements = plan(waiting, budget, texts.line_length)
+    if len(waiting) > rules.cards_allowed(budget) and rules.burst_landing([t.created_at for t in waiting], now):
+        return 0  # a burst still landing: listed by a sweep a moment later, all of it at once
+    announcements = plan(waiting, budget, texts)
     cards = [a.card.number for a in announcements if a.card is not None]
     details, buttons = await ticket_cards(session, cards), await department_buttons(session)
     listed = sum(len(a.digest.tickets) for a in announcements if a.digest is not None)

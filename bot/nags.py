@@ -13,16 +13,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.announce import (
-    MAX_PER_SWEEP, NAG, NAG_DIGEST, department_buttons, fit_digests, ticket_cards, waiting_tickets,
+    MAX_PER_SWEEP, NAG, NAG_DIGEST, department_buttons, ticket_cards, waiting_tickets,
 )
-from deskbot.bot.texts import Texts
+from deskbot.bot.texts import DIGEST_STYLES, Texts
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.config import Config
 from deskbot.storage.models import Ticket
 
 # Up to this many tickets due at once get a reminder card each, with buttons;
-# more are listed in one reminder: the chat is reminded, never flooded.
+# more are listed in one reminder of at most NAG_DIGESTS messages (and never more
+# than half what the chat can take), the rest counted: reminded, never flooded.
 NAG_CARDS = 3
+NAG_DIGESTS = 3
 
 
 async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, now: datetime, budget: int) -> int:
@@ -38,34 +40,31 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
     waiting = await waiting_tickets(session, due)
     if not waiting:
         return 0
-    reminder = rules.group_for_reminder(waiting, now, min(NAG_CARDS, budget),
-                                        measure=lambda ticket: texts.line_length(ticket, with_age=True))
+    reminder = rules.group_for_reminder(
+        waiting, now, min(NAG_CARDS, budget), room=min(NAG_DIGESTS, max(1, budget // 2)),
+        measure=lambda ticket, style: texts.line_length(ticket, style, with_age=True), styles=len(DIGEST_STYLES))
     if reminder.cards:
-        reminded = await _cards(session, chat_id, texts, reminder, now)
+        await _cards(session, chat_id, texts, reminder, now)
     else:
-        reminded = _digests(session, chat_id, texts, reminder, budget, now)
-    await session.execute(update(Ticket).where(Ticket.id.in_(reminded)).values(
+        _digests(session, chat_id, texts, reminder, len(waiting), now)
+    # Those counted in "...and 40 more" were reminded of too: all of them are due again together.
+    await session.execute(update(Ticket).where(Ticket.id.in_([t.number for t in waiting])).values(
         next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every)))
-    return len(reminded)
+    return len(waiting)
 
 
 async def _cards(session: AsyncSession, chat_id: int, texts: Texts, reminder: rules.Reminder,
-                 now: datetime) -> list[int]:
+                 now: datetime) -> None:
     numbers = [ticket.number for ticket in reminder.cards]
     details, buttons = await ticket_cards(session, numbers), await department_buttons(session)
     for number in numbers:
         header = texts.t("nag", age=texts.age(reminder.ages[number]))
         outbox.send_message(session, chat_id=chat_id, text=texts.card(details[number], header=header),
                             purpose=NAG, ticket_id=number, reply_markup=buttons(number), now=now)
-    return numbers
 
 
-def _digests(session: AsyncSession, chat_id: int, texts: Texts, reminder: rules.Reminder, budget: int,
-             now: datetime) -> list[int]:
-    # What does not fit the chat now stays due, and is listed by the next sweep.
-    digests = fit_digests(reminder.digests, budget)
-    total = sum(len(digest.tickets) for digest in digests)
-    for digest in digests:
+def _digests(session: AsyncSession, chat_id: int, texts: Texts, reminder: rules.Reminder, total: int,
+             now: datetime) -> None:
+    for digest in reminder.digests:
         outbox.send_message(session, chat_id=chat_id, purpose=NAG_DIGEST, now=now,
                             text=texts.digest(digest, total=total, waiting=True, ages=reminder.ages))
-    return [ticket.number for digest in digests for ticket in digest.tickets]

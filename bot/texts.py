@@ -31,9 +31,11 @@ SUBJECT_CHARS = 300
 NAME_CHARS = 100
 ADDRESS_CHARS = 254
 ORGANIZATION_CHARS = 100
-# Digest lines stay short: 20 messages a minute must list a burst of hundreds of tickets.
-DIGEST_SUBJECT_CHARS = 48
-DIGEST_SENDER_CHARS = 24
+# Digest lines, (subject, sender) characters, widest first: 20 messages a minute must list a
+# burst of hundreds of tickets, so the bigger the burst, the shorter its lines. The last
+# drops the sender: 2,000 tickets in 18 messages.
+DIGEST_STYLES = ((48, 24), (32, 16), (24, 12), (18, 8), (16, 0))
+DIGEST_SUBJECT_CHARS = DIGEST_STYLES[0][0]
 
 _TAG = re.compile(r"<[^>]*>")
 _SLOT = re.compile("\ue000(\\d+)\ue001")
@@ -100,13 +102,9 @@ def _bundle(lang: str) -> FluentBundle:
 
 
 class Texts:
-    def __init__(self, lang: str, *, digest_subject_chars: int = DIGEST_SUBJECT_CHARS,
-                 digest_sender_chars: int = DIGEST_SENDER_CHARS) -> None:
+    def __init__(self, lang: str) -> None:
         self.lang = lang
         self._bundle = _bundle(lang)
-        # Shorter digest lines list more tickets a message: 2,000 in 20 messages needs ~40 a line.
-        self.digest_subject_chars = digest_subject_chars
-        self.digest_sender_chars = digest_sender_chars
 
     def t(self, key: str, **args: Any) -> Safe:
         """Telegram HTML; text arguments are escaped unless they are Safe."""
@@ -182,27 +180,34 @@ class Texts:
         body = self.t("card-excerpt", excerpt=cut(excerpt, room))
         return Safe("\n".join([*head, body, *tail]))
 
-    def digest_line(self, ticket: WaitingTicket, age: timedelta | None = None) -> Safe:
-        subject = cut(ticket.subject.strip(), self.digest_subject_chars) or self.plain("card-no-subject")
-        sender = cut(ticket.sender.strip(), self.digest_sender_chars)
+    def digest_line(self, ticket: WaitingTicket, age: timedelta | None = None, style: int = 0) -> Safe:
+        subject_chars, sender_chars = DIGEST_STYLES[style]
+        subject = cut(ticket.subject.strip(), subject_chars) or self.plain("card-no-subject")
+        if not sender_chars:
+            if age is None:
+                return self.t("digest-line-short", number=ticket.number, subject=subject)
+            return self.t("digest-line-short-age", number=ticket.number, subject=subject, age=self.age(age))
+        sender = cut(ticket.sender.strip(), sender_chars)
         if age is None:
             return self.t("digest-line", number=ticket.number, subject=subject, sender=sender)
         return self.t("digest-line-age", number=ticket.number, subject=subject, sender=sender,
                       age=self.age(age))
 
-    def line_length(self, ticket: WaitingTicket, *, with_age: bool = False) -> int:
+    def line_length(self, ticket: WaitingTicket, style: int = 0, *, with_age: bool = False) -> int:
         """The measure that dispatch.rules packs digests with; a stale ticket's age is the longest."""
         age = timedelta(days=999, hours=23) if with_age else None
-        return visible_length(self.digest_line(ticket, age)) + 1  # and its newline
+        return visible_length(self.digest_line(ticket, age, style)) + 1  # and its newline
 
     def digest(self, digest: Digest, *, total: int, waiting: bool = False,
                ages: dict[int, timedelta] | None = None) -> Safe:
-        """One digest message: "300 new tickets (part 2 of 4)" and a line per ticket."""
+        """One digest message: "300 new tickets (part 2 of 4)", a line per ticket, "...and 40 more"."""
         header = self.t("digest-waiting" if waiting else "digest-new", count=total)
         if digest.parts > 1:
             header = Safe(f"{header} {self.t('digest-part', part=digest.part, parts=digest.parts)}")
-        lines = [self.digest_line(ticket, ages.get(ticket.number) if ages else None)
+        lines = [self.digest_line(ticket, ages.get(ticket.number) if ages else None, digest.style)
                  for ticket in digest.tickets]
+        if digest.more:
+            lines.append(self.t("list-more", count=digest.more))
         return Safe("\n".join([header, *lines]))
 
 

@@ -125,11 +125,17 @@ class WaitingTicket:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """One message listing tickets; each line lets the dispatcher open that ticket as a card."""
+    """One message listing tickets; each line lets the dispatcher open that ticket as a card.
+
+    `style` picks how long a line may be (0 is the widest): the caller's measure
+    and its rendering agree on what each style means.
+    """
 
     tickets: tuple[WaitingTicket, ...]
     part: int  # 1-based, for "(2/3)"
     parts: int
+    style: int = 0
+    more: int = 0  # tickets left out of the last part, for "...and 40 more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,60 +155,100 @@ class Announcement:
     digest: Digest | None = None
 
 
-def estimate_line(ticket: WaitingTicket) -> int:
+Measure = Callable[[WaitingTicket, int], int]  # (ticket, style) -> the line's length, newline included
+
+
+def estimate_line(ticket: WaitingTicket, style: int = 0) -> int:
     """A digest line's length when the bot does not pass its own measure (number, separators, newline)."""
     return len(ticket.subject) + len(ticket.sender) + len(str(ticket.number)) + 24
 
 
-def group_for_reminder(waiting: Sequence[WaitingTicket], now: datetime, max_cards: int, *,
-                       measure: Callable[[WaitingTicket], int] = estimate_line,
-                       limit: int = DIGEST_CHARS) -> Reminder:
+# Bursts --------------------------------------------------------------------
+
+# A burst still landing (commits less than BURST_QUIET apart) is listed once it has
+# landed, so that one set of digests holds all of it; never later than BURST_PATIENCE
+# after its first ticket, so that a steady stream is still shown.
+BURST_QUIET = timedelta(seconds=1)
+BURST_PATIENCE = timedelta(seconds=10)
+
+
+def cards_allowed(budget: int) -> int:
+    """Up to this many new tickets get a card each; more are a burst, listed in digests.
+
+    A quarter of the chat's minute is kept back: a burst often lands in several
+    commits, and what it leaves pays for the digests of the mail still arriving.
+    """
+    return budget - budget // 4
+
+
+def burst_landing(created: Sequence[datetime], now: datetime) -> bool:
+    """Whether to wait before listing these tickets: the newest is a moment old, the oldest not yet impatient."""
+    _aware(now)
+    if not created:
+        return False
+    return now - max(created) < BURST_QUIET and now - min(created) < BURST_PATIENCE
+
+
+def plan_announcements(new_tickets: Sequence[WaitingTicket], budget: int, *, measure: Measure = estimate_line,
+                       styles: int = 1, limit: int = DIGEST_CHARS) -> list[Announcement]:
+    """A card each for a handful of tickets; a burst only in digests, in the widest lines that list it all.
+
+    `budget` is the number of messages the chat can take within the minute (about
+    20 into a group). A digest is a tenth of a card's cost per ticket or less, and
+    every card spent in a burst would push tickets out of it: so no cards then. A
+    tenth of the budget is kept for mail that lands later in the minute.
+    """
+    tickets = list(new_tickets)
+    if budget <= 0 or not tickets:
+        return []
+    if len(tickets) <= cards_allowed(budget):
+        return [Announcement(card=t) for t in tickets]
+    digests = pack(tickets, max(1, budget - budget // 10), measure=measure, styles=styles, limit=limit)
+    return [Announcement(digest=d) for d in digests]
+
+
+def group_for_reminder(waiting: Sequence[WaitingTicket], now: datetime, max_cards: int, *, room: int = 1,
+                       measure: Measure = estimate_line, styles: int = 1, limit: int = DIGEST_CHARS,
+                       ) -> Reminder:
+    """Cards for up to `max_cards` tickets; more are listed in at most `room` digests.
+
+    What does not fit is counted in the last digest ("...and 40 more"): one
+    reminder for the lot, never a flood that would crowd new tickets out.
+    """
     _aware(now)
     ages = {t.number: now - t.created_at for t in waiting}
     if len(waiting) <= max_cards:
         return Reminder(cards=tuple(waiting), digests=(), ages=ages)
-    return Reminder(cards=(), digests=tuple(_digests(list(waiting), measure, limit)), ages=ages)
+    return Reminder(cards=(), digests=tuple(pack(list(waiting), room, measure=measure, styles=styles,
+                                                 limit=limit)), ages=ages)
 
 
-def plan_announcements(new_tickets: Sequence[WaitingTicket], cards_budget: int, *,
-                       measure: Callable[[WaitingTicket], int] = estimate_line,
-                       limit: int = DIGEST_CHARS) -> list[Announcement]:
-    """Cards for as many tickets as the budget of messages allows, digests for the rest.
+def pack(tickets: Sequence[WaitingTicket], room: int, *, measure: Measure = estimate_line, styles: int = 1,
+         limit: int = DIGEST_CHARS) -> list[Digest]:
+    """Digests listing the tickets in at most `room` messages, in the widest style that lists them all.
 
-    `cards_budget` is the number of messages the chat can take now (about 20 a
-    minute into a group); the digests are paid from it too, so cards and digests
-    together stay within it whenever digests alone do. Every ticket is listed.
+    When even the narrowest style cannot, the oldest that fit are listed and the
+    last digest counts the rest (`more`): they wait for the next sweep.
     """
-    tickets = list(new_tickets)
-    if len(tickets) <= cards_budget:
-        return [Announcement(card=t) for t in tickets]
-    # digests_from[i]: how many digests the tickets from i on need, packed from the end.
-    digests_from = _digest_counts(tickets, measure, limit)
-    cards = 0
-    for k in range(min(cards_budget, len(tickets)), -1, -1):
-        if k + digests_from[k] <= cards_budget:
-            cards = k
-            break
-    plan = [Announcement(card=t) for t in tickets[:cards]]
-    plan += [Announcement(digest=d) for d in _digests(tickets[cards:], measure, limit)]
-    return plan
+    if room <= 0 or not tickets:
+        return []
+    for style in range(styles):
+        pages = _pages(tickets, lambda t, s=style: measure(t, s), limit, stop_after=room)
+        if len(pages) <= room:
+            return _numbered(pages, style, more=0)
+    kept = pages[:room]
+    return _numbered(kept, styles - 1, more=len(tickets) - sum(map(len, kept)))
 
 
-def _digest_counts(tickets: list[WaitingTicket], measure: Callable[[WaitingTicket], int],
-                   limit: int) -> list[int]:
-    # Packing greedily from the end gives the fewest messages for every suffix at once.
-    counts, used = [0] * (len(tickets) + 1), limit
-    for i in range(len(tickets) - 1, -1, -1):
-        size = measure(tickets[i])
-        if used + size > limit:
-            counts[i], used = counts[i + 1] + 1, size
-        else:
-            counts[i], used = counts[i + 1], used + size
-    return counts
+def _numbered(pages: list[list[WaitingTicket]], style: int, more: int) -> list[Digest]:
+    last = len(pages)
+    return [Digest(tuple(page), part, last, style, more if part == last else 0)
+            for part, page in enumerate(pages, 1)]
 
 
-def _digests(tickets: list[WaitingTicket], measure: Callable[[WaitingTicket], int],
-             limit: int) -> list[Digest]:
+def _pages(tickets: Sequence[WaitingTicket], measure: Callable[[WaitingTicket], int], limit: int,
+           stop_after: int | None = None) -> list[list[WaitingTicket]]:
+    """Greedy packing; stops once `stop_after` pages are full and one more is started (enough to say "too many")."""
     pages: list[list[WaitingTicket]] = []
     used = limit
     for ticket in tickets:
@@ -210,8 +256,10 @@ def _digests(tickets: list[WaitingTicket], measure: Callable[[WaitingTicket], in
         if size > limit:
             raise ValueError(f"a digest line of ticket {ticket.number} is longer than a message")
         if used + size > limit:
+            if stop_after is not None and len(pages) > stop_after:
+                break
             pages.append([])
             used = 0
         pages[-1].append(ticket)
         used += size
-    return [Digest(tuple(page), part, len(pages)) for part, page in enumerate(pages, 1)]
+    return pages

@@ -26,7 +26,7 @@ from deskbot.storage.db import create_engine, session_factory
 
 log = logging.getLogger("deskbot.service")
 
-ANNOUNCE_EVERY = 2.0  # seconds; a commit that opens tickets also wakes the announcer at once
+ANNOUNCE_EVERY = 1.0  # seconds; a commit that opens tickets also wakes the announcer at once
 NAG_SWEEP_EVERY = 5.0  # seconds at most; dispatch.nag_every decides when a ticket is due
 
 

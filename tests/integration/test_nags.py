@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from deskbot.bot.announce import announce_due, chat_budget
-from deskbot.bot.nags import NAG_CARDS, nag_due_tickets
+from deskbot.bot.nags import NAG_CARDS, NAG_DIGESTS, nag_due_tickets
 from deskbot.bot.texts import MESSAGE_LIMIT, Texts, visible_length
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config
@@ -153,14 +153,23 @@ async def test_reminders_wait_while_the_chat_has_no_room(sessions, clock):
     assert "5 tickets are waiting" in json.loads(reminder.payload)["text"]
 
 
-async def test_a_burst_of_waiting_tickets_keeps_within_the_budget(sessions, clock):
+def listed_in(rows: list[OutboxMessage]) -> list[int]:
+    return [int(n) for row in rows for n in re.findall(r"/ticket_(\d+)", json.loads(row.payload)["text"])]
+
+
+async def test_a_burst_of_waiting_tickets_is_one_reminder_that_leaves_room_for_new_mail(sessions, clock):
     numbers = await announced_tickets(sessions, clock, 400)
     clock.advance(EVERY)
-    first = await nag(sessions, clock, budget=2)
-    assert [row.purpose for row in first] == ["nag-digest", "nag-digest"]
-    listed = [int(n) for row in first for n in re.findall(r"/ticket_(\d+)", json.loads(row.payload)["text"])]
-    assert listed == numbers[:len(listed)] and len(listed) < 400
-    rest = await nag(sessions, clock)  # what did not fit is still due
-    again = {int(n) for row in rest for n in re.findall(r"/ticket_(\d+)", json.loads(row.payload)["text"])}
-    assert again == set(numbers) - set(listed)
-    assert all(visible_length(json.loads(row.payload)["text"]) < MESSAGE_LIMIT for row in first + rest)
+    [short] = await nag(sessions, clock, budget=2)  # never more than half what the chat can take
+    text = json.loads(short.payload)["text"]
+    listed = listed_in([short])
+    assert 0 < len(listed) < 400 and listed == numbers[:len(listed)]  # the oldest first
+    assert text.startswith("⏰ <b>400 tickets are waiting</b>\n")
+    assert text.endswith(f"\n…and {400 - len(listed)} more")
+    assert await nag(sessions, clock) == []  # the rest were counted: reminded of, not flooded with
+
+    clock.advance(EVERY)
+    roomy = await nag(sessions, clock)
+    assert [row.purpose for row in roomy] == ["nag-digest"] * NAG_DIGESTS  # of the minute's 20
+    assert listed_in(roomy) == numbers[:len(listed_in(roomy))] and len(listed_in(roomy)) > len(listed)
+    assert all(visible_length(json.loads(row.payload)["text"]) < MESSAGE_LIMIT for row in [short, *roomy])

@@ -8,6 +8,7 @@ from deskbot.dispatch.rules import (
     Status,
     TransitionError,
     WaitingTicket,
+    burst_landing,
     estimate_line,
     group_for_reminder,
     may_assign,
@@ -150,61 +151,83 @@ def test_many_waiting_tickets_get_one_digest():
     assert (reminder.digests[0].part, reminder.digests[0].parts) == (1, 1)
 
 
-def test_a_long_reminder_digest_is_split_into_messages():
+def test_a_long_reminder_digest_is_split_into_messages_within_its_room():
     tickets = [waiting(n, 10, subject="x" * 200) for n in range(1, 101)]
-    reminder = group_for_reminder(tickets, NOW, max_cards=3)
+    reminder = group_for_reminder(tickets, NOW, max_cards=3, room=10)
     assert len(reminder.digests) > 1
     assert [t for d in reminder.digests for t in d.tickets] == tickets
+    assert all(d.more == 0 for d in reminder.digests)
     for digest in reminder.digests:
         assert sum(estimate_line(t) for t in digest.tickets) <= DIGEST_CHARS
+
+
+def test_a_reminder_that_cannot_list_everything_counts_the_rest():
+    tickets = [waiting(n, 10) for n in range(1, 101)]
+    reminder = group_for_reminder(tickets, NOW, max_cards=3, room=2, measure=lambda t, style: 100, limit=1000)
+    assert [len(d.tickets) for d in reminder.digests] == [10, 10]
+    assert [(d.part, d.parts, d.more) for d in reminder.digests] == [(1, 2, 0), (2, 2, 80)]
+    assert [t for d in reminder.digests for t in d.tickets] == tickets[:20]  # the oldest
 
 
 # Bursts --------------------------------------------------------------------
 
 def test_a_quiet_morning_gets_cards():
     tickets = [waiting(n) for n in range(1, 6)]
-    plan = plan_announcements(tickets, cards_budget=20)
+    plan = plan_announcements(tickets, 20)
     assert [a.card for a in plan] == tickets
     assert all(a.digest is None for a in plan)
 
 
-def test_a_burst_fits_the_budget_and_lists_every_ticket():
-    tickets = [waiting(n, subject=f"Mail {n} " + "y" * 60) for n in range(1, 301)]
-    plan = plan_announcements(tickets, cards_budget=20)
-    assert len(plan) <= 20
-    cards = [a.card for a in plan if a.card]
-    digests = [a.digest for a in plan if a.digest]
-    listed = cards + [t for d in digests for t in d.tickets]
-    assert listed == tickets  # every ticket once, in order
-    assert cards == tickets[:len(cards)] and len(cards) > 0
-    assert [(d.part, d.parts) for d in digests] == [(i, len(digests)) for i in range(1, len(digests) + 1)]
-    for digest in digests:
-        assert sum(estimate_line(t) for t in digest.tickets) <= DIGEST_CHARS
-    # The budget is spent on cards, not left idle: one card more would take one message too many.
-    assert len(plan) == 20
+def test_a_quarter_of_the_budget_is_never_spent_on_cards():
+    assert [len(plan_announcements([waiting(n) for n in range(1, k + 1)], 20)) for k in (15, 16)] == [15, 1]
+    assert all(a.digest for a in plan_announcements([waiting(n) for n in range(1, 17)], 20))
 
 
 def shape(plan):
-    return [len(a.digest.tickets) if a.digest else "card" for a in plan]
+    return [(len(a.digest.tickets), a.digest.style) if a.digest else "card" for a in plan]
 
 
-def test_the_bots_own_measure_decides_the_split():
-    tickets = [waiting(n) for n in range(1, 11)]
-    four_a_digest = {"measure": lambda t: 100, "limit": 400}
-    # 1 card + 3 digests would be 4 messages: over a budget of 3.
-    assert shape(plan_announcements(tickets, cards_budget=3, **four_a_digest)) == [4, 4, 2]
-    assert shape(plan_announcements(tickets, cards_budget=4, **four_a_digest)) == ["card", "card", 4, 4]
-    assert shape(plan_announcements(tickets, cards_budget=10, **four_a_digest)) == ["card"] * 10
+def by_style(*sizes: int):
+    # Style 0 takes 100 characters a line, each narrower style 20 fewer.
+    return lambda ticket, style: sizes[style]
 
 
-def test_when_even_digests_exceed_the_budget_every_ticket_is_still_listed():
+def test_a_burst_is_listed_in_the_widest_lines_that_fit_the_budget_without_cards():
+    tickets = [waiting(n) for n in range(1, 301)]
+    # 1,000 characters a message: 10 lines of 100 or 20 of 50; 18 of 20 messages may be spent.
+    plan = plan_announcements(tickets, 20, measure=by_style(100, 50), styles=2, limit=1000)
+    assert shape(plan) == [(20, 1)] * 15
+    assert [t for a in plan for t in a.digest.tickets] == tickets  # every ticket once, in order
+    assert [(a.digest.part, a.digest.parts) for a in plan] == [(i, 15) for i in range(1, 16)]
+    small = plan_announcements(tickets[:100], 20, measure=by_style(100, 50), styles=2, limit=1000)
+    assert shape(small) == [(10, 0)] * 10  # the wide lines fit: no reason to cut them
+
+
+def test_a_tenth_of_the_budget_is_kept_for_mail_that_lands_later():
+    tickets = [waiting(n) for n in range(1, 191)]
+    plan = plan_announcements(tickets, 20, measure=by_style(100, 50), styles=2, limit=1000)
+    assert shape(plan) == [(20, 1)] * 9 + [(10, 1)]  # 19 wide messages would be one too many
+    assert len(plan_announcements(tickets, 20, measure=by_style(100), limit=1000)) == 18
+
+
+def test_when_even_the_narrowest_lines_exceed_the_budget_the_oldest_are_listed():
     tickets = [waiting(n) for n in range(1, 2001)]
-    plan = plan_announcements(tickets, cards_budget=5, measure=lambda t: 100, limit=1000)
-    assert all(a.digest for a in plan)
-    assert len(plan) == 200
-    assert [t for a in plan for t in a.digest.tickets] == tickets
+    plan = plan_announcements(tickets, 5, measure=by_style(100, 50), styles=2, limit=1000)
+    assert shape(plan) == [(20, 1)] * 5
+    assert [t for a in plan for t in a.digest.tickets] == tickets[:100]
+    assert plan[-1].digest.more == 1900
 
 
 def test_a_line_longer_than_a_message_is_refused():
     with pytest.raises(ValueError):
-        plan_announcements([waiting(1), waiting(2)], cards_budget=0, measure=lambda t: 5000)
+        plan_announcements([waiting(n) for n in range(1, 10)], 2, measure=lambda t, style: 5000)
+
+
+def test_a_burst_waits_while_it_is_still_landing_but_not_for_ever():
+    second = timedelta(seconds=1)
+    assert burst_landing([NOW - 3 * second, NOW - second / 2], NOW) is True
+    assert burst_landing([NOW - 3 * second, NOW - second], NOW) is False  # a second of quiet: it has landed
+    assert burst_landing([NOW - 10 * second, NOW], NOW) is False  # a steady stream is shown anyway
+    assert burst_landing([], NOW) is False
+    with pytest.raises(ValueError):
+        burst_landing([NOW], NOW.replace(tzinfo=None))

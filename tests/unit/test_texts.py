@@ -7,6 +7,7 @@ from harness.fake_telegram.entities import parse_html, utf16_len
 
 from deskbot.bot.texts import (
     ALERT_LIMIT,
+    DIGEST_STYLES,
     LANGUAGES,
     MESSAGE_LIMIT,
     Safe,
@@ -16,7 +17,7 @@ from deskbot.bot.texts import (
     cut,
     visible_length,
 )
-from deskbot.dispatch.rules import WaitingTicket, group_for_reminder, plan_announcements
+from deskbot.dispatch.rules import Digest, WaitingTicket, group_for_reminder, plan_announcements
 from deskbot.dispatch.timespent import TimeSpentError, parse_time_spent
 
 EN, RU = Texts("en"), Texts("ru")
@@ -225,10 +226,11 @@ def test_safe_values_are_not_escaped_twice():
 @pytest.mark.parametrize("texts", [EN, RU])
 def test_a_burst_of_300_is_listed_in_digests_within_the_limit(texts):
     tickets = [WaitingTicket(n, HOSTILE * 20, "Зоя <zoya@example.com>" * 5, NOW) for n in range(1, 301)]
-    plan = plan_announcements(tickets, cards_budget=20, measure=texts.line_length)
+    plan = plan_announcements(tickets, 20, measure=texts.line_length, styles=len(DIGEST_STYLES))
     digests = [a.digest for a in plan if a.digest]
-    assert len(plan) <= 20
+    assert len(plan) == len(digests) <= 18
     total = sum(len(d.tickets) for d in digests)
+    assert total == 300
     for digest in digests:
         rendered = texts.digest(digest, total=total)
         parsed = parse_html(rendered)
@@ -245,12 +247,21 @@ def test_digest_lines_with_ages():
     assert rendered == "⏰ <b>1 ticket is waiting</b>\n/ticket_7 Printer · Ann · 1 h 5 min"
 
 
-def test_a_burst_of_2000_fits_20_messages_with_compact_lines():
-    # 20 messages of ~3,900 characters for 2,000 lines: 39 a line, "/ticket_1000 " and " · " included.
-    texts = Texts("en", digest_subject_chars=14, digest_sender_chars=7)
+@pytest.mark.parametrize("texts", [EN, RU])
+def test_a_burst_of_2000_fits_18_messages_with_compact_lines(texts):
     tickets = [WaitingTicket(n, "Cannot print the invoices", "Anna Karenina", NOW) for n in range(1000, 3000)]
-    plan = plan_announcements(tickets, cards_budget=20, measure=texts.line_length)
-    assert len(plan) <= 20 and all(a.digest for a in plan)
+    plan = plan_announcements(tickets, 20, measure=texts.line_length, styles=len(DIGEST_STYLES))
+    assert len(plan) <= 18 and all(a.digest and not a.digest.more for a in plan)
+    assert sum(len(a.digest.tickets) for a in plan) == 2000
     rendered = texts.digest(plan[0].digest, total=2000)
-    assert rendered.splitlines()[1] == "/ticket_1000 Cannot print… · Anna K…"
+    assert rendered.splitlines()[1] == "/ticket_1000 Cannot print th…"
+    few = plan_announcements(tickets[:1500], 20, measure=texts.line_length, styles=len(DIGEST_STYLES))
+    assert texts.digest(few[0].digest, total=1500).splitlines()[1] == "/ticket_1000 Cannot print the… · Anna Ka…"
     assert all(utf16_len(parse_html(texts.digest(a.digest, total=2000)).text) <= MESSAGE_LIMIT for a in plan)
+
+
+def test_a_digest_that_cannot_list_everything_says_how_many_more():
+    tickets = [WaitingTicket(n, "Printer", "Ann", NOW) for n in range(1, 4)]
+    rendered = RU.digest(Digest(tuple(tickets), 2, 2, more=41), total=44, waiting=True)
+    assert rendered.splitlines()[0] == "⏰ <b>44 тикета ждут назначения</b> (часть 2 из 2)"
+    assert rendered.splitlines()[-1] == "…и ещё 41"

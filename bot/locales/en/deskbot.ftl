@@ -54,6 +54,8 @@ digest-new = 📥 <b>{ $count ->
 digest-part = (part { $part } of { $parts })
 digest-line = /ticket_{ $number } { $subject } · { $sender }
 digest-line-age = /ticket_{ $number } { $subject } · { $sender } · { $age }
+digest-line-short = /ticket_{ $number } { $subject }
+digest-line-short-age = /ticket_{ $number } { $subject } · { $age }
 
 ## The specialist
 
