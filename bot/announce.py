@@ -25,7 +25,7 @@ from deskbot.storage.models import Attachment, Customer, Department, Message, Or
 HORIZON = 60.0  # seconds: after a burst, every ticket must be visible within a minute
 EXCERPT_CHARS = 700  # of the first mail: enough to judge the ticket, short enough to read on a phone
 MAX_PER_SWEEP = 5000  # a longer backlog is read by the next sweeps, so one sweep stays short
-DIGEST, NAG, NAG_DIGEST = "digest", "nag", "nag-digest"
+DIGEST, NAG, NAG_DIGEST = "digest", outbox.NAG, "nag-digest"
 
 _SIGNATURE = re.compile(r"^-- ?$", re.MULTILINE)  # RFC 3676's delimiter
 _QUOTE = re.compile(r"^>", re.MULTILINE)
@@ -68,7 +68,9 @@ async def announce_due(session: AsyncSession, config: Config, texts: Texts, now:
     rows = (await session.execute(
         select(Ticket.id, Ticket.status).where(Ticket.announced_at.is_(None))
         .order_by(Ticket.id).limit(MAX_PER_SWEEP)
-        .with_for_update(skip_locked=True, of=Ticket)  # PostgreSQL: two services never announce twice
+        # PostgreSQL: two services never announce twice. NO KEY UPDATE: a row that merely refers to the
+        # ticket (an outbox row being sent) holds a KEY SHARE lock, which must not hide the ticket.
+        .with_for_update(skip_locked=True, key_share=True, of=Ticket)
     )).all()
     # Assigned before anyone saw it (by a rule, or /ticket N): nothing to show, never read again.
     settled = [number for number, status in rows if status != rules.Status.NEW]

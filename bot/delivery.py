@@ -179,9 +179,9 @@ class TelegramSender:
     async def _sent(self, session: AsyncSession, row: OutboxMessage, message_id: int | None) -> None:
         now = self.clock.now()
         row.status, row.sent_at, row.telegram_message_id = outbox.SENT, now, message_id
-        if row.method == "sendMessage" and row.purpose == outbox.CARD and message_id is not None:
+        if row.method == "sendMessage" and row.purpose in outbox.REMEMBERED and message_id is not None:
             await outbox.remember_card(session, ticket_id=row.ticket_id, chat_id=row.chat_id,
-                                       message_id=message_id, now=now)
+                                       message_id=message_id, now=now, purpose=row.purpose)
         self._failures = 0
         if self._trouble is not None:
             log.info("outbox: Telegram takes messages again (after %s)", self._trouble)

@@ -35,13 +35,14 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
     due = list(await session.scalars(
         select(Ticket.id).where(Ticket.next_nag_at <= now, Ticket.status == rules.Status.NEW)
         .order_by(Ticket.id).limit(MAX_PER_SWEEP)
-        .with_for_update(skip_locked=True)  # PostgreSQL: two services never remind twice
+        .with_for_update(skip_locked=True, key_share=True)  # PostgreSQL: never twice; see announce_due
     ))
     waiting = await waiting_tickets(session, due)
     if not waiting:
         return 0
+    # A reminder card may cost two messages: itself, and the previous one losing its buttons.
     reminder = rules.group_for_reminder(
-        waiting, now, min(NAG_CARDS, budget), room=min(NAG_DIGESTS, max(1, budget // 2)),
+        waiting, now, min(NAG_CARDS, budget // 2), room=min(NAG_DIGESTS, max(1, budget // 2)),
         measure=lambda ticket, style: texts.line_length(ticket, style, with_age=True), styles=len(DIGEST_STYLES))
     if reminder.cards:
         await _cards(session, chat_id, texts, reminder, now)
@@ -58,6 +59,7 @@ async def _cards(session: AsyncSession, chat_id: int, texts: Texts, reminder: ru
     numbers = [ticket.number for ticket in reminder.cards]
     details, buttons = await ticket_cards(session, numbers), await department_buttons(session)
     for number in numbers:
+        await outbox.retire_reminder(session, ticket_id=number, chat_id=chat_id, now=now)  # the newest has the buttons
         header = texts.t("nag", age=texts.age(reminder.ages[number]))
         outbox.send_message(session, chat_id=chat_id, text=texts.card(details[number], header=header),
                             purpose=NAG, ticket_id=number, reply_markup=buttons(number), now=now)

@@ -153,6 +153,10 @@ class Notifier:
         if self.dispatcher_chat:
             await self._redraw(session, ticket, self.dispatcher_chat, await self.dispatcher_card(session, ticket),
                                await self.departments(session, ticket), now, shown)
+            if ticket.status != Status.NEW:  # reminders offer buttons too: not for a ticket that is taken care of
+                keep = shown[1] if shown and shown[0] == self.dispatcher_chat else None
+                await outbox.retire_reminder(session, ticket_id=ticket.id, chat_id=self.dispatcher_chat, now=now,
+                                             keep=keep)
         if done.assignee is not None:
             await self._redraw(session, ticket, done.assignee.telegram_id, await self.assignee_card(session, ticket),
                                self.actions(ticket, done.assignee), now, shown)

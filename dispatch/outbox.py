@@ -17,7 +17,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -25,7 +25,10 @@ from deskbot.storage.models import OutboxMessage, TelegramMessage
 
 TELEGRAM = "telegram"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+DROPPED = "dropped"  # no longer worth sending: a reminder about a ticket assigned meanwhile
 CARD = "card"  # the message that shows a ticket, with its buttons; edited as the ticket changes
+NAG = "nag"  # a reminder card, with the same buttons; the latest of a ticket's in a chat is remembered
+REMEMBERED = frozenset({CARD, NAG})
 
 # answerCallbackQuery is never queued: a tap must be answered within seconds, by its handler.
 METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage"})
@@ -127,26 +130,47 @@ async def claim(session: AsyncSession, row_id: int) -> OutboxMessage | None:
     )
 
 
-async def card_message_id(session: AsyncSession, *, ticket_id: int, chat_id: int) -> int | None:
+async def card_message_id(session: AsyncSession, *, ticket_id: int, chat_id: int,
+                          purpose: str = CARD) -> int | None:
     return await session.scalar(
         select(TelegramMessage.message_id).where(
             TelegramMessage.ticket_id == ticket_id, TelegramMessage.chat_id == chat_id,
-            TelegramMessage.purpose == CARD,
+            TelegramMessage.purpose == purpose,
         )
     )
 
 
 async def remember_card(session: AsyncSession, *, ticket_id: int, chat_id: int, message_id: int,
-                        now: datetime) -> None:
-    """The card of `ticket_id` in `chat_id` is now `message_id` (a card sent again replaces the old one)."""
+                        now: datetime, purpose: str = CARD) -> None:
+    """The card (or reminder) of `ticket_id` in `chat_id` is now `message_id`: a newer one replaces the old."""
+    if purpose not in REMEMBERED:
+        raise ValueError(f"{purpose!r} messages are not remembered")
     known = await session.scalar(
         select(TelegramMessage).where(
             TelegramMessage.ticket_id == ticket_id, TelegramMessage.chat_id == chat_id,
-            TelegramMessage.purpose == CARD,
+            TelegramMessage.purpose == purpose,
         )
     )
     if known is None:
         session.add(TelegramMessage(ticket_id=ticket_id, chat_id=chat_id, message_id=message_id,
-                                    purpose=CARD, created_at=now))
+                                    purpose=purpose, created_at=now))
     else:
         known.message_id, known.created_at = message_id, now
+
+
+async def retire_reminder(session: AsyncSession, *, ticket_id: int, chat_id: int, now: datetime,
+                          keep: int | None = None) -> None:
+    """The ticket's last reminder card in `chat_id` loses its buttons, and one still queued is not sent.
+
+    `keep`: the message the person tapped, which its handler edits itself.
+    """
+    message_id = await card_message_id(session, ticket_id=ticket_id, chat_id=chat_id, purpose=NAG)
+    if message_id is not None and message_id != keep:
+        enqueue(session, chat_id=chat_id, method="editMessageReplyMarkup", payload={"message_id": message_id},
+                purpose=NAG, ticket_id=ticket_id, now=now)
+    await session.execute(delete(TelegramMessage).where(
+        TelegramMessage.ticket_id == ticket_id, TelegramMessage.chat_id == chat_id, TelegramMessage.purpose == NAG))
+    await session.execute(update(OutboxMessage).where(
+        OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id, OutboxMessage.purpose == NAG,
+        OutboxMessage.method == "sendMessage", OutboxMessage.status == PENDING,
+    ).values(status=DROPPED, last_error="the ticket was assigned before the reminder left"))

@@ -203,7 +203,7 @@ class OutboxMessage(Base):
     payload: Mapped[str] = mapped_column(Text)  # JSON: the method's parameters
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     purpose: Mapped[str] = mapped_column(String(32))  # card | nag | digest | notify | ...
-    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed | dropped
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from deskbot.bot.announce import announce_due, chat_budget
 from deskbot.bot.nags import NAG_CARDS, NAG_DIGESTS, nag_due_tickets
+from deskbot.bot.notify import Notifier
 from deskbot.bot.texts import MESSAGE_LIMIT, Texts, visible_length
+from deskbot.dispatch import tickets
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config
 from deskbot.storage.models import Customer, OutboxMessage, Staff, Ticket
@@ -173,3 +175,20 @@ async def test_a_burst_of_waiting_tickets_is_one_reminder_that_leaves_room_for_n
     assert [row.purpose for row in roomy] == ["nag-digest"] * NAG_DIGESTS  # of the minute's 20
     assert listed_in(roomy) == numbers[:len(listed_in(roomy))] and len(listed_in(roomy)) > len(listed)
     assert all(visible_length(json.loads(row.payload)["text"]) < MESSAGE_LIMIT for row in [short, *roomy])
+
+
+async def test_a_reminder_still_queued_when_its_ticket_is_assigned_is_never_sent(sessions, clock):
+    [number] = await announced_tickets(sessions, clock, 1)
+    clock.advance(EVERY)
+    [queued] = await nag(sessions, clock)
+    assert queued.purpose == "nag"
+    async with sessions.begin() as session:  # the dispatcher was quicker than the chat's queue
+        dana = await session.scalar(select(Staff).where(Staff.telegram_id == DANA))
+        done = await tickets.assign(session, number, dana, dana.id, clock.now())
+        await Notifier(CONFIG, EN).assigned(session, done, clock.now(), shown=None)
+    async with sessions() as session:
+        row = await session.get(OutboxMessage, queued.id)
+        assert (row.status, row.last_error) == ("dropped", "the ticket was assigned before the reminder left")
+        # Dana's own copy of the ticket still goes; the dispatcher chat gets no stale buttons.
+        pending = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")))
+        assert [(r.chat_id, r.method) for r in pending] == [(DANA, "sendMessage")]
