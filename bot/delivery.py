@@ -61,6 +61,9 @@ _TARGETED = {"editMessageText", "editMessageReplyMarkup", "deleteMessage"}
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
 # A wait shorter than the clock's resolution would come back to the same instant, forever.
 _SHORTEST_PAUSE = 0.001
+REPLY = "reply"  # what a person is told right after acting (see TelegramSender.send_now)
+# A person who tapped waits for the answer: this long for the chat's limits, else the outbox takes it.
+REPLY_WAIT = 1.5
 
 
 class Undeliverable(Exception):
@@ -161,20 +164,56 @@ class TelegramSender:
                                                                  chat_id=row.chat_id)
             if params["message_id"] is None:
                 raise Undeliverable("no card of this ticket was sent to this chat")
-        if row.method in _WITH_TEXT:
+        return await self._api(row.chat_id, row.method, params, what=f"message {row.id} ({row.purpose})")
+
+    async def _api(self, chat_id: int, method: str, params: dict[str, Any], what: str) -> int | None:
+        if method in _WITH_TEXT:
             params.setdefault("parse_mode", None)  # the row says it all, whatever the bot's default
             fitted = fit_text(params.get("text", ""), params["parse_mode"])
             if fitted is not None:  # the texts layer cuts properly: this is only the safety net
-                log.warning("outbox: message %d (%s) was over Telegram's limit: cut, formatting dropped",
-                            row.id, row.purpose)
+                log.warning("outbox: %s was over Telegram's limit: cut, formatting dropped", what)
                 params["text"], params["parse_mode"] = fitted
         try:
-            result = await self.bot(_METHODS[row.method](chat_id=row.chat_id, **params))
+            result = await self.bot(_METHODS[method](chat_id=chat_id, **params))
         except TelegramBadRequest as e:
             if any(phrase in e.message for phrase in _ALREADY_DONE):
                 return params.get("message_id")
             raise
         return result.message_id if isinstance(result, Message) else params.get("message_id")
+
+    async def send_now(self, chat_id: int, method: str, payload: dict[str, Any], *,
+                       purpose: str = REPLY, max_wait: float = REPLY_WAIT) -> None:
+        """An answer to a person who just acted: at once if the chat's limits allow it within
+        `max_wait`, else (or when Telegram says wait, or is unreachable) through the outbox.
+
+        Counted in the same flood control as the outbox, so neither pushes the other
+        over Telegram's limits; and a reply that cannot go now is late, never lost.
+        """
+        if method not in _METHODS:
+            raise ValueError(f"{method!r} is not sent through the outbox")
+        wait = self.flood.delay(chat_id)
+        retry_at = self.clock.now()
+        if wait <= max_wait:
+            if wait > 0:
+                await self._sleep(wait)
+            if self.flood.delay(chat_id) <= 0:  # another reply may have taken the moment meanwhile
+                self.flood.spend(chat_id)
+                try:
+                    await self._api(chat_id, method, dict(payload), what=f"a reply ({purpose})")
+                    return
+                except TelegramRetryAfter as e:
+                    self.flood.hold(chat_id, e.retry_after)
+                    retry_at += timedelta(seconds=e.retry_after)
+                except _REFUSED as e:
+                    log.warning("reply %s to chat %s refused: %s", method, chat_id, _describe(e))
+                    return
+                except _UNREACHABLE as e:
+                    log.warning("reply %s to chat %s not delivered now (%s): queued", method, chat_id, _describe(e))
+        async with self.sessions.begin() as session:
+            row = outbox.enqueue(session, chat_id=chat_id, method=method, payload=payload, purpose=purpose,
+                                 now=self.clock.now())
+            row.next_attempt_at = max(row.next_attempt_at, retry_at)
+        self.wake()
 
     async def _sent(self, session: AsyncSession, row: OutboxMessage, message_id: int | None) -> None:
         now = self.clock.now()

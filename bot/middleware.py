@@ -18,19 +18,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
-from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramBadRequest
-from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage, TelegramMethod
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskbot.bot.delivery import TelegramSender
 from deskbot.dispatch.tickets import Refused, staff_by_telegram
 from deskbot.storage.models import Staff, Ticket
 
 log = logging.getLogger("deskbot.bot")
-
-# Two people pressing at once may both redraw the same card the same way.
-_NOT_MODIFIED = "message is not modified"
 
 
 async def hold_ticket(session: AsyncSession, number: int) -> None:
@@ -55,44 +53,58 @@ def must_be_staff(staff: Staff | None) -> Staff:
 
 
 class Replies:
-    """What the person who acted is told: answers and edits in their chat, sent after the commit."""
+    """What the person who acted is told: answers and edits in their chat, sent after the commit.
+
+    They go through the sender's `send_now`: at once within Telegram's limits, which the
+    outbox shares, or through the outbox when the chat is busy or Telegram is not there.
+    """
 
     def __init__(self) -> None:
-        self._methods: list[TelegramMethod[Any]] = []
+        self._calls: list[tuple[int, str, dict[str, Any]]] = []
+        self._alerts: list[AnswerCallbackQuery] = []
 
     def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        self._methods.append(SendMessage(chat_id=chat_id, text=text, parse_mode="HTML", reply_markup=markup))
+        self._calls.append((chat_id, "sendMessage", _text(text, markup)))
 
     def answer(self, message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         self.send(message.chat.id, text, markup)
 
     def edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
         """Redraw a message; `markup=None` removes its buttons."""
-        self._methods.append(EditMessageText(chat_id=chat_id, message_id=message_id, text=text,
-                                             parse_mode="HTML", reply_markup=markup))
+        self._calls.append((chat_id, "editMessageText", {"message_id": message_id, **_text(text, markup)}))
 
     def edit_pressed(self, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
         self.edit(*pressed(query), text, markup)
 
     def alert(self, query: CallbackQuery, text: str) -> None:
-        self._methods.append(AnswerCallbackQuery(callback_query_id=query.id, text=text, show_alert=True))
+        self._alerts.append(AnswerCallbackQuery(callback_query_id=query.id, text=text, show_alert=True))
 
     def buttons(self, query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
         """Change only the buttons of the message that was pressed."""
         chat_id, message_id = pressed(query)
-        self._methods.append(EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id, reply_markup=markup))
+        self._calls.append((chat_id, "editMessageReplyMarkup", {"message_id": message_id, **_markup(markup)}))
 
-    async def deliver(self, bot: Bot) -> None:
-        for method in self._methods:
+    async def deliver(self, bot: Bot, sender: TelegramSender | None) -> None:
+        for alert in self._alerts:  # a press must be answered within seconds: never queued
             try:
-                await bot(method)
-            except TelegramBadRequest as e:
-                if _NOT_MODIFIED not in e.message:
-                    log.warning("reply %s refused: %s", type(method).__name__, e.message)
+                await bot(alert)
             except (TelegramAPIError, ClientDecodeError) as e:
-                # The change is committed and its notices are in the outbox; only this reply is lost.
-                log.warning("reply %s not delivered: %s", type(method).__name__, e)
-        self._methods.clear()
+                log.warning("alert not delivered: %s", e)
+        for chat_id, method, payload in self._calls:
+            if sender is None:
+                log.warning("reply %s to chat %s not sent: no sender", method, chat_id)
+            else:
+                await sender.send_now(chat_id, method, payload)
+        self._alerts.clear()
+        self._calls.clear()
+
+
+def _markup(markup: InlineKeyboardMarkup | None) -> dict[str, Any]:
+    return {} if markup is None else {"reply_markup": markup.model_dump(mode="json", exclude_none=True)}
+
+
+def _text(text: str, markup: InlineKeyboardMarkup | None) -> dict[str, Any]:
+    return {"text": text, "parse_mode": "HTML", **_markup(markup)}
 
 
 class Transaction(BaseMiddleware):
@@ -116,7 +128,7 @@ class Transaction(BaseMiddleware):
         sender = data.get("sender")
         if sender is not None:
             sender.wake()
-        await replies.deliver(data["bot"])
+        await replies.deliver(data["bot"], sender)
         return result
 
 

@@ -27,8 +27,9 @@ def write_config(path: Path, dovecot, db_url: str, **mailbox: object) -> Path:
     return path
 
 
-def dispatch_sections(token: str, api_server: str, chat_id: int, dispatcher_id: int, nag_every: str) -> str:
-    """[telegram], [dispatch], two departments and one dispatcher: the Telegram half of a test desk."""
+def dispatch_sections(token: str, api_server: str, chat_id: int, dispatcher_id: int, nag_every: str,
+                      specialist_id: int | None = None) -> str:
+    """[telegram], [dispatch], two departments, one dispatcher (and a specialist): the Telegram half of a test desk."""
     return f"""
 [telegram]
 token = "{token}"
@@ -51,7 +52,13 @@ name = "Dana"
 telegram_id = {dispatcher_id}
 departments = ["support"]
 roles = ["dispatcher", "specialist"]
-"""
+""" + ("" if specialist_id is None else f"""
+[[staff]]
+name = "Sam"
+telegram_id = {specialist_id}
+departments = ["support"]
+roles = ["specialist"]
+""")
 
 
 def _toml(value: object) -> str:

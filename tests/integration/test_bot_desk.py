@@ -210,12 +210,12 @@ async def _running(dp: Dispatcher, bot: Bot, sender: TelegramSender, fake: FakeT
 # The transaction per update ------------------------------------------------------------------
 
 
-class Waker:
-    def __init__(self) -> None:
-        self.woken = 0
+class CountingSender(TelegramSender):
+    woken = 0
 
     def wake(self) -> None:
         self.woken += 1
+        super().wake()
 
 
 def _probe_router() -> Router:
@@ -238,15 +238,15 @@ def _probe_router() -> Router:
 async def probe(engine):
     sessions = session_factory(engine)
     await seed(sessions)
-    waker = Waker()
-    dp = Dispatcher(sessions=sessions, sender=waker, texts=EN)
-    dp.message.middleware(Transaction())
-    dp.include_router(_probe_router())
     async with FakeTelegram() as fake, aiogram_bot(fake) as bot:
         fake.add_user(SAM, "Sam")
         fake.add_user(STRANGER, "Stranger")
-        async with _running(dp, bot, TelegramSender(bot, sessions, PacedClock(START)), fake):
-            yield fake, sessions, waker
+        sender = CountingSender(bot, sessions, PacedClock(START))
+        dp = Dispatcher(sessions=sessions, sender=sender, texts=EN)
+        dp.message.middleware(Transaction())
+        dp.include_router(_probe_router())
+        async with _running(dp, bot, sender, fake):
+            yield fake, sessions, sender
 
 
 async def _departments(sessions) -> dict[str, str]:

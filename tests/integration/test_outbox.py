@@ -346,3 +346,60 @@ async def test_wake_sends_at_once_without_waiting_for_the_next_check(sessions):
             await queue(sessions, clock, (DANA, "new ticket"))
             sender.wake()
             await fake.wait_for_bot_message(DANA, text_contains="new ticket", timeout=3)
+
+
+# Replies to a person who just acted (TelegramSender.send_now) ------------------------------
+
+def reply(text: str) -> dict:
+    return {"text": text, "parse_mode": "HTML"}
+
+
+async def test_a_reply_goes_at_once_and_counts_against_the_chats_limit(fake, bot, sessions, clock):
+    sender = sender_for(bot, sessions, clock)
+    await sender.send_now(DANA, "sendMessage", reply("<b>Done</b>"))
+    assert [m.text for m in fake.bot_messages(DANA)] == ["Done"] and await all_rows(sessions) == []
+    await queue(sessions, clock, (DANA, "queued after the reply"))
+    async with running(sender):
+        rows = await until_settled(fake, sessions)
+    [first, second] = fake.calls("sendMessage")
+    assert second.at - first.at >= 1.0  # the outbox waited for the chat's second, as for its own
+    assert [r.status for r in rows] == ["sent"] and fake.counters.too_many_requests == 0
+
+
+async def test_a_reply_into_a_busy_chat_is_queued_not_waited_for(fake, bot, sessions, clock):
+    sender = sender_for(bot, sessions, clock)
+    for n in range(20):  # the group's minute is spent
+        sender.flood.spend(DISPATCHERS)
+    before = clock.now()
+    await sender.send_now(DISPATCHERS, "sendMessage", reply("Assigned"))
+    assert clock.now() - before < timedelta(seconds=2) and fake.bot_messages(DISPATCHERS) == []
+    [row] = await all_rows(sessions)
+    assert (row.purpose, row.status) == ("reply", "pending")
+    async with running(sender):
+        await until_settled(fake, sessions)
+    assert [m.text for m in fake.bot_messages(DISPATCHERS)] == ["Assigned"]
+    assert fake.counters.too_many_requests == 0
+
+
+async def test_a_reply_told_to_wait_or_unable_to_reach_telegram_is_delivered_later_once(fake, bot, sessions, clock):
+    sender = sender_for(bot, sessions, clock, jitter=lambda: 0.0)
+    fake.flood(calls=1, retry_after=5, methods=["sendMessage"])
+    await sender.send_now(DANA, "sendMessage", reply("after the flood"))
+    fake.fail("bad_gateway", calls=1)
+    await sender.send_now(OLEG, "sendMessage", reply("after the outage"))
+    rows = await all_rows(sessions)
+    assert [(r.chat_id, r.status) for r in rows] == [(DANA, "pending"), (OLEG, "pending")]
+    assert rows[0].next_attempt_at >= START + timedelta(seconds=5)
+    async with running(sender):
+        rows = await until_settled(fake, sessions)
+    assert [m.text for m in fake.bot_messages(DANA)] == ["after the flood"]
+    assert [m.text for m in fake.bot_messages(OLEG)] == ["after the outage"]
+    assert fake.counters.ignored_retry_after == 0 and {r.status for r in rows} == {"sent"}
+
+
+async def test_a_refused_reply_is_logged_and_not_retried(fake, bot, sessions, clock, caplog):
+    sender = sender_for(bot, sessions, clock)
+    with caplog.at_level(logging.WARNING, logger="deskbot.delivery"):
+        await sender.send_now(DANA, "sendMessage", reply("<b>unclosed"))
+    assert fake.bot_messages(DANA) == [] and await all_rows(sessions) == []
+    assert any("refused" in r.getMessage() for r in caplog.records)

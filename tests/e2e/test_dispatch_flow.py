@@ -1,0 +1,192 @@
+"""The whole product as its users meet it: `deskbot run` as a process, Dovecot in, the fake Telegram out.
+
+The fake runs in the test's event loop and the service talks to it over loopback HTTP,
+exactly as it would to api.telegram.org; people are played through the fake's control
+API (they tap, they type), and what they read is what the fake holds. Time is real:
+every wait is on a condition, with a timeout.
+"""
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
+from deskbot.storage.db import create_engine, session_factory
+from deskbot.storage.models import OutboxMessage, Ticket, TicketEvent, TimeEntry
+from harness.desk import dispatch_sections, write_config
+from harness.fake_telegram import FakeTelegram
+from harness.mails import eventually, make_mail
+
+pytestmark = pytest.mark.dovecot
+DESKBOT = str(Path(sys.executable).parent / "deskbot")
+DISPATCHERS, DANA, SAM, STRANGER = -1001, 1001, 1003, 4242
+HOSTILE = "<b>Invoice</b> & co <i>unclosed"
+LONG_BODY = ("The VPN drops every hour & the <printer> too. " * 120)[:5000]
+
+
+@dataclass
+class Service:
+    fake: FakeTelegram
+    sessions: async_sessionmaker[AsyncSession]
+    log: Path
+
+    async def card(self, subject: str):
+        return await self.fake.wait_for_bot_message(DISPATCHERS, text_contains=subject, timeout=20)
+
+    async def press(self, user: int, chat: int, message_id: int, text: str):
+        query = self.fake.press_button(user, chat, message_id, text=text)
+        return await self.fake.wait_for(lambda: self.fake.callback_answer(query), timeout=10,
+                                        what=f"the answer to {text!r}")
+
+    async def count(self, model) -> int:
+        async with self.sessions() as s:
+            return await s.scalar(select(func.count()).select_from(model))
+
+    async def outbox_settled(self) -> list[OutboxMessage]:
+        """Every queued Bot API call sent (none pending): the rows."""
+        async def settled():
+            async with self.sessions() as s:
+                rows = list(await s.scalars(select(OutboxMessage)))
+            return rows if rows and all(r.status != "pending" for r in rows) else None
+        return await eventually(settled, timeout=30, what="the outbox drained")
+
+
+@asynccontextmanager
+async def deskbot_run(tmp_path: Path, dovecot, fake: FakeTelegram, *, nag_every: str = "1h") -> AsyncIterator[Service]:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
+    config = write_config(tmp_path / "config.toml", dovecot, db_url)
+    config.write_text(config.read_text() + dispatch_sections(fake.token, fake.url, DISPATCHERS, DANA, nag_every,
+                                                             specialist_id=SAM))
+    log = tmp_path / "deskbot.log"
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=tmp_path,
+                                                    stdout=out, stderr=out)
+    engine = create_engine(db_url)
+    try:
+        await fake.wait_for(lambda: fake.calls("getUpdates"), timeout=30, what="deskbot polling Telegram")
+        yield Service(fake, session_factory(engine), log)
+    except BaseException:
+        print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
+        raise
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), 30)
+        await engine.dispose()
+        assert code == 0, log.read_text(errors="replace")[-4000:]
+    assert "Traceback" not in log.read_text(errors="replace")
+
+
+def people(fake: FakeTelegram) -> None:
+    for user, name in [(DANA, "Dana"), (SAM, "Sam"), (STRANGER, "Eve")]:
+        fake.add_user(user, name)
+    fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA, SAM, STRANGER])
+
+
+def reminders(fake: FakeTelegram) -> list:
+    return [m for m in fake.bot_messages(DISPATCHERS) if m.text.startswith("⏰ Not assigned yet")]
+
+
+async def test_a_mail_is_assigned_worked_and_closed_from_telegram(tmp_path, dovecot):
+    async with FakeTelegram() as fake:
+        people(fake)
+        async with deskbot_run(tmp_path, dovecot, fake, nag_every="3s") as desk:
+            dovecot.append(make_mail(HOSTILE, body=LONG_BODY))
+            card = await desk.card(HOSTILE)
+            assert card.text.startswith(f"#1 {HOSTILE}\nFrom: Anna Petrova <anna@client.test>\n")
+            assert "The VPN drops every hour & the <printer> too." in card.text and card.text.endswith("…")
+            assert [b["text"] for b in card.buttons()] == ["Support", "Network"]
+
+            nag = await fake.wait_for(lambda: reminders(fake), timeout=20, what="a reminder after 3 s")
+            assert nag[0].button_data() == card.button_data()
+
+            # Neither a stranger nor a specialist may assign; nothing changes for their taps.
+            assert (await desk.press(STRANGER, DISPATCHERS, card.message_id, "Support")).show_alert
+            answer = await desk.press(SAM, DISPATCHERS, card.message_id, "Support")
+            assert (answer.text, answer.show_alert) == ("Only a dispatcher can assign tickets.", True)
+            assert fake.message(DISPATCHERS, card.message_id).button_data() == card.button_data()
+
+            await desk.press(DANA, DISPATCHERS, card.message_id, "Support")
+            # A double tap on the person: exactly one assignment.
+            first = fake.press_button(DANA, DISPATCHERS, card.message_id, text="Sam")
+            second = fake.press_button(DANA, DISPATCHERS, card.message_id, text="Sam")
+            await fake.wait_for(lambda: fake.callback_answer(first) and fake.callback_answer(second), timeout=10,
+                                what="both taps answered")
+            assigned = fake.message(DISPATCHERS, card.message_id)
+            assert "✅ Assigned by Dana to Sam" in assigned.text and not assigned.button_data()
+            async with desk.sessions() as s:
+                assert await s.scalar(select(func.count()).where(TicketEvent.kind == "assigned")) == 1
+            await fake.wait_for(lambda: not any(m.button_data() for m in reminders(fake)), timeout=10,
+                                what="the reminders losing their buttons")
+            # Nags stop at assignment: a later ticket's reminder proves the sweeps went on.
+            nagged = len(reminders(fake))
+            dovecot.append(make_mail("Printer jammed", sender="Bob <bob@other.test>"))
+            await fake.wait_for(lambda: any("\n#2 " in m.text for m in reminders(fake)), timeout=20,
+                                what="a reminder of ticket 2")
+            assert [m for m in reminders(fake) if "\n#1 " in m.text] == reminders(fake)[:nagged]
+
+            private = await fake.wait_for_bot_message(SAM, text_contains="Dana assigned you a ticket", timeout=10)
+            assert HOSTILE in private.text and utf16_len(private.text) <= MESSAGE_LIMIT
+            await desk.press(SAM, SAM, private.message_id, "Take")
+            await desk.press(SAM, SAM, private.message_id, "Close")
+            assert "How long did #1 take?" in fake.message(SAM, private.message_id).text
+            fake.user_message(SAM, "soon")
+            await fake.wait_for_bot_message(SAM, text_contains="I could not read “soon” as a time", timeout=10)
+            fake.user_message(SAM, "1h 30m")
+            await fake.wait_for(lambda: "Closed by Sam, 1 h 30 min recorded" in
+                                fake.message(DISPATCHERS, card.message_id).text, timeout=10,
+                                what="the dispatcher card saying the ticket is closed")
+            async with desk.sessions() as s:
+                ticket = await s.get(Ticket, 1)
+                assert (ticket.status, [e.minutes for e in await s.scalars(select(TimeEntry))]) == ("closed", [90])
+            await desk.outbox_settled()
+        assert fake.counters.too_many_requests == 0
+        sent = fake.calls("sendMessage") + fake.calls("editMessageText") + fake.calls("editMessageReplyMarkup")
+        refused = [c for c in sent if c.status != 200 and "message is not modified" not in (c.description or "")]
+        assert sent and refused == []  # Telegram refused nothing we said (a double tap redraws a card twice)
+
+
+async def test_telegram_down_for_a_while_loses_and_duplicates_nothing(tmp_path, dovecot):
+    async with FakeTelegram() as fake:
+        people(fake)
+        async with deskbot_run(tmp_path, dovecot, fake) as desk:
+            fake.fail("bad_gateway", seconds=6)  # every Bot API call, polling included
+            for n in range(3):
+                dovecot.append(make_mail(f"During the outage {n}", sender=f"C{n} <c{n}@client{n}.test>"))
+            await eventually(lambda: _tickets(desk, 3), timeout=20, what="three tickets stored while Telegram is down")
+            for n in range(3):
+                await fake.wait_for_bot_message(DISPATCHERS, text_contains=f"During the outage {n}", timeout=30)
+            rows = await desk.outbox_settled()
+        assert fake.counters.outages > 0
+        cards = [m.text.split("\n")[0] for m in fake.bot_messages(DISPATCHERS)]
+        assert sorted(cards) == [f"#{n + 1} During the outage {n}" for n in range(3)]  # each once
+        assert {r.status for r in rows} == {"sent"}
+
+
+async def test_a_429_storm_is_waited_out_and_loses_nothing(tmp_path, dovecot):
+    async with FakeTelegram() as fake:
+        people(fake)
+        async with deskbot_run(tmp_path, dovecot, fake) as desk:
+            fake.flood(calls=4, retry_after=2, methods=["sendMessage"])
+            for n in range(3):
+                dovecot.append(make_mail(f"In the storm {n}", sender=f"C{n} <c{n}@client{n}.test>"))
+            for n in range(3):
+                await fake.wait_for_bot_message(DISPATCHERS, text_contains=f"In the storm {n}", timeout=30)
+            rows = await desk.outbox_settled()
+        assert fake.counters.too_many_requests >= 1 and fake.counters.ignored_retry_after == 0
+        cards = [m.text.split("\n")[0] for m in fake.bot_messages(DISPATCHERS)]
+        assert len(cards) == len(set(cards)) == 3
+        assert {r.status for r in rows} == {"sent"}
+
+
+async def _tickets(desk: Service, count: int) -> bool:
+    return await desk.count(Ticket) >= count
