@@ -72,7 +72,8 @@ async def deskbot_run(tmp_path: Path, dovecot, fake: FakeTelegram, *, nag_every:
                                                     stdout=out, stderr=out)
     engine = create_engine(db_url)
     try:
-        await fake.wait_for(lambda: fake.calls("getUpdates"), timeout=30, what="deskbot polling Telegram")
+        # getMe opens polling; a getUpdates is only logged when its long poll ends, 10 s later.
+        await fake.wait_for(lambda: fake.calls("getMe"), timeout=60, what="deskbot starting to poll Telegram")
         yield Service(fake, session_factory(engine), log)
     except BaseException:
         print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
