@@ -26,8 +26,14 @@ from deskbot.storage.db import create_engine, session_factory
 
 log = logging.getLogger("deskbot.service")
 
-ANNOUNCE_EVERY = 1.0  # seconds; a commit that opens tickets also wakes the announcer at once
+# The periodic sweeps, all jobs of one APScheduler. Each is also woken by what makes it
+# due (a commit that opens tickets, a row queued, IDLE's news): the period is the safety net.
+ANNOUNCE_EVERY = 1.0  # seconds
 NAG_SWEEP_EVERY = 5.0  # seconds at most; dispatch.nag_every decides when a ticket is due
+OUTBOX_SWEEP_EVERY = 5.0  # seconds: rows queued by another process (the CLI) get no wake
+# The loops' own timers, for when the scheduler is gone: RFC 2177 wants IDLE renewed within 29 minutes.
+IDLE_RENEW = 25 * 60.0
+SENDER_BACKSTOP = 300.0
 
 
 class DatabaseNotReady(Exception):
@@ -66,7 +72,8 @@ async def prepare_database(config: Config, *, create: bool = True) -> AsyncEngin
     return engine
 
 
-def build_poller(config: Config, engine: AsyncEngine, clock: Clock) -> Poller:
+def build_poller(config: Config, engine: AsyncEngine, clock: Clock, *, own_timer: float | None = None) -> Poller:
+    """`own_timer`: how long the poller waits by itself, when a scheduler runs the safety poll."""
     box = config.mailbox
     settings = ImapSettings(
         host=box.host, port=box.port, security=box.security, username=box.username,
@@ -80,7 +87,7 @@ def build_poller(config: Config, engine: AsyncEngine, clock: Clock) -> Poller:
     attachments = Path(box.attachments_dir).resolve()
     options = ParseOptions(attachments_dir=str(attachments), max_attachment_size=box.max_attachment_size)
     return Poller(
-        settings, ingest, options, idle=box.idle, poll_every=box.poll_every.total_seconds(),
+        settings, ingest, options, idle=box.idle, poll_every=own_timer or box.poll_every.total_seconds(),
         batch_size=box.batch_size, workers=box.parse_workers,
     )
 
@@ -99,7 +106,10 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
     """Until SIGINT or SIGTERM; or, for a service run inside a test, until `stop` is set."""
     clock = clock or SystemClock()
     engine = await prepare_database(config)
-    poller = build_poller(config, engine, clock)
+    poller = build_poller(config, engine, clock, own_timer=IDLE_RENEW)
+    scheduler = _scheduler()
+    scheduler.add_job(poller.wake, "interval", seconds=config.mailbox.poll_every.total_seconds(),
+                      id="imap safety poll", coalesce=True, misfire_grace_time=None)
     tasks = OwnedTasks()
     if stop is not None:
         tasks.start(_stop_when_set(stop, poller), "stop watcher")
@@ -109,15 +119,25 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                 asyncio.get_running_loop().add_signal_handler(sig, poller.stop)
     log.info("deskbot running: mailbox %s@%s/%s", config.mailbox.username, config.mailbox.host, config.mailbox.folder)
     try:
-        async with telegram(config, session_factory(engine), clock) as announcer:
+        scheduler.start()
+        async with telegram(config, session_factory(engine), clock, scheduler) as announcer:
             if announcer is not None:
                 poller.sink.on_new_tickets.append(announcer.wake)
             await poller.run()
     finally:
         log.info("deskbot stopping")
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await tasks.close(grace=0)  # the stop watcher, if the poller ended first
         await poller.close()
         await engine.dispose()
+
+
+def _scheduler():
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per run every second is noise
+    return AsyncIOScheduler(timezone=timezone.utc)
 
 
 async def _stop_when_set(stop: asyncio.Event, poller: Poller) -> None:
@@ -139,15 +159,14 @@ def build_bot(settings: TelegramConfig):
 
 
 @contextlib.asynccontextmanager
-async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession],
-                   clock: Clock) -> AsyncIterator[Sweep | None]:
-    """The bot, the outbox sender, the sweeps and the handlers; yields the announcer (None without a token)."""
+async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                   scheduler) -> AsyncIterator[Sweep | None]:
+    """The bot, the outbox sender, the sweeps (jobs of the running `scheduler`) and the handlers;
+    yields the announcer (None without a token)."""
     if not config.telegram.token.get_secret_value():
         log.info("telegram.token is not set: tickets are stored, nobody is notified")
         yield None
         return
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
     from deskbot.bot.app import build_dispatcher
     from deskbot.bot.delivery import TelegramSender
     from deskbot.dispatch.staff import sync_staff
@@ -155,12 +174,14 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession],
     async with sessions.begin() as session:
         await sync_staff(session, config)
     bot = build_bot(config.telegram)
-    sender, tasks, sender_stop = TelegramSender(bot, sessions, clock), OwnedTasks(), asyncio.Event()
+    sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
+    tasks, sender_stop = OwnedTasks(), asyncio.Event()
     announcer, nagger = _sweeps(config, sessions, clock, sender)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per run every two seconds is noise
-    scheduler, polling, webhook = AsyncIOScheduler(timezone=timezone.utc), None, None
+    polling, webhook = None, None
     try:
         tasks.start(sender.run(sender_stop), "outbox sender")
+        scheduler.add_job(sender.wake, "interval", seconds=OUTBOX_SWEEP_EVERY, id="outbox sweep", coalesce=True,
+                          misfire_grace_time=None)
         if config.telegram.dispatcher_chat_id:
             nag_seconds = max(1.0, min(NAG_SWEEP_EVERY, config.dispatch.nag_every.total_seconds()))
             for sweep, seconds in ((announcer, ANNOUNCE_EVERY), (nagger, nag_seconds)):
@@ -169,7 +190,6 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession],
                                               next_run_time=datetime.now(timezone.utc))
         else:
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
-        scheduler.start()
         dispatcher = build_dispatcher(config, sessions, clock, sender)  # taps and commands: bot/handlers/
         if config.telegram.mode == "webhook":
             from deskbot.bot.webhook import Webhook
@@ -186,8 +206,6 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession],
         if scheduler.running:
             scheduler.pause()  # no new runs; a pass under way may still commit
         await asyncio.gather(announcer.close(), nagger.close())
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
         if polling is not None:
             try:
                 await dispatcher.stop_polling()

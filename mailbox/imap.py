@@ -115,8 +115,8 @@ class ImapConnection:
             client.delete_messages(uids, silent=True)
             client.uid_expunge(uids)
 
-    def idle_until_change(self, timeout: float, stop: threading.Event) -> bool:
-        """IDLE until the folder changes (True), `timeout` passes or `stop` is set (False).
+    def idle_until_change(self, timeout: float, stop: threading.Event, poke: threading.Event | None = None) -> bool:
+        """IDLE until the folder changes or `poke` is set (True), `timeout` passes or `stop` is set (False).
 
         Dovecot's IDLE reports only mail that arrives after it starts watching, and mail
         landing while IDLE starts can fall between its sync and its watch. So a NOOP comes
@@ -126,27 +126,38 @@ class ImapConnection:
         deadline = time.monotonic() + timeout
         first = True
         while not stop.is_set():
-            if self._noop_found_mail():
+            if self._noop_found_mail() or (poke is not None and poke.is_set()):
                 return True
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
-            if self._idle_for(min(IDLE_SETTLE, remaining) if first else remaining, stop):
+            if self._idle_for(min(IDLE_SETTLE, remaining) if first else remaining, stop, poke):
                 return True
             first = False
         return False
+
+    def refresh(self) -> None:
+        """NOOP: the server brings this session's view of the folder up to date.
+
+        Dovecot shows mail delivered since the last command only after a command
+        that lets it sync the view: a SEARCH sent straight away would not see it.
+        """
+        self._client.noop()
 
     def _noop_found_mail(self) -> bool:
         _tagged, untagged = self._client.noop()
         return self.new_mail_announced() or any(len(r) > 1 and r[1] == b"EXISTS" for r in untagged)
 
-    def _idle_for(self, seconds: float, stop: threading.Event) -> bool:
+    def _idle_for(self, seconds: float, stop: threading.Event, poke: threading.Event | None) -> bool:
         client = self._client
         client.idle()
         deadline = time.monotonic() + seconds
         changed, empty_wakeups = False, 0
         try:
             while not stop.is_set() and not changed:
+                if poke is not None and poke.is_set():
+                    changed = True
+                    break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break

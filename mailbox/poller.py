@@ -58,12 +58,22 @@ class Poller:
         self._conn: ImapConnection | None = None
         self._stop = threading.Event()
         self._stopped = asyncio.Event()
+        # wake(): the IMAP thread sees the first, the event loop's wait the second.
+        self._poke, self._woken = threading.Event(), asyncio.Event()
         self._recover = True  # look for stored-but-unflagged mail once per connection
 
     # -- lifecycle -------------------------------------------------------------------------------
     def stop(self) -> None:
         self._stop.set()
         self._stopped.set()
+
+    def wake(self) -> None:
+        """Look at the mailbox now (the scheduler's safety poll): ends an IDLE or a wait early.
+
+        From the event loop's thread. A wake during a round makes the next round start at once.
+        """
+        self._poke.set()
+        self._woken.set()
 
     async def close(self) -> None:
         await self._disconnect()
@@ -81,6 +91,8 @@ class Poller:
         while not self._stop.is_set():
             try:
                 await self._connect()
+                self._poke.clear()  # this round looks anyway
+                self._woken.clear()
                 await self.sync()
                 backoff = 1.0
                 await self._wait_for_mail()
@@ -202,9 +214,17 @@ class Poller:
     async def _wait_for_mail(self) -> None:
         conn = self._conn
         if self.idle and conn is not None and conn.can_idle:
-            await self._imap(conn.idle_until_change, self.poll_every, self._stop)
+            await self._imap(conn.idle_until_change, self.poll_every, self._stop, self._poke)
         else:
-            await self._sleep(self.poll_every)
+            waits = [asyncio.ensure_future(self._woken.wait()), asyncio.ensure_future(self._sleep(self.poll_every))]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiting in waits:
+                    waiting.cancel()
+                await asyncio.gather(*waits, return_exceptions=True)
+            if conn is not None and not self._stop.is_set():
+                await self._imap(conn.refresh)  # so that the next round's SEARCH sees what came meanwhile
 
     async def _sleep(self, seconds: float) -> None:
         try:

@@ -108,3 +108,24 @@ async def test_a_stored_ticket_wakes_the_announcer_at_once(tmp_path, dovecot, mo
             await fake.wait_for_bot_message(DISPATCHERS, text_contains="First", timeout=20)
             dovecot.append(make_mail("Second"))
             await fake.wait_for_bot_message(DISPATCHERS, text_contains="Second", timeout=10)
+
+
+async def test_one_scheduler_runs_every_periodic_sweep(tmp_path, dovecot, monkeypatch):
+    made = []
+
+    def recorded():
+        made.append(real())
+        return made[-1]
+    real = service._scheduler
+    monkeypatch.setattr(service, "_scheduler", recorded)
+    async with FakeTelegram() as fake:
+        fake.add_user(DANA, "Dana")
+        fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])
+        async with running_desk(tmp_path, dovecot, fake, nag_every="1h"):
+            await fake.wait_for(lambda: fake.calls("getMe"), timeout=30, what="the bot started")
+            [scheduler] = made
+            jobs = {job.id: job.trigger.interval.total_seconds() for job in scheduler.get_jobs()}
+            assert jobs == {"imap safety poll": 30.0, "outbox sweep": service.OUTBOX_SWEEP_EVERY,
+                            "announce sweep": service.ANNOUNCE_EVERY, "nag sweep": service.NAG_SWEEP_EVERY}
+            dovecot.append(make_mail("Still announced"))
+            await fake.wait_for_bot_message(DISPATCHERS, text_contains="Still announced", timeout=20)

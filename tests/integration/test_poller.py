@@ -3,8 +3,11 @@ import asyncio
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pytest
+from deskbot.mailbox.imap import ImapConnection, ImapSettings
 from harness.desk import open_desk
 from harness.mails import eventually, make_mail
 
@@ -54,6 +57,43 @@ async def test_polling_without_idle_finds_new_mail(tmp_path, dovecot):
         await asyncio.wait_for(task, 10)
         await poller.close()
         await desk.close()
+
+
+async def test_a_wake_looks_at_the_mailbox_at_once(tmp_path, dovecot):
+    # The scheduler's safety poll: an hour between polls of its own, and still found at once.
+    desk = await open_desk(tmp_path, dovecot, idle=False, poll_every="1h")
+    poller = desk.poller()
+    dovecot.append(make_mail("Found at connect"))
+    task = asyncio.create_task(poller.run())
+    try:
+        await eventually(desk.tickets, timeout=10, what="the first round")
+        dovecot.append(make_mail("Found by the wake"))
+        poller.wake()
+        await eventually(lambda: _count(desk, 2), timeout=10, what="the woken round")
+    finally:
+        poller.stop()
+        await asyncio.wait_for(task, 10)
+        await poller.close()
+        await desk.close()
+
+
+def test_a_poke_ends_idle_at_once(dovecot):
+    conn = ImapConnection(ImapSettings(host=dovecot.host, port=dovecot.port, security="none",
+                                       username=dovecot.user, password=dovecot.password))
+    conn.open()
+    try:
+        poke, stop = threading.Event(), threading.Event()
+        threading.Timer(0.3, poke.set).start()
+        started = time.monotonic()
+        assert conn.idle_until_change(60.0, stop, poke) is True
+        assert time.monotonic() - started < 5  # within a second or so of the poke, not the minute
+        assert conn.idle_until_change(0.5, stop) is False  # nothing new, no poke: the timeout
+    finally:
+        conn.close()
+
+
+async def _count(desk, n: int) -> bool:
+    return len(await desk.tickets()) >= n
 
 
 async def test_html_attachment_and_cyrillic_mail(desk, dovecot):
