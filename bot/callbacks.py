@@ -31,7 +31,7 @@ class DepartmentsV1(CallbackData, prefix="b1"):
 
 
 class TicketActionV1(CallbackData, prefix="t1"):
-    """The assignee's buttons: take, close, reassign."""
+    """The assignee's buttons: take, answer, close, reassign."""
 
     ticket: int
     action: str

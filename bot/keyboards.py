@@ -34,9 +34,16 @@ def assignee_actions(ticket: int, texts: Texts, *, taken: bool) -> InlineKeyboar
     kb = InlineKeyboardBuilder()
     if not taken:
         kb.button(text=texts.plain("button-take"), callback_data=TicketActionV1(ticket=ticket, action="take"))
+    kb.button(text=texts.plain("button-answer"), callback_data=TicketActionV1(ticket=ticket, action="answer"))
     kb.button(text=texts.plain("button-close"), callback_data=TicketActionV1(ticket=ticket, action="close"))
     kb.button(text=texts.plain("button-reassign"), callback_data=TicketActionV1(ticket=ticket, action="reassign"))
-    kb.adjust(3 if not taken else 2)
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def answer_button(ticket: int, texts: Texts) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.plain("button-answer"), callback_data=TicketActionV1(ticket=ticket, action="answer"))
     return kb.as_markup()
 
 

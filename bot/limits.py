@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from deskbot.bot.texts import MESSAGE_LIMIT, cut, utf16_len
+from deskbot.dispatch.background import backoff  # noqa: F401  (the senders' shared retry rule)
 
 _FORGET_AFTER = 1000  # chats remembered before idle ones are dropped
 _TAG = re.compile(r"<[^>]*>")
@@ -120,16 +121,6 @@ class FloodControl:
             del self._chats[chat]
         for chat in [c for c, end in self._held.items() if end <= now]:
             del self._held[chat]
-
-
-def backoff(failures: int, *, jitter: float, first: float = 1.0, cap: float = 300.0) -> float:
-    """Seconds to wait after `failures` failures in a row: doubling up to `cap`.
-
-    `jitter` in [0, 1) (random.random()) scales the wait into [half, whole], so
-    that several bots coming back from the same outage do not knock at once.
-    """
-    whole = min(cap, first * 2.0 ** (min(failures, 32) - 1))
-    return whole * (0.5 + jitter / 2)
 
 
 def fit_text(text: str, parse_mode: str | None) -> tuple[str, str | None] | None:

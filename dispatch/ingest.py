@@ -49,6 +49,8 @@ class Ingest:
         # Called after a commit that opened tickets (the announcer's wake), so that the
         # dispatcher sees new mail at once rather than at the next periodic sweep.
         self.on_new_tickets: list[Callable[[], None]] = []
+        # Called after a commit that added mail to existing tickets (the forwarder's wake).
+        self.on_replies: list[Callable[[], None]] = []
 
     async def state(self) -> tuple[int, int] | None:
         """(uidvalidity, last_uid) where the poller stopped, or None on the first run."""
@@ -70,11 +72,13 @@ class Ingest:
         for r in results:
             _log_result(r, mails[r.uid])
         if any(r.outcome is Outcome.TICKET for r in results):
-            self._tickets_opened()
+            self._call(self.on_new_tickets)
+        if any(r.outcome is Outcome.REPLY for r in results):
+            self._call(self.on_replies)
         return results
 
-    def _tickets_opened(self) -> None:
-        for callback in self.on_new_tickets:
+    def _call(self, callbacks: list[Callable[[], None]]) -> None:
+        for callback in callbacks:
             try:
                 callback()
             except Exception:  # a listener's failure must not fail the mail, which is stored already

@@ -23,7 +23,9 @@ from sqlalchemy.orm import aliased
 
 from deskbot.storage.models import OutboxMessage, TelegramMessage
 
-TELEGRAM = "telegram"
+TELEGRAM, EMAIL = "telegram", "email"
+SMTP = "smtp"  # the method of an e-mail row
+ACK = "ack"  # an e-mail's purpose: the automatic acknowledgement of a new ticket
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 DROPPED = "dropped"  # no longer worth sending: a reminder about a ticket assigned meanwhile
 CARD = "card"  # the message that shows a ticket, with its buttons; edited as the ticket changes
@@ -52,12 +54,18 @@ def enqueue(session: AsyncSession, *, chat_id: int, method: str, payload: dict[s
 
 def send_message(session: AsyncSession, *, chat_id: int, text: str, purpose: str, now: datetime,
                  ticket_id: int | None = None, reply_markup: Any = None,
-                 parse_mode: str | None = "HTML") -> OutboxMessage:
-    """Queue a new message. With purpose "card" the sender remembers which message shows the ticket."""
+                 parse_mode: str | None = "HTML", reply_to: int | None = None) -> OutboxMessage:
+    """Queue a new message. With purpose "card" the sender remembers which message shows the ticket.
+
+    `reply_to`: a message of the chat this one answers (sent all the same if it was deleted).
+    """
     if purpose == CARD and ticket_id is None:
         raise ValueError("a card belongs to a ticket")
+    payload = _text_payload(text, parse_mode, reply_markup)
+    if reply_to is not None:
+        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
     return enqueue(session, chat_id=chat_id, method="sendMessage", purpose=purpose, ticket_id=ticket_id,
-                   payload=_text_payload(text, parse_mode, reply_markup), now=now)
+                   payload=payload, now=now)
 
 
 def edit_card(session: AsyncSession, *, ticket_id: int, chat_id: int, text: str, reply_markup: Any,
@@ -80,6 +88,47 @@ def _text_payload(text: str, parse_mode: str | None, reply_markup: Any) -> dict[
             reply_markup = reply_markup.model_dump(mode="json", exclude_none=True)
         payload["reply_markup"] = reply_markup
     return payload
+
+
+def send_mail(session: AsyncSession, *, mail_from: str, rcpt_to: list[str], data: bytes, purpose: str,
+              now: datetime, ticket_id: int | None = None, message: int | None = None,
+              notify_chat: int | None = None) -> OutboxMessage:
+    """Queue one composed e-mail (its bytes as they will leave) in the caller's transaction.
+
+    `message`: the ticket's stored copy (messages.id), stamped `sent_at` when it leaves;
+    `notify_chat`: whom to tell in Telegram that it left, or that it did not.
+    """
+    payload: dict[str, Any] = {"mail_from": mail_from, "rcpt_to": rcpt_to, "data": data.decode("ascii")}
+    if message is not None:
+        payload["message"] = message
+    if notify_chat is not None:
+        payload["notify_chat"] = notify_chat
+    row = OutboxMessage(
+        channel=EMAIL, chat_id=None, method=SMTP, purpose=purpose, ticket_id=ticket_id,
+        payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+async def due_mail(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
+    """Ids of the e-mails due now, oldest first."""
+    return list(await session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now,
+               OutboxMessage.channel == EMAIL)
+        .order_by(OutboxMessage.id).limit(limit)
+    ))
+
+
+async def next_mail_due_at(session: AsyncSession, *, now: datetime) -> datetime | None:
+    return await session.scalar(
+        select(OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now,
+               OutboxMessage.channel == EMAIL)
+        .order_by(OutboxMessage.next_attempt_at).limit(1)
+    )
 
 
 # -- what the sender reads ------------------------------------------------------------------

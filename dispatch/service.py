@@ -120,9 +120,15 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
     log.info("deskbot running: mailbox %s@%s/%s", config.mailbox.username, config.mailbox.host, config.mailbox.folder)
     try:
         scheduler.start()
-        async with telegram(config, session_factory(engine), clock, scheduler) as announcer:
-            if announcer is not None:
-                poller.sink.on_new_tickets.append(announcer.wake)
+        sessions = session_factory(engine)
+        async with mail_out(config, sessions, clock, scheduler) as acknowledger, \
+                telegram(config, sessions, clock, scheduler) as bot_sweeps:
+            announcer, forwarder = bot_sweeps or (None, None)
+            for sweep in (acknowledger, announcer):
+                if sweep is not None:
+                    poller.sink.on_new_tickets.append(sweep.wake)
+            if forwarder is not None:
+                poller.sink.on_replies.append(forwarder.wake)
             await poller.run()
     finally:
         log.info("deskbot stopping")
@@ -145,6 +151,61 @@ async def _stop_when_set(stop: asyncio.Event, poller: Poller) -> None:
     poller.stop()
 
 
+# -- e-mail out -------------------------------------------------------------------------------
+
+
+def smtp_settings(config: Config):
+    from deskbot.mailbox.smtp import SmtpSettings
+
+    smtp = config.smtp
+    return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security, username=smtp.username,
+                        password=smtp.password.get_secret_value())
+
+
+@contextlib.asynccontextmanager
+async def mail_out(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                   scheduler) -> AsyncIterator[Sweep | None]:
+    """The e-mail sender and the acknowledgement sweep; yields the sweep (None without `smtp.host`)."""
+    if not config.smtp.host:
+        log.info("smtp.host is not set: no e-mail is sent (acknowledgements, answers)")
+        yield None
+        return
+    from deskbot.bot.mailnotify import mail_outcome_notifier
+    from deskbot.bot.texts import Texts
+    from deskbot.dispatch.acknowledge import acknowledge_due
+    from deskbot.dispatch.mailout import MailSender
+
+    texts = Texts(config.telegram.language)
+    told = mail_outcome_notifier(texts, clock) if config.telegram.token.get_secret_value() else None
+
+    async def on_outcome(session: AsyncSession, row, outcome: str, error: str | None) -> None:
+        if told is not None:
+            await told(session, row, outcome, error)  # a Telegram notice: the outbox sweep sends it
+
+    sender = MailSender(smtp_settings(config), sessions, clock, on_outcome=on_outcome, idle_check=SENDER_BACKSTOP)
+    tasks, stop = OwnedTasks(), asyncio.Event()
+
+    async def acknowledge() -> None:
+        async with sessions.begin() as session:
+            queued = await acknowledge_due(session, config, texts, clock.now())
+        if queued:
+            sender.wake()
+
+    acknowledger = Sweep("acknowledge sweep", acknowledge)
+    try:
+        tasks.start(sender.run(stop), "mail sender")
+        scheduler.add_job(sender.wake, "interval", seconds=OUTBOX_SWEEP_EVERY, id="mail sweep", coalesce=True,
+                          misfire_grace_time=None)
+        acknowledger.job = scheduler.add_job(acknowledger.run, "interval", seconds=OUTBOX_SWEEP_EVERY,
+                                             id=acknowledger.name, coalesce=True, max_instances=2,
+                                             misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
+        yield acknowledger
+    finally:
+        await acknowledger.close()
+        stop.set()
+        await tasks.close()
+
+
 # -- the Telegram side -------------------------------------------------------------------------
 
 
@@ -162,7 +223,7 @@ def build_bot(settings: TelegramConfig):
 async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
                    scheduler) -> AsyncIterator[Sweep | None]:
     """The bot, the outbox sender, the sweeps (jobs of the running `scheduler`) and the handlers;
-    yields the announcer (None without a token)."""
+    yields the announcer and the forwarder of customer replies (None without a token)."""
     if not config.telegram.token.get_secret_value():
         log.info("telegram.token is not set: tickets are stored, nobody is notified")
         yield None
@@ -177,11 +238,15 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
     tasks, sender_stop = OwnedTasks(), asyncio.Event()
     announcer, nagger = _sweeps(config, sessions, clock, sender)
+    forwarder = _forwarder(config, sessions, clock, sender)
     polling, webhook = None, None
     try:
         tasks.start(sender.run(sender_stop), "outbox sender")
         scheduler.add_job(sender.wake, "interval", seconds=OUTBOX_SWEEP_EVERY, id="outbox sweep", coalesce=True,
                           misfire_grace_time=None)
+        forwarder.job = scheduler.add_job(forwarder.run, "interval", seconds=NAG_SWEEP_EVERY, id=forwarder.name,
+                                          coalesce=True, max_instances=2, misfire_grace_time=None,
+                                          next_run_time=datetime.now(timezone.utc))
         if config.telegram.dispatcher_chat_id:
             nag_seconds = max(1.0, min(NAG_SWEEP_EVERY, config.dispatch.nag_every.total_seconds()))
             for sweep, seconds in ((announcer, ANNOUNCE_EVERY), (nagger, nag_seconds)):
@@ -199,13 +264,13 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
         else:
             polling = tasks.start(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
                                   "telegram polling")
-        yield announcer
+        yield announcer, forwarder
     finally:
         if webhook is not None:
             await webhook.stop()
         if scheduler.running:
             scheduler.pause()  # no new runs; a pass under way may still commit
-        await asyncio.gather(announcer.close(), nagger.close())
+        await asyncio.gather(announcer.close(), nagger.close(), forwarder.close())
         if polling is not None:
             try:
                 await dispatcher.stop_polling()
@@ -214,6 +279,21 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
         sender_stop.set()
         await tasks.close()
         await bot.session.close()
+
+
+def _forwarder(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, sender) -> Sweep:
+    """Customer replies to their assignees, privately (no dispatcher chat budget involved)."""
+    from deskbot.bot.forward import forward_replies
+    from deskbot.bot.texts import Texts
+
+    texts = Texts(config.telegram.language)
+
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            queued = await forward_replies(session, texts, clock.now())
+        if queued:
+            sender.wake()
+    return Sweep("forward sweep", sweep)
 
 
 def _sweeps(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, sender) -> tuple[Sweep, Sweep]:

@@ -120,6 +120,7 @@ class Ticket(Base):
     # Sweeps read these indexed columns, so their cost follows what is due, not the table size.
     announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: the dispatcher has not seen it
     next_nag_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: no reminder due
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: no e-mail yet
 
 
 class RawMail(Base):
@@ -156,6 +157,8 @@ class Message(Base):
     auto: Mapped[str | None] = mapped_column(Text)  # why it is automatic mail, if it is
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set once the forward sweep has looked at inbound mail (NULL: not yet), and at once on mail we send.
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class Attachment(Base):

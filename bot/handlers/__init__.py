@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from deskbot.bot.handlers import assign, assignee, close, commands
+from deskbot.bot.handlers import answer, assign, assignee, close, commands
 from deskbot.dispatch.config import Config
 
 
@@ -21,4 +21,7 @@ def routers(config: Config) -> list[Router]:
     closing = close.router()
     closing.callback_query.filter(pressed_in_private)
     closing.message.filter(private)
-    return [commands.router(), picking, working, closing]
+    answering = answer.router()  # after closing: a time typed while Close asks is a time, not an answer
+    answering.callback_query.filter(pressed_in_private)
+    answering.message.filter(private)
+    return [commands.router(), picking, working, closing, answering]

@@ -126,6 +126,7 @@ async def test_one_scheduler_runs_every_periodic_sweep(tmp_path, dovecot, monkey
             [scheduler] = made
             jobs = {job.id: job.trigger.interval.total_seconds() for job in scheduler.get_jobs()}
             assert jobs == {"imap safety poll": 30.0, "outbox sweep": service.OUTBOX_SWEEP_EVERY,
-                            "announce sweep": service.ANNOUNCE_EVERY, "nag sweep": service.NAG_SWEEP_EVERY}
+                            "announce sweep": service.ANNOUNCE_EVERY, "nag sweep": service.NAG_SWEEP_EVERY,
+                            "forward sweep": service.NAG_SWEEP_EVERY}
             dovecot.append(make_mail("Still announced"))
             await fake.wait_for_bot_message(DISPATCHERS, text_contains="Still announced", timeout=20)

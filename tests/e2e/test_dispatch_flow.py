@@ -61,11 +61,20 @@ class Service:
 
 
 @asynccontextmanager
-async def deskbot_run(tmp_path: Path, dovecot, fake: FakeTelegram, *, nag_every: str = "1h") -> AsyncIterator[Service]:
+async def deskbot_run(tmp_path: Path, dovecot, fake: FakeTelegram, *, nag_every: str = "1h",
+                      smtp=None) -> AsyncIterator[Service]:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
     config = write_config(tmp_path / "config.toml", dovecot, db_url)
     config.write_text(config.read_text() + dispatch_sections(fake.token, fake.url, DISPATCHERS, DANA, nag_every,
                                                              specialist_id=SAM))
+    if smtp is not None:
+        config.write_text(config.read_text() + f"""
+[smtp]
+host = "{smtp.host}"
+port = {smtp.port}
+security = "none"
+from_address = "Desk Support <{dovecot.user}>"
+""")
     log = tmp_path / "deskbot.log"
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=tmp_path,
@@ -187,6 +196,34 @@ async def test_a_429_storm_is_waited_out_and_loses_nothing(tmp_path, dovecot):
         cards = [m.text.split("\n")[0] for m in fake.bot_messages(DISPATCHERS)]
         assert len(cards) == len(set(cards)) == 3
         assert {r.status for r in rows} == {"sent"}
+
+
+async def test_a_round_trip_by_mail_and_telegram_keeps_one_thread(tmp_path, dovecot, smtp_sink):
+    async with FakeTelegram() as fake:
+        people(fake)
+        async with deskbot_run(tmp_path, dovecot, fake, smtp=smtp_sink) as desk:
+            dovecot.append(make_mail("VPN is down", message_id="<q1@client.test>"))
+            card = await desk.card("VPN is down")
+            [ack] = await eventually(lambda: smtp_sink.received, timeout=20, what="the acknowledgement")
+            await desk.press(DANA, DISPATCHERS, card.message_id, "Support")
+            await desk.press(DANA, DISPATCHERS, card.message_id, "Sam")
+            private = await fake.wait_for_bot_message(SAM, text_contains="Dana assigned you a ticket", timeout=10)
+
+            fake.user_message(SAM, "Please restart the router.", reply_to=private.message_id)
+            await fake.wait_for_bot_message(SAM, text_contains="is on its way", timeout=10)
+            answer = (await eventually(lambda: smtp_sink.received[1:], timeout=20, what="the answer by e-mail"))[0]
+            mail = answer.message
+            assert mail["Subject"] == "Re: VPN is down [#1]" and mail["In-Reply-To"] == "<q1@client.test>"
+            assert "<q1@client.test>" in mail["References"] and "Auto-Submitted" not in mail
+            assert "Please restart the router." in mail.get_body(("plain",)).get_content()
+            await fake.wait_for_bot_message(SAM, text_contains="was delivered to anna@client.test", timeout=20)
+
+            dovecot.append(make_mail("Re: VPN is down [#1]", in_reply_to=mail["Message-ID"],
+                                     body="That worked, thank you!\n\n> Please restart the router.\n"))
+            told = await fake.wait_for_bot_message(SAM, text_contains="replied on #1", timeout=20)
+            assert told.reply_to_message_id == private.message_id and "That worked" in told.text
+            assert "> Please restart" not in told.text
+            assert await desk.count(Ticket) == 1 and len(smtp_sink.received) == 2  # one thread, one ack
 
 
 async def _tickets(desk: Service, count: int) -> bool:

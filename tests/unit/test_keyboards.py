@@ -42,4 +42,4 @@ def test_time_buttons_in_russian():
 def test_taken_ticket_has_no_take_button():
     texts = Texts("en")
     taken = all_buttons(keyboards.assignee_actions(3, texts, taken=True))
-    assert [TicketActionV1.unpack(b.callback_data).action for b in taken] == ["close", "reassign"]
+    assert [TicketActionV1.unpack(b.callback_data).action for b in taken] == ["answer", "close", "reassign"]

@@ -117,3 +117,29 @@ duration-days-hours = { $days } d { $hours } h
 ## Lists longer than one message
 
 list-more = …and { $count } more
+
+## E-mail to customers (plain text)
+
+mail-ack =
+    Hello,
+
+    we have received your request “{ $subject }” and registered it as ticket #{ $number }. A specialist will get back to you soon.
+
+    When you write to us about this request, please keep [#{ $number }] in the subject.
+mail-team = Support
+
+## Answering the customer
+
+button-answer = Answer
+answer-prompt = ✍️ Type your answer to { $customer } on #{ $number }: it goes out as an e-mail in the customer's thread. /cancel to stop.
+answer-queued = 📨 Your answer on #{ $number } to { $customer } is on its way.
+answer-sent = ✅ Your answer on #{ $number } was delivered to { $customer }.
+answer-retrying = ⚠️ Your answer on #{ $number } could not be sent yet ({ $reason }). It will be retried until it goes.
+answer-failed = ❌ Your answer on #{ $number } was refused by the mail server: { $reason }. It was not sent.
+answer-cancelled = Nothing was sent on #{ $number }.
+answer-which-ticket = That message is not a ticket: reply to a ticket's card, or use its Answer button.
+answer-empty = An empty answer is not sent.
+answer-no-address = Ticket #{ $number } has no customer address to answer.
+customer-replied =
+    💬 <b>{ $who } replied on #{ $number }</b> { $subject }
+    { $excerpt }

@@ -1,0 +1,56 @@
+"""Customer replies reach the assignee: each new message on an assigned ticket, in Telegram.
+
+A sweep over inbound mail not yet looked at (`messages.forwarded_at IS NULL`, an
+indexed column): a reply on a ticket in work is sent to its assignee privately, as a
+reply to the ticket's card there, trimmed of the quoted history and the signature, with
+an Answer button. A ticket's first mail is its card's business, automatic mail stays on
+the ticket unannounced, and a reply to a waiting ticket shows on its card (the
+dispatcher's nags). Each message is looked at once, in the transaction that queues it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskbot.bot import keyboards
+from deskbot.bot.announce import excerpt
+from deskbot.bot.texts import Texts, cut
+from deskbot.dispatch import outbox
+from deskbot.dispatch.rules import Status
+from deskbot.storage.models import Message, Staff, Ticket
+
+FORWARD = "reply"  # the outbox purpose
+MAX_PER_SWEEP = 500
+_IN_WORK = (Status.ASSIGNED, Status.IN_PROGRESS)
+
+
+async def forward_replies(session: AsyncSession, texts: Texts, now: datetime) -> int:
+    """Queue the new customer replies for their assignees, in the caller's transaction; how many were queued."""
+    rows = (await session.execute(
+        select(Message.id, Message.ticket_id, Message.sender_name, Message.sender_email, Message.body,
+               Message.auto, Ticket.status, Ticket.subject, Staff.telegram_id)
+        .join(Ticket, Ticket.id == Message.ticket_id).outerjoin(Staff, Staff.id == Ticket.assignee_id)
+        .where(Message.forwarded_at.is_(None), Message.direction == "in")
+        .order_by(Message.id).limit(MAX_PER_SWEEP)
+        .with_for_update(skip_locked=True, key_share=True, of=Message)  # PostgreSQL: never twice
+    )).all()
+    if not rows:
+        return 0
+    numbers = {row.ticket_id for row in rows}
+    firsts = set(await session.scalars(
+        select(func.min(Message.id)).where(Message.ticket_id.in_(numbers), Message.direction == "in")
+        .group_by(Message.ticket_id)))
+    queued = 0
+    for row in rows:
+        if row.id in firsts or row.auto or row.telegram_id is None or row.status not in _IN_WORK:
+            continue
+        card = await outbox.card_message_id(session, ticket_id=row.ticket_id, chat_id=row.telegram_id)
+        text = texts.t("customer-replied", number=row.ticket_id, who=cut(row.sender_name or row.sender_email, 100),
+                       subject=cut((row.subject or "").strip(), 200), excerpt=excerpt(row.body or "") or "—")
+        outbox.send_message(session, chat_id=row.telegram_id, text=text, purpose=FORWARD, ticket_id=row.ticket_id,
+                            now=now, reply_markup=keyboards.answer_button(row.ticket_id, texts), reply_to=card)
+        queued += 1
+    await session.execute(update(Message).where(Message.id.in_([row.id for row in rows])).values(forwarded_at=now))
+    return queued

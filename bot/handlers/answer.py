@@ -1,0 +1,108 @@
+"""Answering the customer: *Answer* and then the text, or a Telegram reply to the ticket's card.
+
+Either way the text goes to `dispatch.answers.answer`, which stores it and queues the
+e-mail; the person is told it is on its way, and later (by the e-mail sender, through
+`bot.mailnotify`) that it was delivered, or why not yet.
+"""
+from __future__ import annotations
+
+import re
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskbot.bot.callbacks import TicketActionV1
+from deskbot.bot.middleware import Replies, must_be_staff
+from deskbot.bot.texts import Texts
+from deskbot.dispatch import rules
+from deskbot.dispatch.answers import answer
+from deskbot.dispatch.clock import Clock
+from deskbot.dispatch.config import Config
+from deskbot.dispatch.rules import Status
+from deskbot.dispatch.tickets import Refused
+from deskbot.storage.models import Customer, Staff, TelegramMessage, Ticket
+
+
+_TICKET_BUTTON = re.compile(r"^(?:t1|d1|a2|b1|m1):(\d+):")
+
+
+class Answering(StatesGroup):
+    text = State()  # data: ticket
+
+
+def router() -> Router:
+    r = Router(name=__name__)
+    r.callback_query.register(ask_for_answer, TicketActionV1.filter(F.action == "answer"))
+    r.message.register(cancel_typed, StateFilter(Answering.text), Command("cancel"))
+    r.message.register(typed_answer, StateFilter(Answering.text), F.text, ~F.text.startswith("/"))
+    r.message.register(replied_to_card, F.reply_to_message, F.text, ~F.text.startswith("/"))
+    return r
+
+
+async def ask_for_answer(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession,
+                         staff: Staff | None, texts: Texts, replies: Replies, state: FSMContext) -> None:
+    actor = must_be_staff(staff)
+    ticket = await session.get(Ticket, callback_data.ticket)
+    if ticket is None:
+        raise Refused("alert-ticket-not-found", number=callback_data.ticket)
+    if not rules.may_close(actor.role_set, actor.id, ticket.assignee_id):
+        raise Refused("alert-assignee-only")
+    if ticket.status == Status.CLOSED:
+        raise Refused("alert-already-closed", number=ticket.id)
+    customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    await state.set_state(Answering.text)
+    await state.set_data({"ticket": ticket.id})
+    replies.send(query.message.chat.id, texts.t("answer-prompt", number=ticket.id,
+                                                customer=customer.email if customer else "?"))
+
+
+async def typed_answer(message: Message, session: AsyncSession, staff: Staff | None, clock: Clock,
+                       config: Config, texts: Texts, replies: Replies, state: FSMContext) -> None:
+    number = (await state.get_data()).get("ticket")
+    await state.clear()
+    await _answer(message, number, session, must_be_staff(staff), clock, config, texts, replies)
+
+
+async def cancel_typed(message: Message, state: FSMContext, texts: Texts, replies: Replies) -> None:
+    number = (await state.get_data()).get("ticket")
+    await state.clear()
+    replies.answer(message, texts.t("answer-cancelled", number=number))
+
+
+async def replied_to_card(message: Message, session: AsyncSession, staff: Staff | None, clock: Clock,
+                          config: Config, texts: Texts, replies: Replies) -> None:
+    """A Telegram reply to a message that shows a ticket (its card, a /ticket view) answers that ticket."""
+    replied = message.reply_to_message
+    number = await session.scalar(select(TelegramMessage.ticket_id).where(
+        TelegramMessage.chat_id == message.chat.id, TelegramMessage.message_id == replied.message_id))
+    if number is None and replied.from_user is not None and replied.from_user.is_bot:
+        number = _ticket_of_buttons(replied)  # a view that was never tracked, or a card not yet recorded
+    if number is None:
+        replies.answer(message, texts.t("answer-which-ticket"))
+        return
+    await _answer(message, number, session, must_be_staff(staff), clock, config, texts, replies)
+
+
+def _ticket_of_buttons(replied: Message) -> int | None:
+    """Every button of ours carries the ticket number first ("t1:42:close"): our own message, so trusted as far as
+    a number goes (the answer still checks who may answer)."""
+    markup = replied.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            found = _TICKET_BUTTON.match(button.callback_data or "")
+            if found:
+                return int(found.group(1))
+    return None
+
+
+async def _answer(message: Message, number: int, session: AsyncSession, actor: Staff, clock: Clock,
+                  config: Config, texts: Texts, replies: Replies) -> None:
+    stored = await answer(session, number, actor, message.text or "", config, clock.now(), team=texts.plain("mail-team"))
+    customer = await session.scalar(select(Customer.email).join(Ticket, Ticket.customer_id == Customer.id)
+                                    .where(Ticket.id == number))
+    replies.answer(message, texts.t("answer-queued", number=stored.ticket_id, customer=customer or "?"))

@@ -1,0 +1,61 @@
+"""Mail out through `deskbot run`: Dovecot in, an aiosmtpd sink out, no Telegram needed."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from deskbot.storage.db import create_engine, session_factory
+from deskbot.storage.models import Message, Ticket
+from harness.desk import write_config
+from harness.mails import eventually, make_mail
+
+pytestmark = pytest.mark.dovecot
+DESKBOT = str(Path(sys.executable).parent / "deskbot")
+
+
+async def test_a_new_ticket_is_acknowledged_and_the_answer_to_that_threads_back(tmp_path, dovecot, smtp_sink):
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
+    config = write_config(tmp_path / "config.toml", dovecot, db_url)
+    config.write_text(config.read_text() + f"""
+[smtp]
+host = "{smtp_sink.host}"
+port = {smtp_sink.port}
+security = "none"
+from_address = "Desk Support <{dovecot.user}>"
+""")
+    log = tmp_path / "deskbot.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([DESKBOT, "run", "-c", str(config)], cwd=tmp_path, stdout=out, stderr=out)
+    engine = create_engine(db_url)
+    try:
+        dovecot.append(make_mail("Printer jammed", message_id="<first@client.test>"))
+        [ack] = await eventually(lambda: smtp_sink.received, timeout=30, what="the acknowledgement")
+        assert ack.rcpt_to == ["anna@client.test"] and ack.message["Subject"] == "Re: Printer jammed [#1]"
+        assert ack.message["In-Reply-To"] == "<first@client.test>"
+
+        # The customer answers the acknowledgement; an out-of-office answers it too.
+        dovecot.append(make_mail("Re: Printer jammed [#1]", in_reply_to=ack.message["Message-ID"],
+                                 body="It is the one on the 2nd floor.\n"))
+        dovecot.append(make_mail("Out of office", in_reply_to=ack.message["Message-ID"],
+                                 headers={"Auto-Submitted": "auto-replied"}))
+
+        async def both_on_ticket_1():
+            async with session_factory(engine)() as s:
+                found = list(await s.scalars(select(Message).where(Message.ticket_id == 1, Message.direction == "in")))
+            return found if len(found) == 3 else None
+        messages = await eventually(both_on_ticket_1, timeout=30, what="the answers on ticket 1")
+        assert [m.auto is not None for m in messages] == [False, False, True]
+        async with session_factory(engine)() as s:
+            assert [t.id for t in await s.scalars(select(Ticket))] == [1]  # no second ticket
+        assert len(smtp_sink.received) == 1  # nothing acknowledges an answer, nor an auto-reply
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        await engine.dispose()
+    assert proc.returncode == 0, log.read_text()[-3000:]
+    assert "Traceback" not in log.read_text()

@@ -1,0 +1,69 @@
+"""An SMTP server on loopback that keeps what it receives (aiosmtpd), for the tests of mail out."""
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+@dataclass(frozen=True)
+class Received:
+    mail_from: str
+    rcpt_to: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return message_from_bytes(self.data, policy=default)
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.sink.answer is not None:
+            return self.sink.answer
+        self.sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+class SmtpSink:
+    """`received`: every message taken. `answer`: say this to DATA instead ("451 ...", "550 ...").
+    `stop()` / `start()`: the server goes away and comes back on the same port."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.answer: str | None = None
+        self.host, self.port = "127.0.0.1", _free_port()
+        self._controller: Controller | None = None
+
+    def start(self) -> SmtpSink:
+        self._controller = Controller(_Handler(self), hostname=self.host, port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SmtpSink().start()
+    try:
+        yield sink
+    finally:
+        sink.stop()

@@ -1,0 +1,153 @@
+"""Answering the customer from Telegram: Answer then text, or a reply to the card; the e-mail and the notices."""
+from __future__ import annotations
+
+import json
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from sqlalchemy import select, update
+
+from deskbot.bot.forward import forward_replies
+from deskbot.bot.mailnotify import mail_outcome_notifier
+from deskbot.dispatch.answers import answer
+from deskbot.dispatch.mailout import MailSender
+from deskbot.dispatch.tickets import Refused
+from deskbot.mailbox.smtp import SmtpSettings
+from deskbot.storage.models import Message, OutboxMessage, Staff, TicketEvent
+from integration.test_bot_close import assigned, labels
+from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
+    CONFIG, EN, PAT, SAM, desk, staff_id,
+)
+
+
+async def mails(desk) -> list[OutboxMessage]:
+    async with desk.sessions() as s:
+        return list(await s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")))
+
+
+def email_of(row: OutboxMessage):
+    return message_from_bytes(json.loads(row.payload)["data"].encode(), policy=default)
+
+
+async def with_message_id(desk) -> None:
+    async with desk.sessions.begin() as s:  # the customer's mail, as ingest stores it
+        await s.execute(update(Message).where(Message.ticket_id == 1).values(message_id="first@example.com"))
+
+
+async def test_answer_then_text_becomes_an_email_in_the_customers_thread(desk):
+    _, private = await assigned(desk)
+    await with_message_id(desk)
+    assert labels(private) == ["Take", "Answer", "Close", "Reassign"]
+    await desk.press(SAM, SAM, private.message_id, desk_data(private, "Answer"))
+    await desk.fake.wait_for_bot_message(SAM, text_contains="Type your answer to ann@example.com on #1")
+    done = await desk.reply_to(SAM, "Please restart the <router> & wait.", contains="is on its way")
+    assert done.text == "📨 Your answer on #1 to ann@example.com is on its way."
+
+    [row] = await mails(desk)
+    msg = email_of(row)
+    assert json.loads(row.payload)["rcpt_to"] == ["ann@example.com"] and row.purpose == "answer"
+    assert msg["Subject"].startswith("Re: ") and msg["Subject"].endswith(" [#1]")
+    assert msg["In-Reply-To"] == "<first@example.com>" and msg["References"] == "<first@example.com>"
+    text = msg.get_body(("plain",)).get_content()
+    assert "Please restart the <router> & wait." in text and "-- \r\nSam Specialist\r\nSupport" in text
+    async with desk.sessions() as s:
+        stored = await s.scalar(select(Message).where(Message.direction == "out"))
+        kinds = [e.kind for e in await s.scalars(select(TicketEvent).order_by(TicketEvent.id))]
+    assert msg["Message-ID"] == f"<{stored.message_id}>" and stored.sender_name == "Sam Specialist"
+    assert kinds == ["assigned", "answered"]
+
+
+def desk_data(message, label: str) -> str:
+    return next(b["callback_data"] for b in message.buttons() if b["text"] == label)
+
+
+async def test_a_telegram_reply_to_the_card_answers_that_ticket(desk):
+    _, private = await assigned(desk)
+    desk.fake.user_message(SAM, "Done on our side.", reply_to=private.message_id)
+    await desk.fake.wait_for_bot_message(SAM, text_contains="is on its way")
+    [row] = await mails(desk)
+    assert "Done on our side." in email_of(row).get_body(("plain",)).get_content()
+
+
+async def test_a_reply_to_something_that_is_not_a_ticket_says_so_and_sends_nothing(desk):
+    await assigned(desk)
+    note = desk.fake.user_message(SAM, "a note to self")
+    desk.fake.user_message(SAM, "answer?", reply_to=note.message_id)
+    await desk.fake.wait_for_bot_message(SAM, text_contains="That message is not a ticket")
+    assert await mails(desk) == []
+
+
+async def test_cancel_sends_nothing(desk):
+    _, private = await assigned(desk)
+    await desk.press(SAM, SAM, private.message_id, desk_data(private, "Answer"))
+    await desk.reply_to(SAM, "/cancel", contains="Nothing was sent on #1")
+    assert await mails(desk) == []
+
+
+async def test_only_the_assignee_or_a_dispatcher_answers(desk):
+    await assigned(desk)
+    async with desk.sessions.begin() as s:
+        pat = await s.get(Staff, staff_id(PAT))
+        with pytest.raises(Refused) as refused:
+            await answer(s, 1, pat, "hi", CONFIG, desk.clock.now(), team="Support")
+    assert refused.value.key == "alert-assignee-only" and await mails(desk) == []
+
+
+async def test_the_writer_is_told_when_the_answer_is_delivered_or_cannot_be_yet(desk, smtp_sink):
+    _, private = await assigned(desk)
+    desk.fake.user_message(SAM, "First answer.", reply_to=private.message_id)
+    await desk.fake.wait_for_bot_message(SAM, text_contains="is on its way")
+    settings = SmtpSettings(host=smtp_sink.host, port=smtp_sink.port, security="none", timeout=5)
+    mailer = MailSender(settings, desk.sessions, desk.clock, on_outcome=mail_outcome_notifier(EN, desk.clock))
+
+    smtp_sink.answer = "451 4.3.0 try again later"
+    assert await mailer.drain_once() == 0
+    desk.sender.wake()
+    await desk.fake.wait_for_bot_message(SAM, text_contains="could not be sent yet (451 4.3.0 try again later)")
+
+    smtp_sink.answer = None
+    async with desk.sessions.begin() as s:  # the backoff has passed
+        await s.execute(update(OutboxMessage).where(OutboxMessage.channel == "email")
+                        .values(next_attempt_at=desk.clock.now()))
+    assert await mailer.drain_once() == 1
+    desk.sender.wake()
+    await desk.fake.wait_for_bot_message(SAM, text_contains="✅ Your answer on #1 was delivered to ann@example.com")
+    assert len(smtp_sink.received) == 1
+
+
+async def test_a_reply_to_a_ticket_view_answers_it_too(desk):
+    await assigned(desk)
+    view = await desk.reply_to(SAM, "/ticket 1", contains="#1 ")
+    desk.fake.user_message(SAM, "From the view.", reply_to=view.message_id)
+    await desk.fake.wait_for_bot_message(SAM, text_contains="is on its way")
+    [row] = await mails(desk)
+    assert "From the view." in email_of(row).get_body(("plain",)).get_content()
+
+
+# Customer replies reach the assignee (bot.forward) -------------------------------------------
+
+async def customer_writes(desk, body: str, *, auto: str | None = None) -> None:
+    async with desk.sessions.begin() as s:  # as ingest stores a reply on the ticket
+        s.add(Message(ticket_id=1, direction="in", sender_email="ann@example.com", sender_name="Ann Lee",
+                      subject="Re: Printer", body=body, auto=auto, created_at=desk.clock.now()))
+
+
+async def forward(desk) -> int:
+    async with desk.sessions.begin() as s:
+        queued = await forward_replies(s, EN, desk.clock.now())
+    desk.sender.wake()
+    return queued
+
+
+async def test_a_customer_reply_reaches_the_assignee_in_the_tickets_thread(desk):
+    assert await forward(desk) == 0  # nothing yet
+    _, private = await assigned(desk)
+    assert await forward(desk) == 0  # the first mail is the card's business
+    await customer_writes(desk, "Thanks, it works now <3\n\nOn Monday Sam wrote:\n> restart it\n")
+    await customer_writes(desk, "I am out of office.", auto="Auto-Submitted: auto-replied")
+    assert await forward(desk) == 1 and await forward(desk) == 0  # once; the auto-reply stays on the ticket
+    told = await desk.fake.wait_for_bot_message(SAM, text_contains="Ann Lee replied on #1")
+    assert told.reply_to_message_id == private.message_id  # in the ticket's thread
+    assert "Thanks, it works now <3" in told.text and "restart it" not in told.text
+    assert labels(told) == ["Answer"]
