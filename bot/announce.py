@@ -121,7 +121,8 @@ async def ticket_cards(session: AsyncSession, numbers: Sequence[int]) -> dict[in
              .where(Message.ticket_id.in_(numbers)).group_by(Message.ticket_id).subquery())
     rows = await session.execute(
         select(Ticket.id, Ticket.subject, Customer.name, Customer.email, Organization.name,
-               Message.sender_name, Message.sender_email, func.substr(Message.body, 1, EXCERPT_CHARS + 1))
+               Message.sender_name, Message.sender_email, func.substr(Message.body, 1, EXCERPT_CHARS + 1),
+               Ticket.follows_id)
         .outerjoin(Customer, Ticket.customer_id == Customer.id)
         .outerjoin(Organization, Ticket.organization_id == Organization.id)
         .outerjoin(first, first.c.ticket_id == Ticket.id)
@@ -137,8 +138,8 @@ async def ticket_cards(session: AsyncSession, numbers: Sequence[int]) -> dict[in
     return {
         number: TicketCard(number=number, subject=subject or "", customer_name=name or sender_name or "",
                            customer_address=email or sender_email or "", organization=organization,
-                           excerpt=excerpt(body or ""), attachments=files.get(number, 0))
-        for number, subject, name, email, organization, sender_name, sender_email, body in rows
+                           excerpt=excerpt(body or ""), attachments=files.get(number, 0), follows=follows)
+        for number, subject, name, email, organization, sender_name, sender_email, body, follows in rows
     }
 
 

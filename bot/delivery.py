@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.bot.limits import TELEGRAM_LIMITS, FloodControl, Limits, backoff, fit_text
 from deskbot.dispatch import outbox
+from deskbot.dispatch.background import first_of
 from deskbot.dispatch.clock import Clock
 from deskbot.storage.models import OutboxMessage
 
@@ -267,14 +268,7 @@ class TelegramSender:
         return max(_SHORTEST_PAUSE, min(candidates))
 
     async def _pause(self, seconds: float, stop: asyncio.Event) -> None:
-        waits = [asyncio.ensure_future(self._sleep(seconds)), asyncio.ensure_future(self._wakeup.wait()),
-                 asyncio.ensure_future(stop.wait())]
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiting in waits:
-                waiting.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
+        await first_of(self._sleep(seconds), self._wakeup.wait(), stop.wait())
 
 
 def _describe(error: Exception) -> str:

@@ -5,7 +5,8 @@ indexed column): a reply on a ticket in work is sent to its assignee privately, 
 reply to the ticket's card there, trimmed of the quoted history and the signature, with
 an Answer button. A ticket's first mail is its card's business, automatic mail stays on
 the ticket unannounced, and a reply to a waiting ticket shows on its card (the
-dispatcher's nags). Each message is looked at once, in the transaction that queues it.
+dispatcher's nags). A reply that reopened a closed ticket says so. Each message is
+looked at once, in the transaction that queues it.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from deskbot.bot.announce import excerpt
 from deskbot.bot.texts import Texts, cut
 from deskbot.dispatch import outbox
 from deskbot.dispatch.rules import Status
-from deskbot.storage.models import Message, Staff, Ticket
+from deskbot.storage.models import Message, Staff, Ticket, TicketEvent
 
 FORWARD = "reply"  # the outbox purpose
 MAX_PER_SWEEP = 500
@@ -30,7 +31,7 @@ async def forward_replies(session: AsyncSession, texts: Texts, now: datetime) ->
     """Queue the new customer replies for their assignees, in the caller's transaction; how many were queued."""
     rows = (await session.execute(
         select(Message.id, Message.ticket_id, Message.sender_name, Message.sender_email, Message.body,
-               Message.auto, Ticket.status, Ticket.subject, Staff.telegram_id)
+               Message.auto, Message.created_at, Ticket.status, Ticket.subject, Staff.telegram_id)
         .join(Ticket, Ticket.id == Message.ticket_id).outerjoin(Staff, Staff.id == Ticket.assignee_id)
         .where(Message.forwarded_at.is_(None), Message.direction == "in")
         .order_by(Message.id).limit(MAX_PER_SWEEP)
@@ -42,12 +43,16 @@ async def forward_replies(session: AsyncSession, texts: Texts, now: datetime) ->
     firsts = set(await session.scalars(
         select(func.min(Message.id)).where(Message.ticket_id.in_(numbers), Message.direction == "in")
         .group_by(Message.ticket_id)))
+    since = min(row.created_at for row in rows)
+    reopened = set(await session.scalars(select(TicketEvent.ticket_id).where(
+        TicketEvent.ticket_id.in_(numbers), TicketEvent.kind == "reopened", TicketEvent.at >= since)))
     queued = 0
     for row in rows:
         if row.id in firsts or row.auto or row.telegram_id is None or row.status not in _IN_WORK:
             continue
         card = await outbox.card_message_id(session, ticket_id=row.ticket_id, chat_id=row.telegram_id)
-        text = texts.t("customer-replied", number=row.ticket_id, who=cut(row.sender_name or row.sender_email, 100),
+        key = "customer-reopened" if row.ticket_id in reopened else "customer-replied"
+        text = texts.t(key, number=row.ticket_id, who=cut(row.sender_name or row.sender_email, 100),
                        subject=cut((row.subject or "").strip(), 200), excerpt=excerpt(row.body or "") or "—")
         outbox.send_message(session, chat_id=row.telegram_id, text=text, purpose=FORWARD, ticket_id=row.ticket_id,
                             now=now, reply_markup=keyboards.answer_button(row.ticket_id, texts), reply_to=card)

@@ -79,6 +79,7 @@ class TicketCard:
     organization: str | None
     excerpt: str  # clean text: quoted history and signatures already trimmed
     attachments: int
+    follows: int | None = None  # the closed ticket this one continues
 
 
 def catalog(lang: str) -> ast.Resource:
@@ -169,6 +170,8 @@ class Texts:
                                organization=cut(ticket.organization, ORGANIZATION_CHARS)))
         if ticket.attachments:
             head.append(self.t("card-attachments", count=ticket.attachments))
+        if ticket.follows:
+            head.append(self.t("card-follows", number=ticket.follows))
         tail = [footer] if footer else []
         excerpt = ticket.excerpt.strip()
         if not excerpt:

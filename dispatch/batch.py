@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.dispatch.intake import Decision, Outcome, TicketParties, decide, find_ticket, organization_domain, subject_tags
+from deskbot.dispatch.intake import (
+    Decision, Outcome, TicketParties, after_close, decide, find_ticket, organization_domain, subject_tags,
+)
+from deskbot.dispatch.rules import Status
 from deskbot.mailbox.inbound import Attachment as InboundAttachment
 from deskbot.mailbox.inbound import Fetched, InboundMail
-from deskbot.storage.models import Attachment, Customer, Message, Organization, RawMail, Ticket
+from deskbot.storage.models import Attachment, Customer, Message, Organization, RawMail, Ticket, TicketEvent
 
 if TYPE_CHECKING:
     from deskbot.dispatch.ingest import Ingest
@@ -47,11 +50,13 @@ class BatchWriter:
         by_message_id = await self._tickets_by_message_id(fresh)
         tagged = await self._tagged_parties(fresh)
         customers = await self._customers(f.mail for f in fresh)
+        closed = await self._closed_at({*by_message_id.values(), *tagged})
         decisions: list[Decision] = []
         new_ticket_slots: dict[int, int] = {}  # index in fresh -> index among new tickets
         for index, item in enumerate(fresh):
             ticket_ref = find_ticket(item.mail, by_message_id, tagged)
             decision = decide(item.mail, ticket_ref, self.ingest.own_addresses)
+            decision = after_close(decision, closed.get(ticket_ref), self.now, self.ingest.reopen_within)
             decisions.append(decision)
             if decision.outcome is Outcome.TICKET:
                 # Later mail in this same batch may answer the ticket opened here.
@@ -59,7 +64,7 @@ class BatchWriter:
                 ticket_ref = -(index + 1)
             if item.mail.message_id and ticket_ref is not None:
                 by_message_id[item.mail.message_id] = ticket_ref
-        new_ids = await self._open_tickets([fresh[i] for i in new_ticket_slots], customers)
+        new_ids = await self._open_tickets([(fresh[i], decisions[i].follows) for i in new_ticket_slots], customers)
         fresh_ids = {id(f) for f in fresh}
         results = [
             Stored(f.uid, f.mail.key, Outcome.DUPLICATE, None, "already stored")
@@ -162,15 +167,26 @@ class BatchWriter:
             found.update(zip(missing, ids, strict=True))
         return found
 
-    async def _open_tickets(self, items: list[Fetched], customers: dict[str, tuple[int, int | None]]) -> list[int]:
+    async def _closed_at(self, tickets: set[int]) -> dict[int, datetime]:
+        """When each of these tickets (those of them that are closed) was closed."""
+        existing = [t for t in tickets if t > 0]  # negative: opened in this very batch
+        if not existing:
+            return {}
+        rows = await self.session.execute(
+            select(Ticket.id, Ticket.closed_at).where(Ticket.id.in_(existing), Ticket.status == Status.CLOSED))
+        return {number: closed_at or self.now for number, closed_at in rows}
+
+    async def _open_tickets(self, items: list[tuple[Fetched, int | None]],
+                            customers: dict[str, tuple[int, int | None]]) -> list[int]:
         if not items:
             return []
         rows = []
-        for item in items:
+        for item, follows in items:
             customer_id, org_id = customers[item.mail.sender.email]
             rows.append({
                 "subject": clean_text(item.mail.subject), "status": "new", "customer_id": customer_id,
                 "organization_id": org_id, "created_at": self.now, "updated_at": self.now, "no_charge": False,
+                "follows_id": follows,
             })
         return await _insert_ids(self.session, Ticket, rows)
 
@@ -208,6 +224,14 @@ class BatchWriter:
         replied = {t for d, t in zip(decisions, tickets, strict=True) if d.outcome is Outcome.REPLY and t is not None}
         if replied:
             await self.session.execute(update(Ticket).where(Ticket.id.in_(replied)).values(updated_at=self.now))
+        reopened = sorted({t for d, t in zip(decisions, tickets, strict=True) if d.reopens and t is not None})
+        if reopened:
+            # Back to its assignee, who hears of it with the reply (bot.forward).
+            await self.session.execute(update(Ticket).where(Ticket.id.in_(reopened), Ticket.status == Status.CLOSED)
+                                       .values(status=Status.ASSIGNED, closed_at=None, taken_at=None))
+            await self.session.execute(insert(TicketEvent.__table__), [
+                {"ticket_id": t, "staff_id": None, "kind": "reopened", "detail": "the customer replied", "at": self.now}
+                for t in reopened])
 
 
 async def _insert_ids(session: AsyncSession, model, rows: list[dict]) -> list[int]:

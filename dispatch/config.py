@@ -139,6 +139,7 @@ class TelegramConfig(Section):
 
 class DispatchConfig(Section):
     nag_every: Duration = timedelta(minutes=5)
+    reopen_within: Duration = timedelta(days=14)  # a reply later than this opens a new ticket
     timezone: str = "Europe/Moscow"
 
     @field_validator("timezone")

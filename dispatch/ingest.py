@@ -5,6 +5,8 @@ A message the database refuses is quarantined on its own: a batch never stalls.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -40,7 +42,9 @@ class Ingest:
         place: MailboxPlace,
         own_addresses: set[str],
         free_mail_domains: set[str],
+        reopen_within: timedelta = timedelta(days=14),
     ) -> None:
+        self.reopen_within = reopen_within
         self.sessions = sessions
         self.clock = clock
         self.place = place

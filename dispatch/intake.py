@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from deskbot.mailbox.inbound import InboundMail
@@ -46,6 +47,19 @@ class Decision:
     outcome: Outcome
     ticket_id: int | None = None
     reason: str | None = None
+    reopens: bool = False  # a reply that brings its closed ticket back into work
+    follows: int | None = None  # a new ticket opened by a reply to one closed too long ago
+
+
+def after_close(decision: Decision, closed_at: datetime | None, now: datetime, reopen_within: timedelta) -> Decision:
+    """A person's reply to a closed ticket reopens it within `reopen_within`; later, it opens a
+    new ticket that follows the old one. Automatic mail never reopens anything."""
+    if decision.outcome is not Outcome.REPLY or closed_at is None:
+        return decision
+    if now - closed_at <= reopen_within:
+        return Decision(Outcome.REPLY, decision.ticket_id, reason="reopened", reopens=True)
+    return Decision(Outcome.TICKET, reason=f"follows #{decision.ticket_id}, closed too long ago",
+                    follows=decision.ticket_id)
 
 
 def subject_tags(subject: str) -> list[int]:

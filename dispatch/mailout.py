@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.dispatch import outbox
-from deskbot.dispatch.background import backoff
+from deskbot.dispatch.background import backoff, first_of
 from deskbot.dispatch.clock import Clock
 from deskbot.mailbox.smtp import SmtpFailure, SmtpSettings, send
 from deskbot.storage.models import Message, OutboxMessage
@@ -68,14 +68,7 @@ class MailSender:
             except Exception:  # the database, most likely: the sender lives on
                 log.exception("mail out: sending failed; trying again in %.0fs", self._idle_check)
                 pause = self._idle_check
-            waits = [asyncio.ensure_future(self._sleep(pause)), asyncio.ensure_future(self._wakeup.wait()),
-                     asyncio.ensure_future(stop.wait())]
-            try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiting in waits:
-                    waiting.cancel()
-                await asyncio.gather(*waits, return_exceptions=True)
+            await first_of(self._sleep(pause), self._wakeup.wait(), stop.wait())
 
     async def drain_once(self) -> int:
         """Send what is due; how many left. Stops at the first temporary failure: the server is in trouble."""

@@ -43,8 +43,13 @@ def enqueue(session: AsyncSession, *, chat_id: int, method: str, payload: dict[s
         raise ValueError(f"{method!r} is not sent through the outbox")
     if "chat_id" in payload:
         raise ValueError("chat_id is a column, not part of the payload")
+    return _add(session, TELEGRAM, chat_id, method, payload, purpose, ticket_id, now)
+
+
+def _add(session: AsyncSession, channel: str, chat_id: int | None, method: str, payload: dict[str, Any],
+         purpose: str, ticket_id: int | None, now: datetime) -> OutboxMessage:
     row = OutboxMessage(
-        channel=TELEGRAM, chat_id=chat_id, method=method, purpose=purpose, ticket_id=ticket_id,
+        channel=channel, chat_id=chat_id, method=method, purpose=purpose, ticket_id=ticket_id,
         payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
     )
@@ -103,13 +108,7 @@ def send_mail(session: AsyncSession, *, mail_from: str, rcpt_to: list[str], data
         payload["message"] = message
     if notify_chat is not None:
         payload["notify_chat"] = notify_chat
-    row = OutboxMessage(
-        channel=EMAIL, chat_id=None, method=SMTP, purpose=purpose, ticket_id=ticket_id,
-        payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-        status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
-    )
-    session.add(row)
-    return row
+    return _add(session, EMAIL, None, SMTP, payload, purpose, ticket_id, now)
 
 
 async def due_mail(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:

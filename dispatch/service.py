@@ -83,6 +83,7 @@ def build_poller(config: Config, engine: AsyncEngine, clock: Clock, *, own_timer
     ingest = Ingest(
         session_factory(engine), clock, MailboxPlace(f"{box.username}@{box.host}".lower(), box.folder),
         own_addresses=config.own_addresses, free_mail_domains=set(box.free_mail_domains),
+        reopen_within=config.dispatch.reopen_within,
     )
     attachments = Path(box.attachments_dir).resolve()
     options = ParseOptions(attachments_dir=str(attachments), max_attachment_size=box.max_attachment_size)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
+from deskbot.dispatch.background import first_of
 from deskbot.mailbox.imap import ImapConnection, ImapSettings
 from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
 from deskbot.mailbox.identity import message_key_from_header
@@ -216,13 +217,7 @@ class Poller:
         if self.idle and conn is not None and conn.can_idle:
             await self._imap(conn.idle_until_change, self.poll_every, self._stop, self._poke)
         else:
-            waits = [asyncio.ensure_future(self._woken.wait()), asyncio.ensure_future(self._sleep(self.poll_every))]
-            try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiting in waits:
-                    waiting.cancel()
-                await asyncio.gather(*waits, return_exceptions=True)
+            await first_of(self._woken.wait(), self._sleep(self.poll_every))
             if conn is not None and not self._stop.is_set():
                 await self._imap(conn.refresh)  # so that the next round's SEARCH sees what came meanwhile
 

@@ -121,6 +121,7 @@ class Ticket(Base):
     announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: the dispatcher has not seen it
     next_nag_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: no reminder due
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: no e-mail yet
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # opened by a late reply to this one
 
 
 class RawMail(Base):

@@ -25,6 +25,7 @@ from deskbot.storage.models import OutboxMessage, Ticket, TicketEvent, TimeEntry
 from harness.desk import dispatch_sections, write_config
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
+from harness.smtp import smtp_section
 
 pytestmark = pytest.mark.dovecot
 DESKBOT = str(Path(sys.executable).parent / "deskbot")
@@ -68,13 +69,7 @@ async def deskbot_run(tmp_path: Path, dovecot, fake: FakeTelegram, *, nag_every:
     config.write_text(config.read_text() + dispatch_sections(fake.token, fake.url, DISPATCHERS, DANA, nag_every,
                                                              specialist_id=SAM))
     if smtp is not None:
-        config.write_text(config.read_text() + f"""
-[smtp]
-host = "{smtp.host}"
-port = {smtp.port}
-security = "none"
-from_address = "Desk Support <{dovecot.user}>"
-""")
+        config.write_text(config.read_text() + smtp_section(smtp, dovecot.user))
     log = tmp_path / "deskbot.log"
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=tmp_path,

@@ -13,6 +13,7 @@ from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import Message, Ticket
 from harness.desk import write_config
 from harness.mails import eventually, make_mail
+from harness.smtp import smtp_section
 
 pytestmark = pytest.mark.dovecot
 DESKBOT = str(Path(sys.executable).parent / "deskbot")
@@ -21,13 +22,7 @@ DESKBOT = str(Path(sys.executable).parent / "deskbot")
 async def test_a_new_ticket_is_acknowledged_and_the_answer_to_that_threads_back(tmp_path, dovecot, smtp_sink):
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
     config = write_config(tmp_path / "config.toml", dovecot, db_url)
-    config.write_text(config.read_text() + f"""
-[smtp]
-host = "{smtp_sink.host}"
-port = {smtp_sink.port}
-security = "none"
-from_address = "Desk Support <{dovecot.user}>"
-""")
+    config.write_text(config.read_text() + smtp_section(smtp_sink, dovecot.user))
     log = tmp_path / "deskbot.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([DESKBOT, "run", "-c", str(config)], cwd=tmp_path, stdout=out, stderr=out)

@@ -54,6 +54,17 @@ class SmtpSink:
             self._controller = None
 
 
+def smtp_section(sink: SmtpSink, from_address: str) -> str:
+    """The [smtp] part of a test desk's config, pointed at the sink."""
+    return f"""
+[smtp]
+host = "{sink.host}"
+port = {sink.port}
+security = "none"
+from_address = "Desk Support <{from_address}>"
+"""
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -151,3 +151,13 @@ async def test_a_customer_reply_reaches_the_assignee_in_the_tickets_thread(desk)
     assert told.reply_to_message_id == private.message_id  # in the ticket's thread
     assert "Thanks, it works now <3" in told.text and "restart it" not in told.text
     assert labels(told) == ["Answer"]
+
+
+async def test_a_reply_that_reopened_the_ticket_says_so(desk):
+    await assigned(desk)
+    async with desk.sessions.begin() as s:  # as ingest reopens a closed ticket
+        s.add(TicketEvent(ticket_id=1, staff_id=None, kind="reopened", detail="the customer replied",
+                          at=desk.clock.now()))
+    await customer_writes(desk, "It broke again.")
+    assert await forward(desk) == 1
+    await desk.fake.wait_for_bot_message(SAM, text_contains="Ann Lee replied on closed #1: it is open again")

@@ -1,5 +1,5 @@
 """Storing parsed mail, on SQLite and PostgreSQL: tickets, replies, quarantine, duplicates."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +9,7 @@ from deskbot.dispatch.ingest import Ingest, MailboxPlace
 from deskbot.dispatch.intake import Outcome
 from deskbot.mailbox.inbound import Address, Attachment, Fetched, InboundMail
 from deskbot.storage.db import session_factory
-from deskbot.storage.models import Customer, Message, Organization, RawMail, Ticket
+from deskbot.storage.models import Customer, Message, Organization, RawMail, Staff, Ticket, TicketEvent
 from deskbot.storage.queries import list_quarantine, list_tickets
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
@@ -144,3 +144,45 @@ async def test_customer_name_is_filled_in_later(ingest, engine):
 async def _tickets(engine):
     async with session_factory(engine)() as s:
         return await list_tickets(s)
+
+
+async def closed_ticket(ingest, engine, closed: datetime) -> None:
+    """Ticket 1, from mail a@x, worked by Sam and closed at `closed`."""
+    await ingest.store(7, [fetched(1, "a@x", subject="Help")], 1)
+    async with session_factory(engine).begin() as s:
+        sam = Staff(telegram_id=1003, name="Sam", roles="specialist")
+        s.add(sam)
+        await s.flush()
+        ticket = await s.get(Ticket, 1)
+        ticket.status, ticket.assignee_id, ticket.closed_at = "closed", sam.id, closed
+
+
+async def test_a_reply_to_a_recently_closed_ticket_reopens_it_for_its_assignee(ingest, engine):
+    await closed_ticket(ingest, engine, NOW - timedelta(days=13))
+    results = await ingest.store(7, [fetched(2, "b@x", in_reply_to=["a@x"], subject="Re: Help"),
+                                     fetched(3, "c@x", in_reply_to=["a@x"], auto="Auto-Submitted: auto-replied")], 3)
+    assert [(r.outcome, r.ticket_id, r.reason) for r in results] == [
+        (Outcome.REPLY, 1, "reopened"), (Outcome.AUTO, 1, "Auto-Submitted: auto-replied")]
+    async with session_factory(engine)() as s:
+        ticket = await s.get(Ticket, 1)
+        [event] = await s.scalars(select(TicketEvent))
+    assert (ticket.status, ticket.closed_at, ticket.assignee_id) == ("assigned", None, 1)
+    assert (event.kind, event.staff_id, event.at) == ("reopened", None, NOW)
+
+
+async def test_an_automatic_mail_alone_never_reopens(ingest, engine):
+    await closed_ticket(ingest, engine, NOW - timedelta(days=1))
+    await ingest.store(7, [fetched(2, "b@x", in_reply_to=["a@x"], auto="Auto-Submitted: auto-replied")], 2)
+    async with session_factory(engine)() as s:
+        assert (await s.get(Ticket, 1)).status == "closed"
+
+
+async def test_a_reply_after_the_window_opens_a_new_ticket_that_follows_the_old(ingest, engine):
+    await closed_ticket(ingest, engine, NOW - timedelta(days=15))
+    results = await ingest.store(7, [fetched(2, "b@x", in_reply_to=["a@x"], subject="Re: Help"),
+                                     fetched(3, "c@x", in_reply_to=["b@x"], subject="Re: Re: Help")], 3)
+    assert [(r.outcome, r.ticket_id) for r in results] == [(Outcome.TICKET, 2), (Outcome.REPLY, 2)]
+    assert results[0].reason == "follows #1, closed too long ago"
+    async with session_factory(engine)() as s:
+        old, new = await s.get(Ticket, 1), await s.get(Ticket, 2)
+    assert (old.status, new.status, new.follows_id) == ("closed", "new", 1)

@@ -1,7 +1,10 @@
+from datetime import datetime, timedelta, timezone
+
 from deskbot.dispatch.intake import (
     Decision,
     Outcome,
     TicketParties,
+    after_close,
     decide,
     find_ticket,
     organization_domain,
@@ -93,3 +96,15 @@ def test_organization_by_domain_except_free_mail():
     free = {"gmail.com", "mail.ru"}
     assert organization_domain("anna@client.test", free) == "client.test"
     assert organization_domain("anna@gmail.com", free) is None
+
+
+def test_a_reply_to_a_closed_ticket_reopens_it_within_the_window_and_follows_it_after():
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    window = timedelta(days=14)
+    reply = Decision(Outcome.REPLY, 5)
+    assert after_close(reply, None, now, window) is reply  # open ticket: a plain reply
+    assert after_close(reply, now - window, now, window) == Decision(Outcome.REPLY, 5, "reopened", reopens=True)
+    late = after_close(reply, now - window - timedelta(seconds=1), now, window)
+    assert (late.outcome, late.ticket_id, late.follows) == (Outcome.TICKET, None, 5)
+    auto = Decision(Outcome.AUTO, 5, "Auto-Submitted: auto-replied")
+    assert after_close(auto, now - timedelta(days=1), now, window) is auto  # automatic mail reopens nothing

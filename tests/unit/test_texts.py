@@ -265,3 +265,11 @@ def test_a_digest_that_cannot_list_everything_says_how_many_more():
     rendered = RU.digest(Digest(tuple(tickets), 2, 2, more=41), total=44, waiting=True)
     assert rendered.splitlines()[0] == "⏰ <b>44 тикета ждут назначения</b> (часть 2 из 2)"
     assert rendered.splitlines()[-1] == "…и ещё 41"
+
+
+@pytest.mark.parametrize("texts, line", [(EN, "↩️ Follows #7, closed earlier."),
+                                         (RU, "↩️ Продолжение #7, закрытого ранее.")])
+def test_a_follow_up_ticket_names_the_closed_one(texts, line):
+    card = texts.card(TicketCard(number=9, subject="Again", customer_name="Ann", customer_address="ann@x.test",
+                                 organization=None, excerpt="It broke again.", attachments=0, follows=7))
+    assert line in card.splitlines()

@@ -143,3 +143,7 @@ answer-no-address = Ticket #{ $number } has no customer address to answer.
 customer-replied =
     💬 <b>{ $who } replied on #{ $number }</b> { $subject }
     { $excerpt }
+customer-reopened =
+    🔄 <b>{ $who } replied on closed #{ $number }: it is open again</b> { $subject }
+    { $excerpt }
+card-follows = ↩️ Follows #{ $number }, closed earlier.

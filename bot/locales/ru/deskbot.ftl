@@ -147,3 +147,7 @@ answer-no-address = У тикета #{ $number } нет адреса клиен�
 customer-replied =
     💬 <b>{ $who } ответил(а) по #{ $number }</b> { $subject }
     { $excerpt }
+customer-reopened =
+    🔄 <b>{ $who } ответил(а) по закрытому #{ $number }: тикет снова открыт</b> { $subject }
+    { $excerpt }
+card-follows = ↩️ Продолжение #{ $number }, закрытого ранее.

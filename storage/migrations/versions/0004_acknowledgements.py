@@ -1,4 +1,4 @@
-"""Acknowledgements and forwarded replies: when a ticket's customer was told its number, when its assignee saw a reply
+"""Acknowledgements, forwarded replies, follow-up tickets: when a customer was told the number, when an assignee saw a reply
 
 Revision ID: 0004
 Revises: 0003
@@ -18,6 +18,8 @@ def upgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('acknowledged_at', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_tickets_acknowledged_at'), ['acknowledged_at'], unique=False)
+        batch_op.add_column(sa.Column('follows_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_tickets_follows_id_tickets'), 'tickets', ['follows_id'], ['id'])
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('forwarded_at', sa.DateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_messages_forwarded_at'), ['forwarded_at'], unique=False)
@@ -31,5 +33,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_messages_forwarded_at'))
         batch_op.drop_column('forwarded_at')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_tickets_follows_id_tickets'), type_='foreignkey')
+        batch_op.drop_column('follows_id')
         batch_op.drop_index(batch_op.f('ix_tickets_acknowledged_at'))
         batch_op.drop_column('acknowledged_at')
