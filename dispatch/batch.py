@@ -188,7 +188,14 @@ class BatchWriter:
                 "organization_id": org_id, "created_at": self.now, "updated_at": self.now, "no_charge": False,
                 "follows_id": follows,
             })
-        return await _insert_ids(self.session, Ticket, rows)
+        ids = await _insert_ids(self.session, Ticket, rows)
+        # The audit log's first line of each ticket; one statement for the batch.
+        await self.session.execute(insert(TicketEvent.__table__), [
+            {"ticket_id": number, "staff_id": None, "kind": "created",
+             "detail": f"by mail from {item.mail.sender.email}" + (f", follows #{follows}" if follows else ""),
+             "at": self.now}
+            for number, (item, follows) in zip(ids, items, strict=True)])
+        return ids
 
     async def _save(self, items: list[Fetched], decisions: list[Decision], tickets: list[int | None]) -> None:
         if not items:

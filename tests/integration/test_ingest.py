@@ -45,6 +45,9 @@ async def test_new_mail_opens_ticket_with_customer_and_organization(ingest, engi
     assert (customer.email, customer.name, org.domain) == ("anna@client.test", "Anna", "client.test")
     assert (message.body, message.message_id, message.direction) == ("It is broken", "a@x", "in")
     assert await ingest.state() == (7, 1)
+    async with session_factory(engine)() as s:
+        [event] = await s.scalars(select(TicketEvent))
+    assert (event.ticket_id, event.kind, event.detail, event.at) == (1, "created", "by mail from anna@client.test", NOW)
 
 
 async def test_free_mail_customer_has_no_organization(ingest, engine):
@@ -165,7 +168,7 @@ async def test_a_reply_to_a_recently_closed_ticket_reopens_it_for_its_assignee(i
         (Outcome.REPLY, 1, "reopened"), (Outcome.AUTO, 1, "Auto-Submitted: auto-replied")]
     async with session_factory(engine)() as s:
         ticket = await s.get(Ticket, 1)
-        [event] = await s.scalars(select(TicketEvent))
+        [event] = await s.scalars(select(TicketEvent).where(TicketEvent.kind == "reopened"))
     assert (ticket.status, ticket.closed_at, ticket.assignee_id) == ("assigned", None, 1)
     assert (event.kind, event.staff_id, event.at) == ("reopened", None, NOW)
 
@@ -185,4 +188,6 @@ async def test_a_reply_after_the_window_opens_a_new_ticket_that_follows_the_old(
     assert results[0].reason == "follows #1, closed too long ago"
     async with session_factory(engine)() as s:
         old, new = await s.get(Ticket, 1), await s.get(Ticket, 2)
+        created = await s.scalar(select(TicketEvent.detail).where(TicketEvent.ticket_id == 2))
     assert (old.status, new.status, new.follows_id) == ("closed", "new", 1)
+    assert created == "by mail from anna@client.test, follows #1"
