@@ -18,24 +18,30 @@ from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import Status
 from deskbot.dispatch.tickets import Refused, _event, _ticket
 from deskbot.mailbox.outbound import Outbound, compose, new_message_id, reply_subject, thread_references
-from deskbot.storage.models import Customer, Message, Staff
+from deskbot.storage.models import Customer, Message, Staff, Ticket
 
 ANSWER = "answer"  # the outbox purpose
 MAX_ANSWER_CHARS = 20_000  # Telegram's own limit is 4,096 a message: this is a guard, not a rule
 
 
-async def answer(session: AsyncSession, number: int, actor: Staff, text: str, config: Config, now: datetime,
-                 *, team: str) -> Message:
-    """Store and queue the answer; the stored message. `team` signs under the person's name."""
+async def answerable(session: AsyncSession, number: int, actor: Staff) -> tuple[Ticket, Customer | None]:
+    """The ticket and its customer, when `actor` may answer it now; Refused otherwise."""
     ticket = await _ticket(session, number)
     if not rules.may_close(actor.role_set, actor.id, ticket.assignee_id):
         raise Refused("alert-assignee-only")
     if ticket.status == Status.CLOSED:
         raise Refused("alert-already-closed", number=number)
+    customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    return ticket, customer
+
+
+async def answer(session: AsyncSession, number: int, actor: Staff, text: str, config: Config, now: datetime,
+                 *, team: str) -> Message:
+    """Store and queue the answer; the stored message. `team` signs under the person's name."""
+    ticket, customer = await answerable(session, number, actor)
     body = text.strip()[:MAX_ANSWER_CHARS]
     if not body:
         raise Refused("answer-empty")
-    customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
     if customer is None or not customer.email:
         raise Refused("answer-no-address", number=number)
     known = list(await session.scalars(

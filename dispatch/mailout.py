@@ -99,14 +99,14 @@ class MailSender:
                 self._failed(row, failure)
             else:
                 outcome = SENT
-                await self._sent(session, row)
+                await self._sent(session, row, payload.get("message"))
             await self._on_outcome(session, row, outcome, row.last_error if outcome != SENT else None)
             return outcome
 
-    async def _sent(self, session: AsyncSession, row: OutboxMessage) -> None:
+    async def _sent(self, session: AsyncSession, row: OutboxMessage, stored: int | None) -> None:
+        """`stored`: the ticket's copy of this mail (messages.id), stamped as sent."""
         now = self.clock.now()
         row.status, row.sent_at = outbox.SENT, now
-        stored = json.loads(row.payload).get("message")  # the ticket's copy of this mail
         message = await session.get(Message, stored) if stored is not None else None
         if message is not None:
             message.sent_at = now

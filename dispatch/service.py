@@ -109,8 +109,7 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
     engine = await prepare_database(config)
     poller = build_poller(config, engine, clock, own_timer=IDLE_RENEW)
     scheduler = _scheduler()
-    scheduler.add_job(poller.wake, "interval", seconds=config.mailbox.poll_every.total_seconds(),
-                      id="imap safety poll", coalesce=True, misfire_grace_time=None)
+    _wake_every(scheduler, config.mailbox.poll_every.total_seconds(), poller.wake, "imap safety poll")
     tasks = OwnedTasks()
     if stop is not None:
         tasks.start(_stop_when_set(stop, poller), "stop watcher")
@@ -145,6 +144,17 @@ def _scheduler():
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per run every second is noise
     return AsyncIOScheduler(timezone=timezone.utc)
+
+
+def _schedule(scheduler, sweep: Sweep, seconds: float) -> None:
+    """Run `sweep` now and every `seconds`; its wake() moves the next run to now."""
+    sweep.job = scheduler.add_job(sweep.run, "interval", seconds=seconds, id=sweep.name, coalesce=True,
+                                  max_instances=2, misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
+
+
+def _wake_every(scheduler, seconds: float, wake: Callable[[], None], name: str) -> None:
+    """A loop with its own timers (a sender, the poller) looks again at least every `seconds`."""
+    scheduler.add_job(wake, "interval", seconds=seconds, id=name, coalesce=True, misfire_grace_time=None)
 
 
 async def _stop_when_set(stop: asyncio.Event, poller: Poller) -> None:
@@ -195,11 +205,8 @@ async def mail_out(config: Config, sessions: async_sessionmaker[AsyncSession], c
     acknowledger = Sweep("acknowledge sweep", acknowledge)
     try:
         tasks.start(sender.run(stop), "mail sender")
-        scheduler.add_job(sender.wake, "interval", seconds=OUTBOX_SWEEP_EVERY, id="mail sweep", coalesce=True,
-                          misfire_grace_time=None)
-        acknowledger.job = scheduler.add_job(acknowledger.run, "interval", seconds=OUTBOX_SWEEP_EVERY,
-                                             id=acknowledger.name, coalesce=True, max_instances=2,
-                                             misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
+        _wake_every(scheduler, OUTBOX_SWEEP_EVERY, sender.wake, "mail sweep")
+        _schedule(scheduler, acknowledger, OUTBOX_SWEEP_EVERY)
         yield acknowledger
     finally:
         await acknowledger.close()
@@ -243,17 +250,12 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
     polling, webhook = None, None
     try:
         tasks.start(sender.run(sender_stop), "outbox sender")
-        scheduler.add_job(sender.wake, "interval", seconds=OUTBOX_SWEEP_EVERY, id="outbox sweep", coalesce=True,
-                          misfire_grace_time=None)
-        forwarder.job = scheduler.add_job(forwarder.run, "interval", seconds=NAG_SWEEP_EVERY, id=forwarder.name,
-                                          coalesce=True, max_instances=2, misfire_grace_time=None,
-                                          next_run_time=datetime.now(timezone.utc))
+        _wake_every(scheduler, OUTBOX_SWEEP_EVERY, sender.wake, "outbox sweep")
+        _schedule(scheduler, forwarder, NAG_SWEEP_EVERY)
         if config.telegram.dispatcher_chat_id:
             nag_seconds = max(1.0, min(NAG_SWEEP_EVERY, config.dispatch.nag_every.total_seconds()))
-            for sweep, seconds in ((announcer, ANNOUNCE_EVERY), (nagger, nag_seconds)):
-                sweep.job = scheduler.add_job(sweep.run, "interval", seconds=seconds, id=sweep.name, coalesce=True,
-                                              max_instances=2, misfire_grace_time=None,
-                                              next_run_time=datetime.now(timezone.utc))
+            _schedule(scheduler, announcer, ANNOUNCE_EVERY)
+            _schedule(scheduler, nagger, nag_seconds)
         else:
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
         dispatcher = build_dispatcher(config, sessions, clock, sender)  # taps and commands: bot/handlers/

@@ -19,12 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskbot.bot.callbacks import TicketActionV1
 from deskbot.bot.middleware import Replies, must_be_staff
 from deskbot.bot.texts import Texts
-from deskbot.dispatch import rules
-from deskbot.dispatch.answers import answer
+from deskbot.dispatch.answers import answer, answerable
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
-from deskbot.dispatch.rules import Status
-from deskbot.dispatch.tickets import Refused
 from deskbot.storage.models import Customer, Staff, TelegramMessage, Ticket
 
 
@@ -46,15 +43,7 @@ def router() -> Router:
 
 async def ask_for_answer(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession,
                          staff: Staff | None, texts: Texts, replies: Replies, state: FSMContext) -> None:
-    actor = must_be_staff(staff)
-    ticket = await session.get(Ticket, callback_data.ticket)
-    if ticket is None:
-        raise Refused("alert-ticket-not-found", number=callback_data.ticket)
-    if not rules.may_close(actor.role_set, actor.id, ticket.assignee_id):
-        raise Refused("alert-assignee-only")
-    if ticket.status == Status.CLOSED:
-        raise Refused("alert-already-closed", number=ticket.id)
-    customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    ticket, customer = await answerable(session, callback_data.ticket, must_be_staff(staff))
     await state.set_state(Answering.text)
     await state.set_data({"ticket": ticket.id})
     replies.send(query.message.chat.id, texts.t("answer-prompt", number=ticket.id,
