@@ -7,6 +7,7 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.bot import handlers
+from deskbot.bot.handlers import conversation
 from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.middleware import Transaction
 from deskbot.bot.notify import Notifier
@@ -35,5 +36,5 @@ def build_dispatcher(config: Config, sessions: async_sessionmaker[AsyncSession],
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.callback_query.middleware(Transaction())
     dp.message.middleware(Transaction())
-    dp.include_routers(*handlers.routers(config))
+    dp.include_routers(*handlers.routers(config), conversation.router(config))
     return dp

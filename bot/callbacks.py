@@ -42,3 +42,32 @@ class TimeSpentV1(CallbackData, prefix="m1"):
 
     ticket: int
     minutes: int
+
+
+class EscalateV1(CallbackData, prefix="e1"):
+    """Whom to ask for help: a department (staff 0), then a person of it."""
+
+    ticket: int
+    department: int
+    staff: int
+
+
+class HelpV1(CallbackData, prefix="h1"):
+    """On a colleague's request for help and on notes: write a note, record one's time."""
+
+    ticket: int
+    action: str
+
+
+class HelpTimeV1(CallbackData, prefix="h2"):
+    """A helper's quick answer to "how long did you spend?": minutes, -1 to cancel."""
+
+    ticket: int
+    minutes: int
+
+
+class ConversationV1(CallbackData, prefix="c1"):
+    """A page of the ticket's conversation under /ticket: 1 is the oldest."""
+
+    ticket: int
+    page: int

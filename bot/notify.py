@@ -19,14 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot import keyboards
 from deskbot.bot.announce import ticket_cards
-from deskbot.bot.texts import Safe, TicketCard, Texts
+from deskbot.bot.texts import Safe, TicketCard, Texts, cut
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import Status
+from deskbot.dispatch.escalation import Noted
 from deskbot.dispatch.tickets import Done
-from deskbot.storage.models import Department, OutboxMessage, Staff, StaffDepartment, Ticket, TimeEntry
+from deskbot.storage.models import (
+    Department, OutboxMessage, Staff, StaffDepartment, Ticket, TicketEvent, TimeEntry,
+)
 
-_OPEN = (Status.ASSIGNED, Status.IN_PROGRESS)
+_OPEN = rules.OPEN
+NOTE = "note"  # the outbox purpose of a forwarded internal note
+QUESTION_CHARS = 1500  # of a request for help, under the ticket's card (the whole is a note on the ticket)
 Shown = tuple[int, int]  # (chat id, message id) of the card the person tapped
 
 
@@ -76,13 +81,22 @@ class Notifier:
                              assignee=assignee, time=self._local_time(ticket)))
         if assignee and ticket.taken_at:
             lines.append(t.t("card-taken", assignee=assignee))
+        if ticket.status == Status.WAITING and ticket.waiting_since:
+            lines.append(t.t("card-waiting", since=self._local(ticket.waiting_since)))
         if ticket.status == Status.CLOSED:
-            who = await _name(session, await session.scalar(
-                select(TimeEntry.staff_id).where(TimeEntry.ticket_id == ticket.id)
-                .order_by(TimeEntry.id.desc()).limit(1))) or "?"
-            lines.append(t.t("card-closed-no-charge", who=who) if ticket.no_charge else
-                         t.t("card-closed", who=who, time_spent=t.duration(ticket.time_spent_minutes or 0)))
+            closer = await session.scalar(
+                select(TicketEvent.staff_id).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "closed")
+                .order_by(TicketEvent.id.desc()).limit(1))
+            if closer is None:  # nobody pressed Close: the customer stayed silent
+                lines.append(t.t("card-autoclosed"))
+            else:
+                who = await _name(session, closer) or "?"
+                lines.append(t.t("card-closed-no-charge", who=who) if ticket.no_charge else
+                             t.t("card-closed", who=who, time_spent=t.duration(ticket.time_spent_minutes or 0)))
         return lines
+
+    def _local(self, moment) -> str:
+        return moment.astimezone(self.zone).strftime("%d.%m %H:%M")
 
     def _local_time(self, ticket: Ticket) -> str:
         return ticket.assigned_at.astimezone(self.zone).strftime("%H:%M")
@@ -115,7 +129,8 @@ class Notifier:
         """Take, Close, Reassign: for the assignee of an open ticket only."""
         if viewer is None or ticket.status not in _OPEN or ticket.assignee_id != viewer.id:
             return None
-        return keyboards.assignee_actions(ticket.id, self.texts, taken=ticket.status == Status.IN_PROGRESS)
+        return keyboards.assignee_actions(ticket.id, self.texts, taken=ticket.status != Status.ASSIGNED,
+                                          waiting=ticket.status == Status.WAITING)
 
     # The notices: queued for other chats, the text for the card in hand returned -----------
 
@@ -129,8 +144,40 @@ class Notifier:
         return await self.dispatcher_card(session, ticket)
 
     async def taken(self, session: AsyncSession, done: Done, now, *, shown: Shown | None) -> Safe:
+        """Taken, waiting, back in work: the cards redrawn; the assignee's card for the one in hand."""
         await self._redraw_cards(session, done, now, shown)
         return await self.assignee_card(session, done.ticket)
+
+    async def auto_closed(self, session: AsyncSession, done: Done, now) -> None:
+        """The customer stayed silent: the cards say so, and the assignee hears of it under their card."""
+        await self._redraw_cards(session, done, now, None)
+        if done.assignee is not None:
+            card = await outbox.card_message_id(session, ticket_id=done.ticket.id, chat_id=done.assignee.telegram_id)
+            outbox.send_message(session, chat_id=done.assignee.telegram_id, purpose="notice", ticket_id=done.ticket.id,
+                                text=self.texts.t("autoclosed", number=done.ticket.id), now=now, reply_to=card)
+
+    async def escalated(self, session: AsyncSession, noted: Noted, now) -> None:
+        """The colleague gets the ticket and the question, with Note and My time."""
+        ticket = noted.ticket
+        header = self.texts.t("help-request", who=noted.writer.name, number=ticket.id)
+        question = self.texts.t("help-question", question=cut(noted.note.body, QUESTION_CHARS))
+        for helper in noted.readers:
+            outbox.send_message(session, chat_id=helper.telegram_id, purpose=outbox.HELP, ticket_id=ticket.id,
+                                text=self.texts.card(await _mail(session, ticket), header=header, footer=question),
+                                reply_markup=keyboards.helper_actions(ticket.id, self.texts), now=now)
+
+    async def noted(self, session: AsyncSession, noted: Noted, now) -> None:
+        """An internal note reaches the ticket's other people, under the message that shows them the ticket."""
+        ticket, t = noted.ticket, self.texts
+        for reader in noted.readers:
+            chat = reader.telegram_id
+            assignee = reader.id == ticket.assignee_id and ticket.status in _OPEN
+            shown = await outbox.card_message_id(session, ticket_id=ticket.id, chat_id=chat) or \
+                await outbox.card_message_id(session, ticket_id=ticket.id, chat_id=chat, purpose=outbox.HELP)
+            text = t.with_body(t.t("note-forwarded", who=noted.writer.name, number=ticket.id,
+                                   subject=(ticket.subject or "").strip()[:200]), noted.note.body)
+            outbox.send_message(session, chat_id=chat, purpose=NOTE, ticket_id=ticket.id, text=text, now=now,
+                                reply_markup=keyboards.note_actions(ticket.id, t, may_answer=assignee), reply_to=shown)
 
     async def closed(self, session: AsyncSession, done: Done, now, *, shown: Shown | None) -> Safe:
         """The closed card for the person who closed it; the ticket's other cards follow."""

@@ -183,6 +183,11 @@ class Texts:
         body = self.t("card-excerpt", excerpt=cut(excerpt, room))
         return Safe("\n".join([*head, body, *tail]))
 
+    def with_body(self, header: Safe, body: str, limit: int = MESSAGE_LIMIT) -> Safe:
+        """A header and a person's text under it, the text cut to fit one message (the whole is on the ticket)."""
+        room = limit - visible_length(header) - 1
+        return Safe(f"{header}\n{html.escape(cut(body.strip(), room), quote=False)}")
+
     def digest_line(self, ticket: WaitingTicket, age: timedelta | None = None, style: int = 0) -> Safe:
         subject_chars, sender_chars = DIGEST_STYLES[style]
         subject = cut(ticket.subject.strip(), subject_chars) or self.plain("card-no-subject")

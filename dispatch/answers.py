@@ -3,25 +3,33 @@
 The answer is stored on the ticket (direction "out", with the Message-ID it will carry,
 so the customer's reply threads back) and queued in the outbox in the caller's
 transaction; the e-mail sender delivers it and tells the person who wrote it. Only the
-assignee or a dispatcher answers, and only an open ticket.
+assignee or a dispatcher answers, and only an open ticket. Files sent with an answer are
+stored like the customer's (content-addressed under the attachments folder) and attached.
 """
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import datetime
-from email.utils import parseaddr
+from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.dispatch import outbox, rules
+from deskbot.dispatch import rules
 from deskbot.dispatch.config import Config
+from deskbot.dispatch.customer_mail import queue_to_customer
 from deskbot.dispatch.rules import Status
 from deskbot.dispatch.tickets import Refused, _event, _ticket
-from deskbot.mailbox.outbound import Outbound, compose, new_message_id, reply_subject, thread_references
-from deskbot.storage.models import Customer, Message, Staff, Ticket
+from deskbot.mailbox.attachments import save_attachment
+from deskbot.mailbox.inbound import ParseOptions
+from deskbot.mailbox.outbound import OutboundAttachment
+from deskbot.storage.models import Attachment, Customer, Message, Staff, Ticket
 
 ANSWER = "answer"  # the outbox purpose
 MAX_ANSWER_CHARS = 20_000  # Telegram's own limit is 4,096 a message: this is a guard, not a rule
+# All files of one answer. A bot downloads at most 20 MB from Telegram, and the outbox row
+# holds the whole e-mail, base64 and all (a third bigger), as JSON text.
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
 async def answerable(session: AsyncSession, number: int, actor: Staff) -> tuple[Ticket, Customer | None]:
@@ -36,34 +44,37 @@ async def answerable(session: AsyncSession, number: int, actor: Staff) -> tuple[
 
 
 async def answer(session: AsyncSession, number: int, actor: Staff, text: str, config: Config, now: datetime,
-                 *, team: str) -> Message:
+                 *, team: str, attachments: Sequence[OutboundAttachment] = ()) -> Message:
     """Store and queue the answer; the stored message. `team` signs under the person's name."""
     ticket, customer = await answerable(session, number, actor)
     body = text.strip()[:MAX_ANSWER_CHARS]
     if not body:
         raise Refused("answer-empty")
+    if sum(len(item.data) for item in attachments) > MAX_ATTACHMENT_BYTES:
+        raise Refused("answer-file-too-big", number=number, megabytes=MAX_ATTACHMENT_BYTES // (1024 * 1024))
     if customer is None or not customer.email:
         raise Refused("answer-no-address", number=number)
-    known = list(await session.scalars(
-        select(Message.message_id).where(Message.ticket_id == number, Message.message_id.is_not(None))
-        .order_by(Message.id)))
-    parent = await session.scalar(
-        select(Message.message_id).where(Message.ticket_id == number, Message.direction == "in",
-                                         Message.message_id.is_not(None)).order_by(Message.id.desc()).limit(1))
-    sender = config.smtp.from_address or config.mailbox.username
-    our_address = parseaddr(sender)[1]
-    signed = f"{body}\n\n-- \n{actor.name}\n{team}"
-    mail = Outbound(from_address=sender, to_address=customer.email, to_name=customer.name or "",
-                    subject=reply_subject(ticket.subject or "", number), text=signed, in_reply_to=parent,
-                    references=thread_references(known, parent))
-    message_id = new_message_id(sender)
-    stored = Message(ticket_id=number, direction="out", message_id=message_id, sender_email=our_address,
-                     sender_name=actor.name, subject=mail.subject, body=body, created_at=now, forwarded_at=now)
-    session.add(stored)
-    await session.flush()
-    outbox.send_mail(session, mail_from=our_address, rcpt_to=[customer.email], purpose=ANSWER, ticket_id=number,
-                     message=stored.id, notify_chat=actor.telegram_id, now=now,
-                     data=compose(mail, message_id=message_id, date=now).as_bytes())
+    stored, mail = await queue_to_customer(session, config, ticket, customer, body=body, writer=actor.name,
+                                           signature=f"{actor.name}\n{team}", purpose=ANSWER, now=now,
+                                           notify_chat=actor.telegram_id, attachments=attachments)
+    await _store_files(session, stored, mail.attachments, config)
     ticket.updated_at = now
     _event(session, ticket, actor, "answered", f"to {customer.email}", now)
     return stored
+
+
+async def _store_files(session: AsyncSession, stored: Message, attachments: Sequence[OutboundAttachment],
+                       config: Config) -> None:
+    """One Attachment row per file, the bytes where the customer's files are kept.
+
+    A file that cannot be written still leaves with the e-mail; its row says why it was not
+    kept. A rolled-back answer leaves its file behind: content-addressed, so harmless.
+    """
+    options = ParseOptions(attachments_dir=str(Path(config.mailbox.attachments_dir).resolve()),
+                           max_attachment_size=MAX_ATTACHMENT_BYTES)
+    for item in attachments:
+        # Hashing and writing 20 MB: off the event loop, which serves every chat.
+        saved = await asyncio.to_thread(save_attachment, item.data, item.filename, item.content_type, options)
+        session.add(Attachment(message_id=stored.id, filename=saved.filename, content_type=saved.content_type,
+                               size=saved.size, sha256=saved.sha256, stored_path=saved.stored_path,
+                               skipped_reason=saved.skipped_reason))

@@ -231,6 +231,14 @@ class BatchWriter:
         replied = {t for d, t in zip(decisions, tickets, strict=True) if d.outcome is Outcome.REPLY and t is not None}
         if replied:
             await self.session.execute(update(Ticket).where(Ticket.id.in_(replied)).values(updated_at=self.now))
+            # The customer answered what we waited for: back in work (an auto-reply, Outcome.AUTO, is no answer).
+            resumed = sorted(await self.session.scalars(
+                update(Ticket).where(Ticket.id.in_(replied), Ticket.status == Status.WAITING)
+                .values(status=Status.IN_PROGRESS, waiting_since=None).returning(Ticket.id)))
+            if resumed:
+                await self.session.execute(insert(TicketEvent.__table__), [
+                    {"ticket_id": t, "staff_id": None, "kind": "resumed", "detail": "the customer replied",
+                     "at": self.now} for t in resumed])
         reopened = sorted({t for d, t in zip(decisions, tickets, strict=True) if d.reopens and t is not None})
         if reopened:
             # Back to its assignee, who hears of it with the reply (bot.forward).

@@ -35,7 +35,12 @@ def _size(value: Any) -> Any:
     return parse_size(value) if isinstance(value, str) else value
 
 
+def _optional_duration(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else _duration(value)
+
+
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duration)]  # "" turns it off
 Size = Annotated[int, BeforeValidator(_size)]
 Security = Literal["ssl", "starttls", "none"]
 
@@ -140,6 +145,8 @@ class TelegramConfig(Section):
 class DispatchConfig(Section):
     nag_every: Duration = timedelta(minutes=5)
     reopen_within: Duration = timedelta(days=14)  # a reply later than this opens a new ticket
+    autoclose_after: OptionalDuration = timedelta(days=3)  # a ticket waiting for the customer this long closes
+    stale_after: OptionalDuration = timedelta(days=1)  # a ticket in work this long untouched nudges its assignee
     timezone: str = "Europe/Moscow"
 
     @field_validator("timezone")

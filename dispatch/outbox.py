@@ -30,7 +30,8 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 DROPPED = "dropped"  # no longer worth sending: a reminder about a ticket assigned meanwhile
 CARD = "card"  # the message that shows a ticket, with its buttons; edited as the ticket changes
 NAG = "nag"  # a reminder card, with the same buttons; the latest of a ticket's in a chat is remembered
-REMEMBERED = frozenset({CARD, NAG})
+HELP = "help"  # a colleague's request for help on a ticket: a Telegram reply to it is a note
+REMEMBERED = frozenset({CARD, NAG, HELP})
 
 # answerCallbackQuery is never queued: a tap must be answered within seconds, by its handler.
 METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage"})

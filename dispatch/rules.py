@@ -19,6 +19,7 @@ class Status(StrEnum):
     NEW = "new"
     ASSIGNED = "assigned"
     IN_PROGRESS = "in_progress"
+    WAITING = "waiting"  # for the customer: their reply puts it back in work, silence closes it
     CLOSED = "closed"
 
 
@@ -27,14 +28,20 @@ class Action(StrEnum):
     TAKE = "take"
     REASSIGN = "reassign"  # back to the dispatcher
     CLOSE = "close"
+    WAIT = "wait"  # for the customer
+    RESUME = "resume"  # back in work: the customer replied, or the assignee says so
+    AUTOCLOSE = "autoclose"  # the customer stayed silent: no time is asked
 
 
-_WORKED = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
+OPEN = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING})  # someone's work
 _MOVES: dict[Action, tuple[frozenset[str], Status]] = {
     Action.ASSIGN: (frozenset({Status.NEW}), Status.ASSIGNED),
     Action.TAKE: (frozenset({Status.ASSIGNED}), Status.IN_PROGRESS),
-    Action.REASSIGN: (_WORKED, Status.NEW),
-    Action.CLOSE: (_WORKED, Status.CLOSED),
+    Action.REASSIGN: (OPEN, Status.NEW),
+    Action.CLOSE: (OPEN, Status.CLOSED),
+    Action.WAIT: (frozenset({Status.ASSIGNED, Status.IN_PROGRESS}), Status.WAITING),
+    Action.RESUME: (frozenset({Status.WAITING}), Status.IN_PROGRESS),
+    Action.AUTOCLOSE: (frozenset({Status.WAITING}), Status.CLOSED),
 }
 
 
@@ -59,7 +66,7 @@ def transition(status: str, action: str, *, time_spent: int | None = None,
         raise TransitionError(status, action, "unknown_action") from None
     if status not in allowed_from:
         raise TransitionError(status, action, _why_not(status, Action(action)))
-    if to is Status.CLOSED and not no_charge and not (time_spent and time_spent > 0):
+    if action == Action.CLOSE and not no_charge and not (time_spent and time_spent > 0):
         raise TransitionError(status, action, "time_not_recorded")
     return to
 
@@ -71,6 +78,10 @@ def _why_not(status: str, action: Action) -> str:
         return "already_assigned"
     if action is Action.TAKE and status == Status.IN_PROGRESS:
         return "already_taken"
+    if action is Action.WAIT and status == Status.WAITING:
+        return "already_waiting"
+    if action is Action.RESUME and status in OPEN:
+        return "not_waiting"
     return "not_assigned"
 
 

@@ -31,6 +31,7 @@ log = logging.getLogger("deskbot.service")
 ANNOUNCE_EVERY = 1.0  # seconds
 NAG_SWEEP_EVERY = 5.0  # seconds at most; dispatch.nag_every decides when a ticket is due
 OUTBOX_SWEEP_EVERY = 5.0  # seconds: rows queued by another process (the CLI) get no wake
+LIFECYCLE_SWEEP_EVERY = 30.0  # seconds: auto-close and stale nudges count in days
 # The loops' own timers, for when the scheduler is gone: RFC 2177 wants IDLE renewed within 29 minutes.
 IDLE_RENEW = 25 * 60.0
 SENDER_BACKSTOP = 300.0
@@ -129,7 +130,8 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                     poller.sink.on_new_tickets.append(sweep.wake)
             if forwarder is not None:
                 poller.sink.on_replies.append(forwarder.wake)
-            await poller.run()
+            async with lifecycle(config, sessions, clock, scheduler):
+                await poller.run()
     finally:
         log.info("deskbot stopping")
         if scheduler.running:
@@ -282,6 +284,44 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
         sender_stop.set()
         await tasks.close()
         await bot.session.close()
+
+
+@contextlib.asynccontextmanager
+async def lifecycle(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                    scheduler) -> AsyncIterator[None]:
+    """The sweeps that act on time alone: the auto-close of tickets waiting for a silent
+    customer, and the nudges about stale work (both off when their setting is "")."""
+    from deskbot.bot.texts import Texts
+    from deskbot.dispatch.waiting import autoclose_due
+
+    texts, has_bot = Texts(config.telegram.language), bool(config.telegram.token.get_secret_value())
+    on_closed = None
+    if has_bot:
+        from deskbot.bot.notify import Notifier
+
+        on_closed = Notifier(config, texts).auto_closed
+
+    async def autoclose() -> None:
+        async with sessions.begin() as session:
+            await autoclose_due(session, config, texts, clock.now(), on_closed)
+
+    async def nudge() -> None:
+        from deskbot.bot.stale import nudge_stale
+
+        async with sessions.begin() as session:
+            await nudge_stale(session, config, texts, clock.now())
+
+    sweeps = []
+    if config.dispatch.autoclose_after is not None:
+        sweeps.append(Sweep("autoclose sweep", autoclose))
+    if config.dispatch.stale_after is not None and has_bot:
+        sweeps.append(Sweep("stale sweep", nudge))
+    for sweep in sweeps:
+        _schedule(scheduler, sweep, LIFECYCLE_SWEEP_EVERY)
+    try:
+        yield
+    finally:
+        await asyncio.gather(*(sweep.close() for sweep in sweeps))
 
 
 def _forwarder(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, sender) -> Sweep:

@@ -30,7 +30,7 @@ class Refused(Exception):
 @dataclass(frozen=True, slots=True)
 class Done:
     ticket: Ticket
-    actor: Staff
+    actor: Staff | None  # None: deskbot itself (a customer's reply, the auto-close)
     assignee: Staff | None = None
 
 
@@ -78,11 +78,39 @@ async def reassign(session: AsyncSession, number: int, actor: Staff, now: dateti
         raise Refused("alert-assignee-only")
     _move(ticket, rules.Action.REASSIGN)
     previous = ticket.assignee_id
-    ticket.assignee_id = ticket.assigned_by_id = ticket.assigned_at = ticket.taken_at = None
+    ticket.assignee_id = ticket.assigned_by_id = ticket.assigned_at = ticket.taken_at = ticket.waiting_since = None
     ticket.next_nag_at = rules.next_nag_at(now, nag_every)
     ticket.updated_at = now
     _event(session, ticket, actor, "reassigned", f"from staff {previous}", now)
     return Done(ticket, actor)
+
+
+async def wait(session: AsyncSession, number: int, actor: Staff, now: datetime) -> Done:
+    """Waiting for the customer: their reply puts it back in work, their silence closes it (dispatch.waiting)."""
+    ticket = await _ticket(session, number)
+    if not rules.may_close(actor.role_set, actor.id, ticket.assignee_id):
+        raise Refused("alert-assignee-only")
+    _move(ticket, rules.Action.WAIT)
+    ticket.waiting_since = ticket.updated_at = now
+    _event(session, ticket, actor, "waiting", None, now)
+    return await _done(session, ticket, actor)
+
+
+async def resume(session: AsyncSession, number: int, actor: Staff | None, now: datetime) -> Done:
+    """Back in work; `actor` None when the customer's reply did it."""
+    ticket = await _ticket(session, number)
+    if actor is not None and not rules.may_close(actor.role_set, actor.id, ticket.assignee_id):
+        raise Refused("alert-assignee-only")
+    _move(ticket, rules.Action.RESUME)
+    ticket.waiting_since = None
+    ticket.updated_at = now
+    _event(session, ticket, actor, "resumed", None if actor else "the customer replied", now)
+    return await _done(session, ticket, actor)
+
+
+async def _done(session: AsyncSession, ticket: Ticket, actor: Staff | None) -> Done:
+    assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+    return Done(ticket, actor, assignee)
 
 
 async def check_closable(session: AsyncSession, number: int, actor: Staff) -> Ticket:
@@ -109,6 +137,7 @@ async def close(session: AsyncSession, number: int, actor: Staff, minutes: int, 
         update(Ticket)
         .where(Ticket.id == number, Ticket.status == ticket.status)
         .values(status=Status.CLOSED, closed_at=now, updated_at=now, next_nag_at=None, no_charge=no_charge,
+                waiting_since=None,
                 time_spent_minutes=func.coalesce(Ticket.time_spent_minutes, 0) + minutes)
     )
     ticket = await _ticket(session, number)
@@ -147,6 +176,8 @@ def _refusal(exc: rules.TransitionError, ticket: Ticket) -> Refused:
         "already_taken": "alert-already-taken",
         "already_closed": "alert-already-closed",
         "not_assigned": "alert-not-assigned",
+        "already_waiting": "alert-already-waiting",
+        "not_waiting": "alert-not-waiting",
     }
     return Refused(keys.get(exc.reason, "alert-not-assigned"), number=ticket.id)
 

@@ -15,8 +15,11 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
+from deskbot.mailbox.attachments import safe_filename
+
 MAX_REFERENCES = 10  # the thread's root and the latest ids: enough for every client to thread
 _REPLY_PREFIX = re.compile(r"^\s*(re|ответ|aw|sv)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+_CONTENT_TYPE = re.compile(r"^([a-z0-9][a-z0-9!#$&^_.+-]{0,63})/([a-z0-9][a-z0-9!#$&^_.+-]{0,63})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +86,22 @@ def compose(mail: Outbound, *, message_id: str, date: datetime) -> EmailMessage:
     # Quoted-printable: 7-bit clean for any relay, still readable as source.
     msg.set_content(mail.text, cte="quoted-printable")
     msg.add_alternative(as_html(mail.text), subtype="html", cte="quoted-printable")
-    for item in mail.attachments:
+    for item in map(fitted, mail.attachments):
         maintype, _, subtype = item.content_type.partition("/")
-        if not subtype:
-            maintype, subtype = "application", "octet-stream"
+        # The email package writes base64, and an RFC 2231 filename*= for a non-ASCII name.
         msg.add_attachment(item.data, maintype=maintype, subtype=subtype, filename=item.filename)
     return msg
+
+
+def fitted(item: OutboundAttachment) -> OutboundAttachment:
+    """The attachment with a safe file name and a type fit for a header: the sender's client named both."""
+    found = _CONTENT_TYPE.match(item.content_type.split(";")[0].strip().lower())
+    # multipart/* and message/* would have to be MIME structures, not opaque bytes.
+    if found is None or found.group(1) in ("multipart", "message"):
+        content_type = "application/octet-stream"
+    else:
+        content_type = found.group(0)
+    return OutboundAttachment(safe_filename(item.filename, content_type), content_type, item.data)
 
 
 def as_html(text: str) -> str:

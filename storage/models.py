@@ -122,6 +122,18 @@ class Ticket(Base):
     next_nag_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: no reminder due
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: no e-mail yet
     follows_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # opened by a late reply to this one
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # set while waiting for the customer
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last stale-work nudge to the assignee
+
+
+class TicketHelper(Base):
+    """A colleague pulled into a ticket: gets its notes, writes notes back, may record time; never its assignee."""
+
+    __tablename__ = "ticket_helpers"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True, index=True)
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class RawMail(Base):

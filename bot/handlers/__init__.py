@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from deskbot.bot.handlers import answer, assign, assignee, close, commands
+from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate
 from deskbot.dispatch.config import Config
 
 
@@ -21,7 +21,11 @@ def routers(config: Config) -> list[Router]:
     closing = close.router()
     closing.callback_query.filter(pressed_in_private)
     closing.message.filter(private)
+    # Before answering: a reply to a request for help or to a note is a note, never mail to the customer.
+    helping = escalate.router()
+    helping.callback_query.filter(pressed_in_private)
+    helping.message.filter(private)
     answering = answer.router()  # after closing: a time typed while Close asks is a time, not an answer
     answering.callback_query.filter(pressed_in_private)
     answering.message.filter(private)
-    return [commands.router(), picking, working, closing, answering]
+    return [commands.router(), picking, working, closing, helping, answering]

@@ -28,6 +28,8 @@ def router() -> Router:
     r.callback_query.register(take, TicketActionV1.filter(F.action == "take"))
     r.callback_query.register(reassign, TicketActionV1.filter(F.action == "reassign"))
     r.callback_query.register(ask_time_spent, TicketActionV1.filter(F.action == "close"))
+    r.callback_query.register(wait, TicketActionV1.filter(F.action == "wait"))
+    r.callback_query.register(resume, TicketActionV1.filter(F.action == "resume"))
     return r
 
 
@@ -41,6 +43,33 @@ async def take(query: CallbackQuery, callback_data: TicketActionV1, session: Asy
     card = await notify.taken(session, done, now, shown=pressed(query))
     replies.edit_pressed(query, card, notify.actions(done.ticket, actor))
     callback_answer.text = texts.alert("taken", number=done.ticket.id)
+
+
+async def wait(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession, staff: Staff | None,
+               clock: Clock, config: Config, notify: Notifier, texts: Texts, replies: Replies,
+               callback_answer: CallbackAnswer) -> None:
+    """Waiting for the customer: their reply puts it back in work; silence closes it after autoclose_after."""
+    actor = must_be_staff(staff)
+    await hold_ticket(session, callback_data.ticket)
+    now = clock.now()
+    done = await tickets.wait(session, callback_data.ticket, actor, now)
+    card = await notify.taken(session, done, now, shown=pressed(query))
+    replies.edit_pressed(query, card, notify.actions(done.ticket, actor))
+    after = config.dispatch.autoclose_after
+    callback_answer.text = texts.alert("waiting", number=done.ticket.id) if after is None else \
+        texts.alert("waiting-autoclose", number=done.ticket.id, after=texts.duration(int(after.total_seconds() // 60)))
+
+
+async def resume(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession, staff: Staff | None,
+                 clock: Clock, notify: Notifier, texts: Texts, replies: Replies,
+                 callback_answer: CallbackAnswer) -> None:
+    actor = must_be_staff(staff)
+    await hold_ticket(session, callback_data.ticket)
+    now = clock.now()
+    done = await tickets.resume(session, callback_data.ticket, actor, now)
+    card = await notify.taken(session, done, now, shown=pressed(query))
+    replies.edit_pressed(query, card, notify.actions(done.ticket, actor))
+    callback_answer.text = texts.alert("resumed", number=done.ticket.id)
 
 
 async def reassign(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession,

@@ -2,7 +2,8 @@
 
 Strangers get their Telegram id from /start and a short refusal from the rest. Lists
 fit one message: what does not fit is counted ("…and 40 more"), and every line links
-its ticket as /ticket_N, which opens the ticket as a card.
+its ticket as /ticket_N, which opens the ticket as a card, followed by its conversation
+(`bot.conversation`).
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from aiogram.types import Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskbot.bot import conversation
 from deskbot.bot.middleware import Replies, must_be_staff
 from deskbot.bot.notify import Notifier
 from deskbot.bot.texts import DIGEST_SUBJECT_CHARS, Safe, Texts, cut, visible_length
 from deskbot.dispatch.clock import Clock
+from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import DIGEST_CHARS, Status, WaitingTicket
 from deskbot.storage.models import Customer, Staff, Ticket
 
@@ -75,7 +78,7 @@ async def queue(message: Message, session: AsyncSession, staff: Staff | None, cl
 
 
 async def show_ticket(message: Message, command: CommandObject, session: AsyncSession, staff: Staff | None,
-                      notify: Notifier, texts: Texts, replies: Replies) -> None:
+                      config: Config, notify: Notifier, texts: Texts, replies: Replies) -> None:
     viewer = must_be_staff(staff)
     typed = command.regexp_match.group(1) if command.regexp_match else (command.args or "").strip()
     number = _NUMBER.fullmatch(typed)
@@ -87,6 +90,9 @@ async def show_ticket(message: Message, command: CommandObject, session: AsyncSe
         replies.answer(message, texts.t("ticket-not-found", number=int(number.group(1))))
         return
     replies.answer(message, *await notify.view(session, ticket, viewer, message.chat))
+    # Then the whole conversation, on its latest page; the card stays the message a reply answers.
+    if conversation.may_show(message.chat.id, message.chat.type, config.telegram.dispatcher_chat_id):
+        replies.answer(message, *await conversation.page(session, ticket.id, None, texts, notify.zone))
 
 
 def _subject(subject: str | None, texts: Texts) -> str:

@@ -38,7 +38,7 @@ async def with_message_id(desk) -> None:
 async def test_answer_then_text_becomes_an_email_in_the_customers_thread(desk):
     _, private = await assigned(desk)
     await with_message_id(desk)
-    assert labels(private) == ["Take", "Answer", "Close", "Reassign"]
+    assert labels(private) == ["Take", "Answer", "Ask a colleague", "Wait for customer", "Close", "Reassign"]
     await desk.press(SAM, SAM, private.message_id, desk_data(private, "Answer"))
     await desk.fake.wait_for_bot_message(SAM, text_contains="Type your answer to ann@example.com on #1")
     done = await desk.reply_to(SAM, "Please restart the <router> & wait.", contains="is on its way")

@@ -59,7 +59,7 @@ async def test_department_then_person_assigns_and_the_assignee_gets_the_ticket(d
 
     private = await desk.fake.wait_for_bot_message(SAM, text_contains="Dina Dispatcher assigned you a ticket")
     assert HOSTILE_SUBJECT in private.text and "It smokes." in private.text and "old quoted mail" not in private.text
-    assert labels(private) == ["Take", "Answer", "Close", "Reassign"]
+    assert labels(private) == ["Take", "Answer", "Ask a colleague", "Wait for customer", "Close", "Reassign"]
 
 
 async def test_only_a_dispatcher_assigns_and_a_refusal_changes_nothing(desk):

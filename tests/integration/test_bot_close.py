@@ -49,7 +49,7 @@ async def test_take_then_close_reprompts_on_nonsense_and_records_90_minutes(desk
     card, private = await assigned(desk)
     answer = await desk.press(SAM, SAM, private.message_id, TAKE)
     assert answer.text == "🛠 You are working on #1."
-    assert labels(desk.fake.message(SAM, private.message_id)) == ["Answer", "Close", "Reassign"]
+    assert labels(desk.fake.message(SAM, private.message_id)) == ["Answer", "Ask a colleague", "Wait for customer", "Close", "Reassign"]
     assert (await desk.ticket(1)).status == "in_progress"
     await desk.until(shows(desk, DISPATCHERS, card.message_id, "Sam Specialist is working on it."),
                      "the dispatcher card says the ticket was taken")
@@ -111,7 +111,7 @@ async def test_cancel_leaves_the_ticket_open_by_button_or_by_command(desk):
     answer = await desk.press(SAM, SAM, private.message_id, minutes(CANCEL))
     assert answer.text == "#1 stays open."
     restored = desk.fake.message(SAM, private.message_id)
-    assert labels(restored) == ["Take", "Answer", "Close", "Reassign"] and "How long" not in restored.text
+    assert labels(restored) == ["Take", "Answer", "Ask a colleague", "Wait for customer", "Close", "Reassign"] and "How long" not in restored.text
     # No question is open any more: a number typed now is not a time.
     desk.fake.user_message(SAM, "45")
     await desk.reply_to(SAM, "/my", contains="You have 1 open ticket")
@@ -120,7 +120,7 @@ async def test_cancel_leaves_the_ticket_open_by_button_or_by_command(desk):
     await desk.press(SAM, SAM, private.message_id, CLOSE)
     reply = await desk.reply_to(SAM, "/cancel", contains="stays open")
     assert reply.text == "#1 stays open."
-    assert labels(desk.fake.message(SAM, private.message_id)) == ["Take", "Answer", "Close", "Reassign"]
+    assert labels(desk.fake.message(SAM, private.message_id)) == ["Take", "Answer", "Ask a colleague", "Wait for customer", "Close", "Reassign"]
     assert (await desk.ticket(1)).status == "assigned"
 
 

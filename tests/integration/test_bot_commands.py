@@ -79,7 +79,8 @@ async def test_ticket_shows_a_card_with_the_buttons_that_viewer_may_use(desk):
     assert "Status: waiting for assignment, assignee: nobody" in for_specialist.text
     assert for_specialist.button_data() == []  # a specialist does not assign
     mine = await desk.reply_to(SAM, "/ticket #2", contains="#2 ")
-    assert mine.button_data() == [TicketActionV1(ticket=2, action=a).pack() for a in ("take", "answer", "close", "reassign")]
+    assert mine.button_data() == [TicketActionV1(ticket=2, action=a).pack() for a in (
+        "take", "answer", "escalate", "wait", "close", "reassign")]
     theirs = await desk.reply_to(NINA, "/ticket 2", contains="#2 ")
     assert "Assigned by Dina Dispatcher to Sam Specialist" in theirs.text and theirs.button_data() == []
 

@@ -191,3 +191,28 @@ async def test_a_reply_after_the_window_opens_a_new_ticket_that_follows_the_old(
         created = await s.scalar(select(TicketEvent.detail).where(TicketEvent.ticket_id == 2))
     assert (old.status, new.status, new.follows_id) == ("closed", "new", 1)
     assert created == "by mail from anna@client.test, follows #1"
+
+
+async def waiting_ticket(ingest, engine) -> None:
+    await closed_ticket(ingest, engine, NOW - timedelta(days=1))
+    async with session_factory(engine).begin() as s:
+        ticket = await s.get(Ticket, 1)
+        ticket.status, ticket.closed_at, ticket.waiting_since = "waiting", None, NOW - timedelta(hours=5)
+
+
+async def test_the_customers_reply_puts_a_waiting_ticket_back_in_work(ingest, engine):
+    await waiting_ticket(ingest, engine)
+    await ingest.store(7, [fetched(2, "b@x", in_reply_to=["a@x"], subject="Re: Help")], 2)
+    async with session_factory(engine)() as s:
+        ticket = await s.get(Ticket, 1)
+        [event] = await s.scalars(select(TicketEvent).where(TicketEvent.kind == "resumed"))
+    assert (ticket.status, ticket.waiting_since, ticket.updated_at) == ("in_progress", None, NOW)
+    assert (event.ticket_id, event.staff_id, event.detail) == (1, None, "the customer replied")
+
+
+async def test_an_out_of_office_is_no_answer_to_a_waiting_ticket(ingest, engine):
+    await waiting_ticket(ingest, engine)
+    await ingest.store(7, [fetched(2, "b@x", in_reply_to=["a@x"], auto="Auto-Submitted: auto-replied")], 2)
+    async with session_factory(engine)() as s:
+        ticket = await s.get(Ticket, 1)
+    assert (ticket.status, ticket.waiting_since) == ("waiting", NOW - timedelta(hours=5))

@@ -96,3 +96,14 @@ def test_missing_file_and_bad_toml(tmp_path):
         load_config(tmp_path / "nope.toml", environ={})
     with pytest.raises(ConfigError, match=r"config.toml: not valid TOML: .*line 1"):
         load_config(write(tmp_path, "[mailbox\n"), environ={})
+
+
+def test_autoclose_and_stale_default_on_and_turn_off_with_an_empty_string(tmp_path):
+    from datetime import timedelta
+
+    from deskbot.dispatch.config import DispatchConfig
+
+    assert (DispatchConfig().autoclose_after, DispatchConfig().stale_after) == (timedelta(days=3), timedelta(days=1))
+    off = DispatchConfig.model_validate({"autoclose_after": "", "stale_after": " "})
+    assert (off.autoclose_after, off.stale_after) == (None, None)
+    assert DispatchConfig.model_validate({"autoclose_after": "12h"}).autoclose_after == timedelta(hours=12)

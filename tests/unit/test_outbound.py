@@ -75,3 +75,33 @@ def test_an_acknowledgement_is_marked_automatic():
 def test_message_ids_are_fresh_and_in_our_domain():
     first, second = new_message_id("Support <support@support.test>"), new_message_id("support@support.test")
     assert first != second and first.endswith("@support.test") and "<" not in first
+
+
+def with_files(*attachments: OutboundAttachment) -> Outbound:
+    return Outbound(from_address="support@support.test", to_address="anna@client.test", to_name="",
+                    subject="Re: Report [#7]", text="See attached.", attachments=attachments)
+
+
+def test_a_non_ascii_file_name_is_sent_by_rfc_2231_and_the_bytes_as_base64():
+    data = bytes(range(256)) * 4
+    raw, msg = parsed(with_files(OutboundAttachment("отчёт.pdf", "application/pdf", data)))
+    assert raw.isascii() and max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert b"filename*=utf-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.pdf" in raw
+    [part] = list(msg.iter_attachments())
+    assert part["Content-Transfer-Encoding"] == "base64" and part.get_content_disposition() == "attachment"
+    assert (part.get_filename(), part.get_content_type(), part.get_content()) == ("отчёт.pdf", "application/pdf", data)
+    assert "See attached." in msg.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("name, content_type, shown, sent_type", [
+    ("../../etc/passwd", "text/plain; charset=utf-8", "passwd", "text/plain"),
+    ("a\r\nBcc: x@evil.test.txt", "Text/Plain", "a Bcc_ x@evil.test.txt", "text/plain"),
+    ("scan.png", "image/png\r\nX-Evil: 1", "scan.png", "application/octet-stream"),
+    ("part.eml", "multipart/mixed", "part.eml", "application/octet-stream"),
+    ("", "application/pdf", "attachment.pdf", "application/pdf"),
+])
+def test_names_and_types_from_the_sender_are_made_safe(name, content_type, shown, sent_type):
+    raw, msg = parsed(with_files(OutboundAttachment(name, content_type, b"data")))
+    [part] = list(msg.iter_attachments())
+    assert (part.get_filename(), part.get_content_type(), part.get_payload(decode=True)) == (shown, sent_type, b"data")
+    assert b"X-Evil" not in raw and b"\r\nBcc:" not in raw

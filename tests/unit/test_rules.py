@@ -64,6 +64,11 @@ def test_only_the_assignee_takes():
         ("assigned", "take", "in_progress"),
         ("assigned", "reassign", "new"),
         ("in_progress", "reassign", "new"),
+        ("assigned", "wait", "waiting"),
+        ("in_progress", "wait", "waiting"),
+        ("waiting", "resume", "in_progress"),
+        ("waiting", "reassign", "new"),
+        ("waiting", "autoclose", "closed"),  # no time: nobody pressed Close
     ],
 )
 def test_allowed_moves(status, action, after):
@@ -71,7 +76,7 @@ def test_allowed_moves(status, action, after):
     assert transition(Status(status), Action(action)) is Status(after)
 
 
-@pytest.mark.parametrize("status", ["assigned", "in_progress"])
+@pytest.mark.parametrize("status", ["assigned", "in_progress", "waiting"])
 def test_close_needs_the_time_or_no_charge(status):
     assert transition(status, "close", time_spent=45) is Status.CLOSED
     assert transition(status, "close", no_charge=True) is Status.CLOSED
@@ -95,6 +100,11 @@ def test_close_needs_the_time_or_no_charge(status):
         ("new", "close", "not_assigned"),
         ("closed", "close", "already_closed"),
         ("new", "delete", "unknown_action"),
+        ("waiting", "wait", "already_waiting"),
+        ("in_progress", "resume", "not_waiting"),
+        ("new", "wait", "not_assigned"),
+        ("closed", "resume", "already_closed"),
+        ("in_progress", "autoclose", "not_assigned"),  # only a waiting ticket closes by itself
     ],
 )
 def test_refused_moves_say_why(status, action, reason):

@@ -147,3 +147,79 @@ customer-reopened =
     🔄 <b>{ $who } replied on closed #{ $number }: it is open again</b> { $subject }
     { $excerpt }
 card-follows = ↩️ Follows #{ $number }, closed earlier.
+
+## Answering with a photo or a document
+
+answer-file-body = Please see the attached file.
+answer-file-too-big = Nothing was sent on #{ $number }: a bot can take files of up to { $megabytes } MB from Telegram. Send a smaller file, or a link to it.
+answer-file-failed = ⚠️ Nothing was sent on #{ $number }: the file could not be fetched from Telegram. Please send it again.
+
+## Waiting for the customer, auto-close, stale work
+
+button-wait = Wait for customer
+button-resume = Back in work
+waiting = ⏳ #{ $number } waits for the customer.
+waiting-autoclose = ⏳ #{ $number } waits for the customer; it closes by itself after { $after } of silence.
+resumed = 🛠 #{ $number } is back in work.
+alert-already-waiting = Ticket #{ $number } is already waiting for the customer.
+alert-not-waiting = Ticket #{ $number } is not waiting for the customer.
+card-waiting = ⏳ Waiting for the customer since { $since }.
+card-autoclosed = 🏁 Closed by itself: the customer did not reply.
+autoclosed = 🏁 #{ $number } closed by itself: the customer did not reply. They were told that a reply opens it again.
+status-waiting = waiting for the customer
+stale-nudge =
+    ⏰ <b>#{ $number } has had no activity for { $age }</b> { $subject }
+    Answer the customer, wait for them, ask a colleague, or close it.
+mail-autoclosed =
+    Hello,
+
+    we have not heard back from you about ticket #{ $number } for { $waited }, so we have closed it.
+
+    If the problem is still there, just reply to this e-mail: the ticket opens again and the same specialist takes it up.
+
+## Pulling in a colleague
+
+button-escalate = Ask a colleague
+button-note = Note
+button-help-time = My time
+escalate-whom = 🆘 Whom should I ask for help on #{ $number }? Choose a department:
+escalate-whom-in = 🆘 Whom should I ask for help on #{ $number }?
+escalate-nobody = Nobody else works there. Go back and choose another department.
+escalate-ask = ✍️ What should { $name } know about #{ $number }? Type your question: it stays inside the team. /cancel to stop.
+escalate-self = The assignee cannot be asked for help on their own ticket.
+escalated = 🆘 { $name } was asked about #{ $number }. Their notes will reach you here.
+help-request = 🆘 <b>{ $who } asks for your help on #{ $number }</b>
+help-question = 🔒 <b>Question</b> (internal, never e-mailed): { $question }
+    Reply to this message, or tap Note: your note goes to the assignee, not to the customer.
+note-prompt = 🔒 Type your note on #{ $number }: it stays inside the team, the customer never sees it. /cancel to stop.
+note-forwarded = 🔒 <b>{ $who }, internal note on #{ $number }</b> { $subject }
+note-saved = 🔒 Note on #{ $number } saved and sent to { $count ->
+    [one] { $count } colleague.
+   *[other] { $count } colleagues.
+}
+note-kept = 🔒 Note on #{ $number } saved.
+note-empty = An empty note is not saved.
+nothing-saved = Nothing was saved on #{ $number }.
+alert-helper-only = Only the assignee, a colleague asked for help or a dispatcher can do that.
+alert-helper-time = Only a colleague asked for help records their time here; the assignee records it on Close.
+help-time-ask = ⏱ How long did you spend helping on #{ $number }? Tap a button or type it, e.g. <code>45m</code>.
+help-time-recorded = ⏱ { $time_spent } recorded on #{ $number }.
+help-time-cancelled = Nothing was recorded on #{ $number }.
+
+## The conversation under /ticket (every message of the ticket, paged)
+
+conversation-header = 💬 <b>#{ $number } · conversation</b> · page { $part } of { $parts } · { $count ->
+    [one] { $count } message
+   *[other] { $count } messages
+}
+conversation-in = 📨 From <b>{ $who }</b> · { $time }
+conversation-out = 📤 <b>{ $who }</b> to the customer · { $time }
+conversation-note = 🔒 <b>Internal note — { $who }</b> · { $time }
+conversation-auto = · 🤖 automatic mail
+conversation-continued = (continued)
+conversation-no-text = <i>(no text)</i>
+conversation-none = <i>No messages on this ticket.</i>
+button-conversation-older = ◀ Older
+button-conversation-newer = Newer ▶
+button-conversation-first = ⏮ First
+button-conversation-latest = Latest ⏭

@@ -151,3 +151,80 @@ customer-reopened =
     🔄 <b>{ $who } ответил(а) по закрытому #{ $number }: тикет снова открыт</b> { $subject }
     { $excerpt }
 card-follows = ↩️ Продолжение #{ $number }, закрытого ранее.
+
+## Ответ фотографией или документом
+
+answer-file-body = Пожалуйста, посмотрите приложенный файл.
+answer-file-too-big = По #{ $number } ничего не отправлено: бот может получить из Telegram файл не больше { $megabytes } МБ. Отправьте файл поменьше или ссылку на него.
+answer-file-failed = ⚠️ По #{ $number } ничего не отправлено: не удалось получить файл из Telegram. Пожалуйста, отправьте его ещё раз.
+
+## Ожидание клиента, автозакрытие, забытые заявки
+
+button-wait = Ждём клиента
+button-resume = Снова в работе
+waiting = ⏳ #{ $number } ждёт ответа клиента.
+waiting-autoclose = ⏳ #{ $number } ждёт ответа клиента; закроется сама, если клиент молчит { $after }.
+resumed = 🛠 #{ $number } снова в работе.
+alert-already-waiting = Заявка #{ $number } уже ждёт ответа клиента.
+alert-not-waiting = Заявка #{ $number } не ждёт ответа клиента.
+card-waiting = ⏳ Ждём ответа клиента с { $since }.
+card-autoclosed = 🏁 Закрыта автоматически: клиент не ответил.
+autoclosed = 🏁 #{ $number } закрыта автоматически: клиент не ответил. Ему написали, что ответ на письмо снова откроет заявку.
+status-waiting = ждёт ответа клиента
+stale-nudge =
+    ⏰ <b>По #{ $number } ничего не происходит уже { $age }</b> { $subject }
+    Ответьте клиенту, переведите в ожидание, позовите коллегу или закройте заявку.
+mail-autoclosed =
+    Здравствуйте!
+
+    Мы не получили от вас ответа по заявке #{ $number } за { $waited } и закрыли её.
+
+    Если проблема осталась, просто ответьте на это письмо: заявка откроется снова, и ей займётся тот же специалист.
+
+## Помощь коллеги
+
+button-escalate = Позвать коллегу
+button-note = Заметка
+button-help-time = Моё время
+escalate-whom = 🆘 Кого позвать на помощь по #{ $number }? Выберите отдел:
+escalate-whom-in = 🆘 Кого позвать на помощь по #{ $number }?
+escalate-nobody = Больше в этом отделе никого нет. Вернитесь и выберите другой отдел.
+escalate-ask = ✍️ Что нужно знать { $name } о #{ $number }? Напишите вопрос: он останется внутри команды. /cancel — отмена.
+escalate-self = Исполнителя нельзя позвать на помощь по его же заявке.
+escalated = 🆘 { $name } получил(а) вопрос по #{ $number }. Заметки придут вам сюда.
+help-request = 🆘 <b>{ $who } просит вашей помощи по #{ $number }</b>
+help-question = 🔒 <b>Вопрос</b> (внутренний, клиенту не отправляется): { $question }
+    Ответьте на это сообщение или нажмите «Заметка»: заметку получит исполнитель, а не клиент.
+note-prompt = 🔒 Напишите заметку по #{ $number }: она останется внутри команды, клиент её не увидит. /cancel — отмена.
+note-forwarded = 🔒 <b>{ $who }, внутренняя заметка по #{ $number }</b> { $subject }
+note-saved = 🔒 Заметка по #{ $number } сохранена и отправлена { $count ->
+    [one] { $count } коллеге.
+   *[other] { $count } коллегам.
+}
+note-kept = 🔒 Заметка по #{ $number } сохранена.
+note-empty = Пустая заметка не сохраняется.
+nothing-saved = По #{ $number } ничего не сохранено.
+alert-helper-only = Это может только исполнитель, приглашённый коллега или диспетчер.
+alert-helper-time = Здесь время записывает приглашённый коллега; исполнитель указывает своё при закрытии.
+help-time-ask = ⏱ Сколько времени вы потратили на помощь по #{ $number }? Нажмите кнопку или напишите, например <code>45м</code>.
+help-time-recorded = ⏱ По #{ $number } записано { $time_spent }.
+help-time-cancelled = По #{ $number } ничего не записано.
+
+## Переписка под /ticket (все сообщения тикета по страницам)
+
+conversation-header = 💬 <b>#{ $number } · переписка</b> · стр. { $part } из { $parts } · { $count ->
+    [one] { $count } сообщение
+    [few] { $count } сообщения
+   *[many] { $count } сообщений
+}
+conversation-in = 📨 От <b>{ $who }</b> · { $time }
+conversation-out = 📤 <b>{ $who }</b> клиенту · { $time }
+conversation-note = 🔒 <b>Внутренняя заметка — { $who }</b> · { $time }
+conversation-auto = · 🤖 автоматическое письмо
+conversation-continued = (продолжение)
+conversation-no-text = <i>(без текста)</i>
+conversation-none = <i>В тикете нет сообщений.</i>
+button-conversation-older = ◀ Раньше
+button-conversation-newer = Позже ▶
+button-conversation-first = ⏮ Первая
+button-conversation-latest = Последняя ⏭

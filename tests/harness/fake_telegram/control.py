@@ -131,24 +131,24 @@ class Control:
 
     def user_document(self, from_user: int, file_name: str, content: bytes, *,
                       mime_type: str | None = None, caption: str | None = None,
-                      chat_id: int | None = None) -> Message:
+                      chat_id: int | None = None, reply_to: int | None = None) -> Message:
         mime_type = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
         record = self.world.new_file("document", size=len(content), content=content,
                                      file_name=file_name, mime_type=mime_type)
-        return self._file_message(from_user, record, caption, chat_id)
+        return self._file_message(from_user, record, caption, chat_id, reply_to)
 
     def user_photo(self, from_user: int, content: bytes, *, caption: str | None = None,
-                   chat_id: int | None = None) -> Message:
+                   chat_id: int | None = None, reply_to: int | None = None) -> Message:
         """A photo; its size is read from PNG/GIF/JPEG data (else 800x600 is assumed)."""
         width, height = image_size(content) or (800, 600)
         record = self.world.new_file("photo", size=len(content), content=content,
                                      width=width, height=height, mime_type="image/jpeg")
-        return self._file_message(from_user, record, caption, chat_id)
+        return self._file_message(from_user, record, caption, chat_id, reply_to)
 
     def _file_message(self, from_user: int, record: FileRecord, caption: str | None,
-                      chat_id: int | None) -> Message:
+                      chat_id: int | None, reply_to: int | None) -> Message:
         content = Rendered(caption, None, caption, ()) if caption else None
-        return self._user_message(from_user, chat_id, None, content=content, file=record)
+        return self._user_message(from_user, chat_id, reply_to, content=content, file=record)
 
     # -- control: what the bot did ----------------------------------------------------
 

@@ -108,12 +108,12 @@ def add_routes(app: web.Application, fake: FakeTelegram) -> None:
     def user_document(body: dict[str, Any], _: web.Request) -> Any:
         return message_json(fake.user_document(
             int(body["from_user"]), body["file_name"], _decode_content(body), mime_type=body.get("mime_type"),
-            caption=body.get("caption"), chat_id=where(body).get("chat_id")))
+            caption=body.get("caption"), **where(body)))
 
     @route("POST", "/photos")
     def user_photo(body: dict[str, Any], _: web.Request) -> Any:
         return message_json(fake.user_photo(int(body["from_user"]), _decode_content(body),
-                                            caption=body.get("caption"), chat_id=where(body).get("chat_id")))
+                                            caption=body.get("caption"), **where(body)))
 
     @route("GET", "/chats/{chat_id}/messages")
     def messages(query: dict[str, Any], request: web.Request) -> Any:

@@ -235,8 +235,9 @@ class FakeTelegram(Control):
             return web.json_response(ApiError(401, "Unauthorized").payload(), status=401)
         for record in self.world.files.values():
             if record.path == request.match_info["path"] and record.content is not None:
+                # As a header: aiohttp's content_type= refuses a type with "; charset=".
                 return web.Response(body=record.content,
-                                    content_type=record.mime_type or "application/octet-stream")
+                                    headers={"Content-Type": record.mime_type or "application/octet-stream"})
         return web.json_response(ApiError(404, "Not Found").payload(), status=404)
 
     def admit(self, method: str, chat_id: int) -> None:
