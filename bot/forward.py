@@ -17,18 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot import keyboards
 from deskbot.bot.announce import excerpt
+from deskbot.bot.notify import Notifier
 from deskbot.bot.texts import Texts, cut
 from deskbot.dispatch import outbox
 from deskbot.dispatch.rules import Status
+from deskbot.dispatch.tickets import Done
 from deskbot.storage.models import Message, Staff, Ticket, TicketEvent
 
 FORWARD = "reply"  # the outbox purpose
 MAX_PER_SWEEP = 500
-_IN_WORK = (Status.ASSIGNED, Status.IN_PROGRESS)
+_IN_WORK = (Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING)
 
 
-async def forward_replies(session: AsyncSession, texts: Texts, now: datetime) -> int:
-    """Queue the new customer replies for their assignees, in the caller's transaction; how many were queued."""
+async def forward_replies(session: AsyncSession, texts: Texts, now: datetime, notify: Notifier | None = None) -> int:
+    """Queue the new customer replies for their assignees, in the caller's transaction; how many were queued.
+
+    `notify`: redraws the cards of a reopened ticket, so that they show it open, with its buttons.
+    """
     rows = (await session.execute(
         select(Message.id, Message.ticket_id, Message.sender_name, Message.sender_email, Message.body,
                Message.auto, Message.created_at, Ticket.status, Ticket.subject, Staff.telegram_id)
@@ -52,6 +57,11 @@ async def forward_replies(session: AsyncSession, texts: Texts, now: datetime) ->
             continue
         card = await outbox.card_message_id(session, ticket_id=row.ticket_id, chat_id=row.telegram_id)
         key = "customer-reopened" if row.ticket_id in reopened else "customer-replied"
+        if row.ticket_id in reopened and notify is not None:
+            reopened.discard(row.ticket_id)  # its later replies in this sweep are plain replies
+            ticket = await session.get(Ticket, row.ticket_id)
+            await notify.taken(session, Done(ticket, None, await session.get(Staff, ticket.assignee_id)), now,
+                               shown=None)
         text = texts.t(key, number=row.ticket_id, who=cut(row.sender_name or row.sender_email, 100),
                        subject=cut((row.subject or "").strip(), 200), excerpt=excerpt(row.body or "") or "—")
         outbox.send_message(session, chat_id=row.telegram_id, text=text, purpose=FORWARD, ticket_id=row.ticket_id,

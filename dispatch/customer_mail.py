@@ -38,7 +38,8 @@ async def queue_to_customer(session: AsyncSession, config: Config, ticket: Ticke
                             attachments: Sequence[OutboundAttachment] = ()) -> tuple[Message, Outbound]:
     """Store and queue `body` (signed with `signature`) to the customer; (the stored message, the mail).
 
-    `automatic`: why deskbot wrote it by itself (kept in messages.auto; the mail is marked so).
+    `automatic`: why deskbot wrote it by itself, with no mail to answer (kept in messages.auto; the
+    mail says `Auto-Submitted: auto-generated`).
     """
     sender = config.smtp.from_address or config.mailbox.username
     our_address = parseaddr(sender)[1]
@@ -46,7 +47,7 @@ async def queue_to_customer(session: AsyncSession, config: Config, ticket: Ticke
     mail = Outbound(from_address=sender, to_address=customer.email, to_name=customer.name or "",
                     subject=reply_subject(ticket.subject or "", ticket.id), text=f"{body}\n\n-- \n{signature}",
                     in_reply_to=parent, references=thread_references(known, parent),
-                    automatic=automatic is not None, attachments=tuple(map(fitted, attachments)))
+                    automatic=automatic is not None, auto_submitted="auto-generated", attachments=tuple(map(fitted, attachments)))
     message_id = new_message_id(sender)
     stored = Message(ticket_id=ticket.id, direction="out", message_id=message_id, sender_email=our_address,
                      sender_name=writer, subject=mail.subject, body=body, auto=automatic, created_at=now,

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.dispatch import outbox
@@ -114,6 +115,10 @@ class MailSender:
         if self._trouble is not None:
             log.info("mail out: the SMTP server takes mail again (after %s)", self._trouble)
             self._trouble = None
+            # What the outage pushed back goes now, not at the end of each row's backoff.
+            await session.execute(update(OutboxMessage).where(
+                OutboxMessage.channel == outbox.EMAIL, OutboxMessage.status == outbox.PENDING,
+                OutboxMessage.next_attempt_at > now, OutboxMessage.id != row.id).values(next_attempt_at=now))
 
     def _failed(self, row: OutboxMessage, failure: SmtpFailure) -> None:
         row.last_error = str(failure)

@@ -327,13 +327,15 @@ async def lifecycle(config: Config, sessions: async_sessionmaker[AsyncSession], 
 def _forwarder(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, sender) -> Sweep:
     """Customer replies to their assignees, privately (no dispatcher chat budget involved)."""
     from deskbot.bot.forward import forward_replies
+    from deskbot.bot.notify import Notifier
     from deskbot.bot.texts import Texts
 
     texts = Texts(config.telegram.language)
+    notify = Notifier(config, texts)
 
     async def sweep() -> None:
         async with sessions.begin() as session:
-            queued = await forward_replies(session, texts, clock.now())
+            queued = await forward_replies(session, texts, clock.now(), notify)
         if queued:
             sender.wake()
     return Sweep("forward sweep", sweep)

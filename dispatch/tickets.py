@@ -144,7 +144,9 @@ async def close(session: AsyncSession, number: int, actor: Staff, minutes: int, 
     if changed.rowcount != 1:
         raise Refused("alert-already-closed", number=number)
     session.add(TimeEntry(ticket_id=ticket.id, staff_id=actor.id, minutes=minutes, no_charge=no_charge, recorded_at=now))
-    _event(session, ticket, actor, "closed", "no charge" if no_charge else f"{minutes} min", now)
+    spent = "no charge" if no_charge else f"{minutes} min"
+    _event(session, ticket, actor, "closed", spent, now)
+    _event(session, ticket, actor, "time_recorded", spent, now)
     assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
     return Done(ticket, actor, assignee)
 

@@ -38,7 +38,8 @@ class Outbound:
     text: str  # the plain-text body, signature included
     in_reply_to: str | None = None  # Message-IDs without the angle brackets
     references: Sequence[str] = ()
-    automatic: bool = False  # an acknowledgement: RFC 3834 marks it, so no robot answers it
+    automatic: bool = False  # written by deskbot itself: RFC 3834 marks it, so no robot answers it
+    auto_submitted: str = "auto-replied"  # RFC 3834: "auto-generated" when it answers no mail
     attachments: Sequence[OutboundAttachment] = field(default_factory=tuple)
 
 
@@ -81,7 +82,7 @@ def compose(mail: Outbound, *, message_id: str, date: datetime) -> EmailMessage:
     if mail.references:
         msg["References"] = " ".join(f"<{ref}>" for ref in mail.references)
     if mail.automatic:
-        msg["Auto-Submitted"] = "auto-replied"
+        msg["Auto-Submitted"] = mail.auto_submitted
         msg["X-Auto-Response-Suppress"] = "All"  # Exchange's out-of-office stays quiet too
     # Quoted-printable: 7-bit clean for any relay, still readable as source.
     msg.set_content(mail.text, cte="quoted-printable")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from deskbot.storage.db import create_engine, session_factory
-from deskbot.storage.models import Message, Ticket
+from deskbot.storage.models import Message, OutboxMessage, Ticket
 from harness.desk import write_config
 from harness.mails import eventually, make_mail
 from harness.smtp import smtp_section
@@ -48,6 +49,44 @@ async def test_a_new_ticket_is_acknowledged_and_the_answer_to_that_threads_back(
         async with session_factory(engine)() as s:
             assert [t.id for t in await s.scalars(select(Ticket))] == [1]  # no second ticket
         assert len(smtp_sink.received) == 1  # nothing acknowledges an answer, nor an auto-reply
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        await engine.dispose()
+    assert proc.returncode == 0, log.read_text()[-3000:]
+    assert "Traceback" not in log.read_text()
+
+
+async def test_smtp_down_then_up_delivers_every_mail_once(tmp_path, dovecot, smtp_sink):
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
+    config = write_config(tmp_path / "config.toml", dovecot, db_url)
+    config.write_text(config.read_text() + smtp_section(smtp_sink, dovecot.user))
+    smtp_sink.stop()  # the mail server is away: connections are refused
+    log = tmp_path / "deskbot.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([DESKBOT, "run", "-c", str(config)], cwd=tmp_path, stdout=out, stderr=out)
+    engine = create_engine(db_url)
+    try:
+        for n in range(3):
+            dovecot.append(make_mail(f"Outage {n}", message_id=f"<outage{n}@client.test>"))
+
+        async def retried():
+            try:
+                async with session_factory(engine)() as s:
+                    rows = list(await s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")))
+            except OperationalError:  # the service has not created the schema yet
+                return False
+            return len(rows) == 3 and all(r.attempts >= 1 and r.status == "pending" for r in rows)
+        await eventually(retried, timeout=30, what="three acknowledgements tried and kept")
+        smtp_sink.start()
+
+        async def all_sent():
+            async with session_factory(engine)() as s:
+                rows = list(await s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")))
+            return all(r.status == "sent" for r in rows) and rows
+        await eventually(all_sent, timeout=30, what="the outbox sending them once the server is back")
+        assert sorted(m.message["Subject"] for m in smtp_sink.received) == [
+            "Re: Outage 0 [#1]", "Re: Outage 1 [#2]", "Re: Outage 2 [#3]"]  # each once
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
