@@ -41,8 +41,8 @@ from aiogram.exceptions import (
     ClientDecodeError, TelegramAPIError, TelegramBadRequest, TelegramEntityTooLarge, TelegramForbiddenError,
     TelegramMigrateToChat, TelegramNetworkError, TelegramNotFound, TelegramRetryAfter, TelegramServerError,
 )
-from aiogram.methods import DeleteMessage, EditMessageReplyMarkup, EditMessageText, SendMessage
-from aiogram.types import Message
+from aiogram.methods import DeleteMessage, EditMessageReplyMarkup, EditMessageText, SendDocument, SendMessage
+from aiogram.types import BufferedInputFile, Message
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -50,12 +50,13 @@ from deskbot.bot.limits import TELEGRAM_LIMITS, FloodControl, Limits, backoff, f
 from deskbot.dispatch import outbox
 from deskbot.dispatch.background import first_of
 from deskbot.dispatch.clock import Clock
-from deskbot.storage.models import OutboxMessage
+from deskbot.storage.models import OutboxMessage, Report
 
 log = logging.getLogger("deskbot.delivery")
 
 _METHODS = {"sendMessage": SendMessage, "editMessageText": EditMessageText,
-            "editMessageReplyMarkup": EditMessageReplyMarkup, "deleteMessage": DeleteMessage}
+            "editMessageReplyMarkup": EditMessageReplyMarkup, "deleteMessage": DeleteMessage,
+            "sendDocument": SendDocument}
 _WITH_TEXT = {"sendMessage", "editMessageText"}
 _TARGETED = {"editMessageText", "editMessageReplyMarkup", "deleteMessage"}
 # Telegram's answers that mean what we wanted is already so.
@@ -165,6 +166,11 @@ class TelegramSender:
                                                                  chat_id=row.chat_id)
             if params["message_id"] is None:
                 raise Undeliverable("no card of this ticket was sent to this chat")
+        if row.method == "sendDocument":
+            report = await session.get(Report, params.pop("report"))
+            if report is None:
+                raise Undeliverable("the report is gone")
+            params["document"] = BufferedInputFile(report.pdf, filename=params.pop("file_name", "report.pdf"))
         return await self._api(row.chat_id, row.method, params, what=f"message {row.id} ({row.purpose})")
 
     async def _api(self, chat_id: int, method: str, params: dict[str, Any], what: str) -> int | None:

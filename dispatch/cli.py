@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 
+from deskbot.dispatch import cli_reports
 from deskbot.dispatch.config import Config, ConfigError, default_path, load_config
 from deskbot.dispatch.logs import setup_logging
 
@@ -30,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
     tickets.add_argument("--status", choices=STATUSES)
     quarantine = commands.add_parser("quarantine", parents=[common], help="list mail kept aside, with the reason")
     quarantine.add_argument("--json", action="store_true", help="one JSON object per line")
+    cli_reports.add_commands(commands, common)
     return top
 
 
@@ -67,6 +69,8 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
             await _print_tickets(config, args.status, args.json)
         elif args.command == "quarantine":
             await _print_quarantine(config, args.json)
+        elif args.command in ("contracts", "report", "reports"):
+            return await _with_sessions(config, lambda sessions: cli_reports.run(args, config, sessions))
     except (service.DatabaseNotReady, service.DatabaseUnavailable, SQLAlchemyError) as exc:
         logging.getLogger("deskbot").error("database: %s", _first_line(exc))
         return EXIT_DATABASE
@@ -125,13 +129,19 @@ async def _print_quarantine(config: Config, as_json: bool) -> None:
 
 
 async def _read(config: Config, query):
+    async def read(sessions):
+        async with sessions() as session:
+            return await query(session)
+    return await _with_sessions(config, read)
+
+
+async def _with_sessions(config: Config, work):
     from deskbot.dispatch.service import prepare_database
     from deskbot.storage.db import session_factory
 
-    engine = await prepare_database(config, create=False)  # a listing never races the service to create tables
+    engine = await prepare_database(config, create=False)  # the CLI never races the service to create tables
     try:
-        async with session_factory(engine)() as session:
-            return await query(session)
+        return await work(session_factory(engine))
     finally:
         await engine.dispose()
 

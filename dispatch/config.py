@@ -159,6 +159,12 @@ class DispatchConfig(Section):
         return value
 
 
+class ReportsConfig(Section):
+    # On the 1st of each month, at this hour in dispatch.timezone, last month's reports are made
+    # and go to the managers for approval.
+    hour: int = Field(6, ge=0, le=23)
+
+
 class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -181,6 +187,7 @@ class Config(Section):
     smtp: SmtpConfig = SmtpConfig()
     telegram: TelegramConfig = TelegramConfig()
     dispatch: DispatchConfig = DispatchConfig()
+    reports: ReportsConfig = ReportsConfig()
     logging: LoggingConfig = LoggingConfig()
     departments: list[Department] = []
     staff: list[StaffMember] = []

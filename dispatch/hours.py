@@ -118,7 +118,7 @@ def totals(terms: Terms, lines: Iterable[Line]) -> Totals:
 
 
 def month_bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """"2026-10" → the first instants of October and of November in `zone`, as UTC.
+    """Month "2026-10" → the first instants of October and of November in `zone`, as UTC.
 
     A ticket closed at 23:30 Moscow time on October 31 (20:30 UTC) belongs to October: the client
     counts months on their own calendar. Compare as start <= closed < end.

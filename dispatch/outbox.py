@@ -34,7 +34,8 @@ HELP = "help"  # a colleague's request for help on a ticket: a Telegram reply to
 REMEMBERED = frozenset({CARD, NAG, HELP})
 
 # answerCallbackQuery is never queued: a tap must be answered within seconds, by its handler.
-METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage"})
+METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage",
+                     "sendDocument"})  # a stored report's PDF: the payload names the report
 
 
 def enqueue(session: AsyncSession, *, chat_id: int, method: str, payload: dict[str, Any], purpose: str,

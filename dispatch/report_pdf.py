@@ -94,23 +94,34 @@ class _Document(FPDF):
 
 
 def render(report: ReportData, texts: Texts, font: tuple[Path, Path] | None = None) -> bytes:
-    regular, bold = font or find_font()
-    t, lang, terms, sums = texts.plain, texts.lang, report.terms, report.totals
+    """The report as PDF bytes, A4, in the language of `texts`; `font` defaults to find_font()."""
     pdf = _Document(texts)
+    try:
+        return _draw(pdf, report, texts, font or find_font())
+    finally:
+        for loaded in pdf.fonts.values():
+            loaded.close()  # fpdf2 keeps the .ttf open until output(); an error must not leak it
+
+
+def _draw(pdf: _Document, report: ReportData, texts: Texts, font: tuple[Path, Path]) -> bytes:
+    regular, bold = font
+    t, lang, terms, sums = texts.plain, texts.lang, report.terms, report.totals
     pdf.add_font(FAMILY, "", str(regular))
     pdf.add_font(FAMILY, "B", str(bold))
     # Characters both faces draw: customer text may land in a bold cell (the organization).
     pdf.glyphs = set(pdf.fonts[FAMILY].cmap) & set(pdf.fonts[FAMILY + "B"].cmap)
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=18)
-    pdf.set_title(f"{t('report-title')} {report.organization} {report.month}")
+    organization = pdf.printable(report.organization)
+    currency = pdf.printable(terms.currency)
+    pdf.set_title(f"{t('report-title')} {organization} {report.month}")
     pdf.set_lang(lang)
     pdf.set_creator("deskbot")
     pdf.set_creation_date(report.generated_at)  # same data, same bytes
     pdf.add_page()
 
     def money(value: Decimal) -> str:
-        return t("report-money", amount=number(value, lang), currency=terms.currency)
+        return t("report-money", amount=number(value, lang), currency=currency)
 
     def local(moment: datetime) -> str:
         return moment.astimezone(report.zone).strftime("%d.%m.%Y %H:%M")
@@ -128,7 +139,6 @@ def render(report: ReportData, texts: Texts, font: tuple[Path, Path] | None = No
                 table.row((label, value))
         pdf.ln(4)
 
-    organization = pdf.printable(report.organization)
     start, end = report.period
     last_day = end.astimezone(report.zone) - timedelta(days=1)
     line(t("report-title"), 16, "B", 2)
@@ -146,9 +156,9 @@ def render(report: ReportData, texts: Texts, font: tuple[Path, Path] | None = No
         (t("report-monthly-fee"), money(terms.monthly_fee)),
         (t("report-hours-included"), included),
         (t("report-hourly-rate"), t("report-rate", amount=number(terms.hourly_rate, lang),
-                                    currency=terms.currency)),
+                                    currency=currency)),
         (t("report-overage-rate"), t("report-rate", amount=number(terms.overage_rate, lang),
-                                     currency=terms.currency)),
+                                     currency=currency)),
         (t("report-bonus-hours"), number(terms.bonus_hours, lang)),
     ])
 
@@ -167,8 +177,8 @@ def render(report: ReportData, texts: Texts, font: tuple[Path, Path] | None = No
                 time = spent(texts, ticket.charged_minutes)
                 table.row((
                     str(ticket.number),
-                    pdf.printable(cut(ticket.subject, SUBJECT_CHARS)) or t("report-no-subject"),
-                    pdf.printable(cut(ticket.asked_by, NAME_CHARS)),
+                    cut(pdf.printable(ticket.subject), SUBJECT_CHARS) or t("report-no-subject"),
+                    cut(pdf.printable(ticket.asked_by), NAME_CHARS),
                     local(ticket.opened),
                     local(ticket.closed) if ticket.closed else t("report-not-closed"),
                     f"{time}\n{t('report-no-charge')}" if ticket.no_charge else time,

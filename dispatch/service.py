@@ -311,17 +311,51 @@ async def lifecycle(config: Config, sessions: async_sessionmaker[AsyncSession], 
         async with sessions.begin() as session:
             await nudge_stale(session, config, texts, clock.now())
 
+    async def hours() -> None:
+        from deskbot.bot.reports import tell_hours
+
+        async with sessions.begin() as session:
+            await tell_hours(session, config, texts, clock.now())
+
     sweeps = []
     if config.dispatch.autoclose_after is not None:
         sweeps.append(Sweep("autoclose sweep", autoclose))
     if config.dispatch.stale_after is not None and has_bot:
         sweeps.append(Sweep("stale sweep", nudge))
+    if has_bot:
+        sweeps.append(Sweep("hours sweep", hours))
     for sweep in sweeps:
         _schedule(scheduler, sweep, LIFECYCLE_SWEEP_EVERY)
+    monthly = Sweep("monthly reports", lambda: monthly_reports(config, sessions, clock, texts, has_bot))
+    monthly.job = scheduler.add_job(monthly.run, monthly_trigger(config), id=monthly.name, coalesce=True,
+                                    max_instances=1, misfire_grace_time=6 * 3600)
     try:
         yield
     finally:
-        await asyncio.gather(*(sweep.close() for sweep in sweeps))
+        await asyncio.gather(*(sweep.close() for sweep in [*sweeps, monthly]))
+
+
+def monthly_trigger(config: Config):
+    """The 1st of each month at reports.hour, in the desk's time zone."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger(day=1, hour=config.reports.hour, minute=0, timezone=config.dispatch.timezone)
+
+
+async def monthly_reports(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, texts,
+                          has_bot: bool) -> int:
+    """Last month's reports, made and stored; with a bot, sent to the managers for approval. How many made."""
+    from deskbot.dispatch.reports import month_reports
+
+    async with sessions.begin() as session:
+        made = await month_reports(session, config, texts, clock.now())
+        if has_bot:
+            from deskbot.bot.reports import ask_managers
+
+            await ask_managers(session, made, texts, clock.now())
+    fresh = sum(one.fresh for one in made)
+    log.info("monthly reports: %d made for %s", fresh, made[0].report.month if made else "last month")
+    return fresh
 
 
 def _forwarder(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, sender) -> Sweep:

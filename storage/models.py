@@ -1,11 +1,12 @@
 """The tables. Every timestamp is stored as UTC and read back timezone-aware."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -112,7 +113,7 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     time_spent_minutes: Mapped[int | None] = mapped_column(Integer)
     no_charge: Mapped[bool] = mapped_column(Boolean, default=False)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
@@ -263,3 +264,52 @@ class TimeEntry(Base):
     minutes: Mapped[int] = mapped_column(Integer)
     no_charge: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Contract(Base):
+    """An organization's support contract. Money in minor units (kopecks, cents) and hours in
+    minutes: integers, exact on SQLite and PostgreSQL alike; `dispatch.hours` turns them into Decimals."""
+
+    __tablename__ = "contracts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(64))
+    starts_on: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(8), default="RUB")
+    monthly_fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    included_minutes: Mapped[int | None] = mapped_column(Integer)  # NULL: unlimited
+    bonus_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    hourly_rate_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    overage_rate_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recipients: Mapped[str] = mapped_column(Text, default="")  # e-mail addresses, comma-separated
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Report(Base):
+    """A monthly report as it was made: the PDF is kept, so what the client got can be shown again."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("organization_id", "month"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    status: Mapped[str] = mapped_column(String(16), index=True)  # draft | held | sent
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    used_minutes: Mapped[int] = mapped_column(Integer)
+    total_due: Mapped[str] = mapped_column(String(32))  # the Decimal as text, with the currency beside it
+    tickets: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HoursAlert(Base):
+    """A manager was told that a client passed this share of its monthly package: once a month each."""
+
+    __tablename__ = "hours_alerts"
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    threshold: Mapped[int] = mapped_column(Integer, primary_key=True)  # percent: 80, 100
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
+from deskbot.bot import reports
 from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate
 from deskbot.dispatch.config import Config
 
@@ -28,4 +29,7 @@ def routers(config: Config) -> list[Router]:
     answering = answer.router()  # after closing: a time typed while Close asks is a time, not an answer
     answering.callback_query.filter(pressed_in_private)
     answering.message.filter(private)
-    return [commands.router(), picking, working, closing, helping, answering]
+    reporting = reports.router()  # a manager's /report and Send / Hold, in private
+    reporting.callback_query.filter(pressed_in_private)
+    reporting.message.filter(private)
+    return [commands.router(), reporting, picking, working, closing, helping, answering]

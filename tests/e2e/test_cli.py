@@ -113,3 +113,35 @@ def test_listing_an_empty_database_says_so_and_creates_nothing(tmp_path, config)
     assert "the database is empty: start `deskbot run` or run `deskbot db upgrade`" in done.stderr
     assert deskbot("db", "upgrade", "-c", str(config), cwd=tmp_path).returncode == 0
     assert deskbot("tickets", "-c", str(config), cwd=tmp_path).stdout.strip().endswith("0 ticket(s)")
+
+
+def test_contracts_and_a_monthly_report_from_the_shell(tmp_path, config):
+    run = lambda *args: deskbot(*args, "-c", str(config), cwd=tmp_path)  # noqa: E731
+    assert run("db", "upgrade").returncode == 0
+    added = run("contracts", "add", "--org", "Example.com", "--name", "ООО «Пример»", "--number", "SUP-7",
+                "--start", "2026-01-01", "--fee", "50 000", "--hours", "10", "--overage-rate", "1500",
+                "--recipients", "boss@example.com")
+    assert (added.returncode, added.stdout.strip()) == (0, "example.com: contract SUP-7 added")
+    again = run("contracts", "add", "--org", "example.com", "--number", "X", "--start", "2026-01-01")
+    assert again.returncode == 1 and "already has contract SUP-7" in again.stderr
+    assert run("contracts", "edit", "--org", "example.com", "--bonus", "2.5").returncode == 0
+    batch = tmp_path / "contracts.toml"
+    batch.write_text('[[contracts]]\norg = "other.test"\nname = "Other"\nnumber = "SUP-8"\nstart = 2026-02-01\n'
+                     'fee = "1000.50"\nhours = "unlimited"\naddresses = ["other.ceo@gmail.com"]\n')
+    imported = run("contracts", "import", str(batch))
+    assert (imported.returncode, imported.stdout.strip()) == (0, "1 contract(s) added, 0 changed")
+    listed = [json.loads(line) for line in run("contracts", "list", "--json").stdout.splitlines()]
+    assert [(c["org"], c["fee"], c["hours"], c["bonus"]) for c in listed] == [
+        ("example.com", "50000.00", "10.00", "2.50"), ("other.test", "1000.50", "unlimited", "0.00")]
+
+    made = run("report", "--org", "example.com", "--month", "2026-10", "--out", "october.pdf")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip() == "october.pdf: 0 ticket(s), 0 min, total 50000.00 RUB"
+    from pypdf import PdfReader
+
+    text = PdfReader(tmp_path / "october.pdf").pages[0].extract_text()
+    assert "ООО «Пример»" in text and "SUP-7" in text
+    stored = [json.loads(line) for line in run("reports", "--json").stdout.splitlines()]
+    assert [(r["org"], r["month"], r["status"]) for r in stored] == [("example.com", "2026-10", "draft")]
+    bad = run("report", "--org", "example.com", "--month", "2026-13")
+    assert bad.returncode == 1 and "2026-13" in bad.stderr

@@ -125,12 +125,15 @@ async def test_one_scheduler_runs_every_periodic_sweep(tmp_path, dovecot, monkey
             await fake.wait_for(lambda: fake.calls("getMe"), timeout=30, what="the bot started")
             [scheduler] = made
             # The time-only sweeps join once the bot is up.
-            await eventually(lambda: len(scheduler.get_jobs()) == 7, timeout=10, what="every sweep scheduled")
-            jobs = {job.id: job.trigger.interval.total_seconds() for job in scheduler.get_jobs()}
+            await eventually(lambda: len(scheduler.get_jobs()) == 9, timeout=10, what="every sweep scheduled")
+            monthly = scheduler.get_job("monthly reports")
+            assert str(monthly.trigger) == "cron[day='1', hour='6', minute='0']"
+            jobs = {job.id: job.trigger.interval.total_seconds() for job in scheduler.get_jobs() if job is not monthly}
             assert jobs == {"imap safety poll": 30.0, "outbox sweep": service.OUTBOX_SWEEP_EVERY,
                             "announce sweep": service.ANNOUNCE_EVERY, "nag sweep": service.NAG_SWEEP_EVERY,
                             "forward sweep": service.NAG_SWEEP_EVERY,
                             "autoclose sweep": service.LIFECYCLE_SWEEP_EVERY,
-                            "stale sweep": service.LIFECYCLE_SWEEP_EVERY}
+                            "stale sweep": service.LIFECYCLE_SWEEP_EVERY,
+                            "hours sweep": service.LIFECYCLE_SWEEP_EVERY}
             dovecot.append(make_mail("Still announced"))
             await fake.wait_for_bot_message(DISPATCHERS, text_contains="Still announced", timeout=20)

@@ -261,3 +261,43 @@ report-total-overage-cost = Cost of the hours beyond the package
 report-total-due = Total due (monthly fee and hours beyond the package)
 report-hours-time = { $value } ({ $time })
 report-page = Page { $page } of { $pages }
+
+## Reports in Telegram and by e-mail
+
+button-report-send = Send to the client
+button-report-hold = Hold
+report-caption-draft = 📊 <b>{ $organization }, { $month }</b>: { $tickets ->
+    [one] { $tickets } ticket
+   *[other] { $tickets } tickets
+}, { $time }, total due { $total } { $currency }.
+    Check it, then Send (to { $recipients }) or Hold.
+report-caption-held = 📊 <b>{ $organization }, { $month }</b>: { $tickets ->
+    [one] { $tickets } ticket
+   *[other] { $tickets } tickets
+}, { $time }, total due { $total } { $currency }. Held: Send when it is right (to { $recipients }).
+report-caption-sent = 📊 <b>{ $organization }, { $month }</b>: { $tickets ->
+    [one] { $tickets } ticket
+   *[other] { $tickets } tickets
+}, { $time }, total due { $total } { $currency }. Sent to { $recipients }.
+report-sent = 📨 The report of { $organization } for { $month } is on its way to { $recipients }.
+report-held = ⏸ The report of { $organization } for { $month } is held: nothing was sent.
+alert-report-sent = Sent: { $organization }, { $month }.
+alert-report-held = Held: { $organization }, { $month }.
+alert-report-gone = This report no longer exists.
+alert-report-manager-only = Only a manager can send or hold reports.
+alert-report-already-sent = This report was already sent.
+alert-report-no-recipients = The contract names no report recipients: add them with `deskbot contracts edit --recipients`.
+report-manager-only = Only a manager can ask for reports.
+report-usage = Name the organization by its domain, and the month if not the last one, e.g. <code>/report example.com 2026-10</code>.
+report-cannot = The report cannot be made: { $reason }
+report-on-its-way = 📊 The report of { $organization } for { $month } is on its way.
+hours-alert-80 = ⚠️ <b>{ $organization }</b> has used { $used } of its { $package } this month ({ $percent } %).
+hours-alert-100 = 🚨 <b>{ $organization }</b> has used up its package: { $used } of { $package } this month ({ $percent } %). Further hours are billed beyond the package.
+report-mail-period = { $month }
+report-mail-subject = Support report for { $period }: { $organization }
+report-mail-body =
+    Hello,
+
+    please find attached the support report of { $organization } for { $period }: the tickets closed in the period, the time spent on each, and the hours against your contract.
+
+    If anything in it looks wrong, just reply to this e-mail.

@@ -266,3 +266,46 @@ report-total-overage-cost = Стоимость часов сверх пакет�
 report-total-due = К оплате (абонентская плата и часы сверх пакета)
 report-hours-time = { $value } ({ $time })
 report-page = Стр. { $page } из { $pages }
+
+## Отчёты в Telegram и по почте
+
+button-report-send = Отправить клиенту
+button-report-hold = Придержать
+report-caption-draft = 📊 <b>{ $organization }, { $month }</b>: { $tickets ->
+    [one] { $tickets } заявка
+    [few] { $tickets } заявки
+   *[other] { $tickets } заявок
+}, { $time }, к оплате { $total } { $currency }.
+    Проверьте и нажмите «Отправить» (на { $recipients }) или «Придержать».
+report-caption-held = 📊 <b>{ $organization }, { $month }</b>: { $tickets ->
+    [one] { $tickets } заявка
+    [few] { $tickets } заявки
+   *[other] { $tickets } заявок
+}, { $time }, к оплате { $total } { $currency }. Придержан: отправьте, когда всё верно (на { $recipients }).
+report-caption-sent = 📊 <b>{ $organization }, { $month }</b>: { $tickets ->
+    [one] { $tickets } заявка
+    [few] { $tickets } заявки
+   *[other] { $tickets } заявок
+}, { $time }, к оплате { $total } { $currency }. Отправлен на { $recipients }.
+report-sent = 📨 Отчёт { $organization } за { $month } отправляется на { $recipients }.
+report-held = ⏸ Отчёт { $organization } за { $month } придержан: ничего не отправлено.
+alert-report-sent = Отправлен: { $organization }, { $month }.
+alert-report-held = Придержан: { $organization }, { $month }.
+alert-report-gone = Этого отчёта больше нет.
+alert-report-manager-only = Отправлять и придерживать отчёты может только менеджер.
+alert-report-already-sent = Этот отчёт уже отправлен.
+alert-report-no-recipients = В договоре не указаны получатели отчёта: добавьте их через `deskbot contracts edit --recipients`.
+report-manager-only = Отчёты может запрашивать только менеджер.
+report-usage = Укажите организацию по домену и месяц, если нужен не прошлый, например <code>/report example.com 2026-10</code>.
+report-cannot = Отчёт не получится сделать: { $reason }
+report-on-its-way = 📊 Отчёт { $organization } за { $month } отправляется.
+hours-alert-80 = ⚠️ <b>{ $organization }</b> израсходовала { $used } из { $package } в этом месяце ({ $percent } %).
+hours-alert-100 = 🚨 <b>{ $organization }</b> исчерпала пакет: { $used } из { $package } в этом месяце ({ $percent } %). Дальнейшие часы оплачиваются сверх пакета.
+report-mail-period = { $month }
+report-mail-subject = Отчёт о поддержке за { $period }: { $organization }
+report-mail-body =
+    Здравствуйте!
+
+    Во вложении отчёт о поддержке { $organization } за { $period }: заявки, закрытые за период, время по каждой и часы по договору.
+
+    Если что-то в нём кажется неверным, просто ответьте на это письмо.

@@ -1,0 +1,219 @@
+"""Support contracts, kept in the database and edited from the CLI (one by one, or many from TOML).
+
+An organization is matched by its e-mail domain; one whose people write from free mail
+(gmail.com, mail.ru) is listed by hand: its addresses are attached to it, with their
+tickets so far. Values arrive as people type them ("50 000", "1500.50", "10", "10.5",
+"unlimited") and are kept exact: money in minor units, hours in minutes.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskbot.dispatch.hours import Terms
+from deskbot.storage.models import Contract, Customer, Organization, Staff, Ticket
+
+UNLIMITED = "unlimited"
+FIELDS = ("number", "start", "fee", "hours", "bonus", "rate", "overage_rate", "currency", "manager", "recipients")
+_ADDRESS = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+
+
+class ContractError(ValueError):
+    """What is wrong with a value, worded for the person at the command line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    contract: Contract
+    organization: Organization
+    manager: str | None
+
+
+def money(text: Any, what: str) -> int:
+    """"50 000", "1500.50", "1500,50" → minor units; exact, never negative."""
+    try:
+        value = Decimal(str(text).replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    except InvalidOperation:
+        raise ContractError(f"{what}: not an amount: {text!r}") from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ContractError(f"{what}: use a non-negative amount with at most two decimals, not {text!r}")
+    return int(value * 100)
+
+
+def hours(text: Any, what: str, *, unlimited: bool = False) -> int | None:
+    """"10", "10.5" (hours), or "unlimited" where allowed → minutes."""
+    if unlimited and str(text).strip().lower() == UNLIMITED:
+        return None
+    try:
+        value = Decimal(str(text).replace(",", "."))
+    except InvalidOperation:
+        raise ContractError(f"{what}: not a number of hours: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ContractError(f"{what}: use a non-negative number of hours, not {text!r}")
+    return int((value * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def addresses(text: Any, what: str = "recipients") -> list[str]:
+    items = text if isinstance(text, list) else str(text).replace(";", ",").split(",")
+    found = [str(item).strip().lower() for item in items if str(item).strip()]
+    bad = [item for item in found if not _ADDRESS.match(item)]
+    if bad:
+        raise ContractError(f"{what}: not an e-mail address: {bad[0]!r}")
+    return list(dict.fromkeys(found))
+
+
+def terms(contract: Contract) -> Terms:
+    return Terms(number=contract.number, start=contract.starts_on, currency=contract.currency,
+                 monthly_fee=_decimal(contract.monthly_fee_minor),
+                 hours_included=None if contract.included_minutes is None else _hours(contract.included_minutes),
+                 bonus_hours=_hours(contract.bonus_minutes), hourly_rate=_decimal(contract.hourly_rate_minor),
+                 overage_rate=_decimal(contract.overage_rate_minor))
+
+
+async def save(session: AsyncSession, domain: str, values: dict[str, Any], now: datetime, *,
+               name: str | None = None, extra_addresses: list[str] = (), create: bool = True) -> Contract:
+    """Add (create=True) or change the contract of the organization `domain`; only the given values change."""
+    domain = domain.strip().lower()
+    if not domain or "@" in domain:
+        raise ContractError(f"--org takes a domain such as example.com, not {domain!r}")
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise ContractError(f"unknown contract field {unknown[0]!r}; known: {', '.join(FIELDS)}")
+    organization = await session.scalar(select(Organization).where(Organization.domain == domain))
+    contract = None
+    if organization is not None:
+        contract = await session.scalar(select(Contract).where(Contract.organization_id == organization.id))
+    if contract is None and not create:
+        raise ContractError(f"{domain} has no contract yet: add one with `deskbot contracts add`")
+    if contract is not None and create:
+        raise ContractError(f"{domain} already has contract {contract.number}: change it with `deskbot contracts edit`")
+    if organization is None:
+        organization = Organization(domain=domain, name=name or domain, created_at=now)
+        session.add(organization)
+        await session.flush()
+    elif name:
+        organization.name = name
+    if contract is None:
+        missing = [field for field in ("number", "start") if field not in values]
+        if missing:
+            raise ContractError(f"a new contract needs --{missing[0]}")
+        contract = Contract(organization_id=organization.id, created_at=now, updated_at=now, recipients="", currency="RUB",
+                            monthly_fee_minor=0, bonus_minutes=0, hourly_rate_minor=0, overage_rate_minor=0)
+        session.add(contract)
+    await _apply(session, contract, values)
+    contract.updated_at = now
+    for address in addresses(list(extra_addresses), "address"):
+        await _attach(session, organization, address, now)
+    await session.flush()
+    return contract
+
+
+async def listed(session: AsyncSession) -> list[Listed]:
+    rows = await session.execute(
+        select(Contract, Organization, Staff.name).join(Organization, Organization.id == Contract.organization_id)
+        .outerjoin(Staff, Staff.id == Contract.manager_id).order_by(Organization.domain))
+    return [Listed(contract, organization, manager) for contract, organization, manager in rows]
+
+
+def read_toml(path: str | Path) -> list[dict[str, Any]]:
+    """[[contracts]] tables: org (the domain), name and addresses optional, then the contract's fields."""
+    try:
+        data = tomllib.loads(Path(path).read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ContractError(f"{path}: {exc}") from None
+    entries = data.get("contracts")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ContractError(f"{path}: expected [[contracts]] tables")
+    for index, entry in enumerate(entries, 1):
+        if not entry.get("org"):
+            raise ContractError(f"{path}: contract {index} has no org (its e-mail domain)")
+    return entries
+
+
+async def import_entries(session: AsyncSession, entries: list[dict[str, Any]], now: datetime) -> tuple[int, int]:
+    """Add or update each entry, all or nothing (the caller's transaction); (added, changed)."""
+    added = changed = 0
+    for index, entry in enumerate(entries, 1):
+        values = {k: v for k, v in entry.items() if k not in ("org", "name", "addresses")}
+        domain = str(entry["org"])
+        exists = await session.scalar(select(Contract.id).join(Organization).where(Organization.domain == domain.lower()))
+        try:
+            await save(session, domain, values, now, name=entry.get("name"), extra_addresses=entry.get("addresses", []),
+                       create=exists is None)
+        except ContractError as exc:
+            raise ContractError(f"contract {index} ({domain}): {exc}") from None
+        added, changed = (added + 1, changed) if exists is None else (added, changed + 1)
+    return added, changed
+
+
+async def _apply(session: AsyncSession, contract: Contract, values: dict[str, Any]) -> None:
+    for field, value in values.items():
+        if field == "number":
+            contract.number = str(value).strip()[:64]
+            if not contract.number:
+                raise ContractError("number: empty")
+        elif field == "start":
+            contract.starts_on = value if isinstance(value, date) else _date(value)
+        elif field == "fee":
+            contract.monthly_fee_minor = money(value, "fee")
+        elif field == "hours":
+            contract.included_minutes = hours(value, "hours", unlimited=True)
+        elif field == "bonus":
+            contract.bonus_minutes = hours(value, "bonus")
+        elif field == "rate":
+            contract.hourly_rate_minor = money(value, "rate")
+        elif field == "overage_rate":
+            contract.overage_rate_minor = money(value, "overage_rate")
+        elif field == "currency":
+            contract.currency = str(value).strip().upper()[:8] or "RUB"
+        elif field == "manager":
+            contract.manager_id = await _manager(session, value)
+        elif field == "recipients":
+            contract.recipients = ",".join(addresses(value))
+
+
+async def _manager(session: AsyncSession, value: Any) -> int | None:
+    if value in (None, "", 0, "0"):
+        return None
+    try:
+        telegram_id = int(value)
+    except (TypeError, ValueError):
+        raise ContractError(f"manager: give the manager's Telegram id from [[staff]], not {value!r}") from None
+    staff = await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id))
+    if staff is None or "manager" not in staff.role_set:
+        raise ContractError(f"manager: nobody with Telegram id {telegram_id} has the manager role in [[staff]]")
+    return staff.id
+
+
+async def _attach(session: AsyncSession, organization: Organization, address: str, now: datetime) -> None:
+    """A person of this organization writing from another domain: their tickets so far count for it too."""
+    customer = await session.scalar(select(Customer).where(Customer.email == address))
+    if customer is None:
+        session.add(Customer(email=address, name="", organization_id=organization.id, created_at=now))
+        return
+    customer.organization_id = organization.id
+    await session.execute(update(Ticket).where(Ticket.customer_id == customer.id, Ticket.organization_id.is_(None))
+                          .values(organization_id=organization.id))
+
+
+def _date(value: Any) -> date:
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ContractError(f"start: use a date like 2026-01-31, not {value!r}") from None
+
+
+def _decimal(minor: int) -> Decimal:
+    return (Decimal(minor) / 100).quantize(Decimal("0.01"))
+
+
+def _hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
