@@ -52,7 +52,7 @@ def buttons(report: Report, texts: Texts) -> InlineKeyboardMarkup | None:
 def caption(made: reports.Made, texts: Texts) -> Safe:
     report, organization = made.report, made.organization
     recipients = made.contract.recipients.replace(",", ", ") if made.contract else ""
-    return texts.t(f"report-caption-{report.status}", organization=organization.name, month=report.month,
+    return texts.t(f"report-caption-{report.status}", organization=organization.name, month=texts.month(report.month),
                    tickets=report.tickets, time=texts.duration(report.used_minutes),
                    total=report.total_due, currency=made.contract.currency if made.contract else "",
                    recipients=recipients or "—")
@@ -118,7 +118,7 @@ async def report_command(message: Message, command: CommandObject, session: Asyn
         replies.answer(message, texts.t("report-cannot", reason=str(error)))
         return
     queue_pdf(session, made, message.chat.id, texts, now)
-    replies.answer(message, texts.t("report-on-its-way", organization=organization.name, month=month))
+    replies.answer(message, texts.t("report-on-its-way", organization=organization.name, month=texts.month(month)))
 
 
 async def decided(query: CallbackQuery, callback_data: ReportV1, session: AsyncSession, staff: Staff | None,
@@ -132,7 +132,8 @@ async def decided(query: CallbackQuery, callback_data: ReportV1, session: AsyncS
         raise Refused(f"alert-{error}") from None
     replies.buttons(query, buttons(made.report, texts))
     key = "report-sent" if made.report.status == reports.SENT else "report-held"
-    callback_answer.text = texts.alert(f"alert-{key}", organization=made.organization.name, month=made.report.month)
-    replies.send(query.message.chat.id, texts.t(key, organization=made.organization.name, month=made.report.month,
+    callback_answer.text = texts.alert(f"alert-{key}", organization=made.organization.name,
+                                       month=texts.month(made.report.month))
+    replies.send(query.message.chat.id, texts.t(key, organization=made.organization.name, month=texts.month(made.report.month),
                                                 recipients=made.contract.recipients.replace(",", ", ")))
 

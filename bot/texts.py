@@ -146,6 +146,11 @@ class Texts:
                 self.plain("duration-hours", hours=hours)
         return self.plain("duration-minutes", minutes=mins)
 
+    def month(self, month: str) -> str:
+        """"2026-11" as people say it: "November 2026", "ноябрь 2026"."""
+        year, number = month.split("-")
+        return self.plain("month-name", month=int(number), year=int(year))
+
     def age(self, waited: timedelta) -> str:
         return self.duration(int(waited.total_seconds() // 60))
 

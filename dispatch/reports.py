@@ -99,11 +99,22 @@ async def month_lines(session: AsyncSession, organization_id: int, start: dateti
     return lines
 
 
-async def month_reports(session: AsyncSession, config: Config, texts: Texts, now: datetime) -> list[Made]:
-    """The cron's work on the 1st: last month's report of every organization with a contract."""
-    month = hours.previous_month(now, ZoneInfo(config.dispatch.timezone))
-    organizations = await session.scalars(select(Organization).join(Contract).order_by(Organization.domain))
-    return [await make(session, config, texts, organization, month, now) for organization in list(organizations)]
+async def month_reports(session: AsyncSession, config: Config, texts: Texts, now: datetime, *,
+                        only_missing: bool = False) -> list[Made]:
+    """The cron's work on the 1st: last month's report of every organization whose contract had begun.
+
+    `only_missing`: the catch-up at start, after a 1st the service was down for: only
+    the reports not made yet.
+    """
+    zone = ZoneInfo(config.dispatch.timezone)
+    month = hours.previous_month(now, zone)
+    _, end = hours.month_bounds(month, zone)
+    query = (select(Organization).join(Contract)
+             .where(Contract.starts_on < end.astimezone(zone).date()).order_by(Organization.domain))
+    if only_missing:
+        query = query.where(~select(Report.id).where(Report.organization_id == Organization.id,
+                                                     Report.month == month).exists())
+    return [await make(session, config, texts, organization, month, now) for organization in list(await session.scalars(query))]
 
 
 async def managers_of(session: AsyncSession, contract: Contract) -> list[Staff]:
@@ -144,7 +155,7 @@ def queue_mail(session: AsyncSession, config: Config, texts: Texts, report: Repo
                recipients: list[str], now: datetime) -> None:
     sender = config.smtp.from_address or config.mailbox.username
     team = parseaddr(sender)[0] or texts.plain("mail-team")
-    period = texts.plain("report-mail-period", month=report.month)
+    period = texts.month(report.month)
     mail = Outbound(from_address=sender, to_address=", ".join(recipients), to_name="",
                     subject=texts.plain("report-mail-subject", organization=organization.name, period=period),
                     text=f"{texts.plain('report-mail-body', organization=organization.name, period=period)}\n\n-- \n{team}",

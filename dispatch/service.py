@@ -329,6 +329,12 @@ async def lifecycle(config: Config, sessions: async_sessionmaker[AsyncSession], 
     monthly = Sweep("monthly reports", lambda: monthly_reports(config, sessions, clock, texts, has_bot))
     monthly.job = scheduler.add_job(monthly.run, monthly_trigger(config), id=monthly.name, coalesce=True,
                                     max_instances=1, misfire_grace_time=6 * 3600)
+    # A 1st the service was down for: last month's missing reports now (none before the 1st's hour).
+    catch_up = Sweep("missed monthly reports",
+                     lambda: monthly_reports(config, sessions, clock, texts, has_bot, only_missing=True))
+    if _past_this_months_run(config, clock.now()):
+        catch_up.job = scheduler.add_job(catch_up.run, id=catch_up.name, next_run_time=datetime.now(timezone.utc))
+    sweeps.append(catch_up)
     try:
         yield
     finally:
@@ -342,13 +348,20 @@ def monthly_trigger(config: Config):
     return CronTrigger(day=1, hour=config.reports.hour, minute=0, timezone=config.dispatch.timezone)
 
 
+def _past_this_months_run(config: Config, now: datetime) -> bool:
+    from zoneinfo import ZoneInfo
+
+    local = now.astimezone(ZoneInfo(config.dispatch.timezone))
+    return local.day > 1 or local.hour >= config.reports.hour
+
+
 async def monthly_reports(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, texts,
-                          has_bot: bool) -> int:
+                          has_bot: bool, *, only_missing: bool = False) -> int:
     """Last month's reports, made and stored; with a bot, sent to the managers for approval. How many made."""
     from deskbot.dispatch.reports import month_reports
 
     async with sessions.begin() as session:
-        made = await month_reports(session, config, texts, clock.now())
+        made = await month_reports(session, config, texts, clock.now(), only_missing=only_missing)
         if has_bot:
             from deskbot.bot.reports import ask_managers
 

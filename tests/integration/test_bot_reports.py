@@ -48,13 +48,13 @@ async def test_nothing_reaches_the_client_before_the_manager_taps_send(desk):
     document = await pdf_to_maria(desk)
     assert document.file is not None and document.file.file_name == "report-example.com-2026-02.pdf"
     assert document.file.content.startswith(b"%PDF")
-    assert "Example Ltd, 2026-02" in document.text and "1 h 30 min" in document.text
+    assert "Example Ltd, February 2026" in document.text and "1 h 30 min" in document.text
     assert [b["text"] for b in document.buttons()] == ["Send to the client", "Hold"]
     assert await report_mails(desk) == []
 
     [_, hold] = document.button_data()
     answer = await desk.press(MARIA, MARIA, document.message_id, hold)
-    assert answer.text == "Held: Example Ltd, 2026-02."
+    assert answer.text == "Held: Example Ltd, February 2026."
     assert [b["text"] for b in desk.fake.message(MARIA, document.message_id).buttons()] == ["Send to the client"]
     assert await report_mails(desk) == []
     desk.pause()
@@ -81,7 +81,7 @@ async def test_report_command_is_for_managers(desk):
     missing = await desk.reply_to(MARIA, "/report nowhere.test", chat=MARIA, contains="cannot be made")
     assert "no organization with the domain 'nowhere.test'" in missing.text
     await desk.reply_to(MARIA, "/report example.com 2026-02", chat=MARIA, contains="is on its way")
-    document = await desk.fake.wait_for_bot_message(MARIA, text_contains="Example Ltd, 2026-02")
+    document = await desk.fake.wait_for_bot_message(MARIA, text_contains="Example Ltd, February 2026")
     assert document.file.content.startswith(b"%PDF")
 
 

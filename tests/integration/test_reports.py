@@ -211,3 +211,18 @@ async def test_the_scheduled_job_makes_the_reports_and_asks_the_managers(session
         report = await s.scalar(select(Report))
     assert (row.chat_id, row.method, row.purpose) == (77, "sendDocument", "report")
     assert json.loads(row.payload)["report"] == report.id and report.month == "2026-10"
+
+
+async def test_the_catch_up_makes_only_what_is_missing_and_never_before_the_contract(sessions):
+    await contract(sessions)
+    await contract(sessions, "late.test", number="SUP-9", start="2026-11-05")  # begins after October
+    await contract(sessions, "done.test", number="SUP-10")
+    async with sessions.begin() as s:
+        done = await reports.organization_of(s, "done.test")
+        await reports.make(s, CONFIG, RU, done, "2026-10", NOW)
+    async with sessions.begin() as s:
+        made = await reports.month_reports(s, CONFIG, RU, NOW, only_missing=True)
+    assert [m.organization.domain for m in made] == ["example.com"]
+    from deskbot.dispatch.service import _past_this_months_run
+    moscow_05_59 = datetime(2026, 11, 1, 2, 59, tzinfo=UTC)
+    assert not _past_this_months_run(CONFIG, moscow_05_59) and _past_this_months_run(CONFIG, NOW)

@@ -273,3 +273,9 @@ def test_a_follow_up_ticket_names_the_closed_one(texts, line):
     card = texts.card(TicketCard(number=9, subject="Again", customer_name="Ann", customer_address="ann@x.test",
                                  organization=None, excerpt="It broke again.", attachments=0, follows=7))
     assert line in card.splitlines()
+
+
+def test_months_read_as_people_say_them():
+    assert Texts("en").month("2026-11") == "November 2026"
+    assert Texts("ru").month("2027-01") == "январь 2027"
+    assert Texts("ru").month("2026-12") == "декабрь 2026"

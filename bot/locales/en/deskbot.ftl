@@ -293,7 +293,6 @@ report-cannot = The report cannot be made: { $reason }
 report-on-its-way = 📊 The report of { $organization } for { $month } is on its way.
 hours-alert-80 = ⚠️ <b>{ $organization }</b> has used { $used } of its { $package } this month ({ $percent } %).
 hours-alert-100 = 🚨 <b>{ $organization }</b> has used up its package: { $used } of { $package } this month ({ $percent } %). Further hours are billed beyond the package.
-report-mail-period = { $month }
 report-mail-subject = Support report for { $period }: { $organization }
 report-mail-body =
     Hello,
@@ -301,3 +300,17 @@ report-mail-body =
     please find attached the support report of { $organization } for { $period }: the tickets closed in the period, the time spent on each, and the hours against your contract.
 
     If anything in it looks wrong, just reply to this e-mail.
+month-name = { $month ->
+    [1] January
+    [2] February
+    [3] March
+    [4] April
+    [5] May
+    [6] June
+    [7] July
+    [8] August
+    [9] September
+    [10] October
+    [11] November
+   *[12] December
+} { $year }

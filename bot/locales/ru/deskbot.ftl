@@ -301,7 +301,6 @@ report-cannot = Отчёт не получится сделать: { $reason }
 report-on-its-way = 📊 Отчёт { $organization } за { $month } отправляется.
 hours-alert-80 = ⚠️ <b>{ $organization }</b> израсходовала { $used } из { $package } в этом месяце ({ $percent } %).
 hours-alert-100 = 🚨 <b>{ $organization }</b> исчерпала пакет: { $used } из { $package } в этом месяце ({ $percent } %). Дальнейшие часы оплачиваются сверх пакета.
-report-mail-period = { $month }
 report-mail-subject = Отчёт о поддержке за { $period }: { $organization }
 report-mail-body =
     Здравствуйте!
@@ -309,3 +308,17 @@ report-mail-body =
     Во вложении отчёт о поддержке { $organization } за { $period }: заявки, закрытые за период, время по каждой и часы по договору.
 
     Если что-то в нём кажется неверным, просто ответьте на это письмо.
+month-name = { $month ->
+    [1] январь
+    [2] февраль
+    [3] март
+    [4] апрель
+    [5] май
+    [6] июнь
+    [7] июль
+    [8] август
+    [9] сентябрь
+    [10] октябрь
+    [11] ноябрь
+   *[12] декабрь
+} { $year }
