@@ -1,8 +1,9 @@
 """Inline keyboards, built in one place."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -24,10 +25,17 @@ def departments(ticket: int, choices: Sequence[tuple[int, str]]) -> InlineKeyboa
 
 
 def people(ticket: int, department: int, choices: Sequence[tuple[int, str]], texts: Texts) -> InlineKeyboardMarkup:
+    return _people(choices, lambda staff_id: AssignV2(ticket=ticket, department=department, staff=staff_id),
+                   DepartmentsV1(ticket=ticket), texts)
+
+
+def _people(choices: Sequence[tuple[int, str]], pick: Callable[[int], CallbackData], back: CallbackData,
+            texts: Texts) -> InlineKeyboardMarkup:
+    """Two people a row, then Back."""
     kb = InlineKeyboardBuilder()
     for staff_id, name in choices:
-        kb.button(text=name, callback_data=AssignV2(ticket=ticket, department=department, staff=staff_id))
-    kb.button(text=texts.plain("button-back"), callback_data=DepartmentsV1(ticket=ticket))
+        kb.button(text=name, callback_data=pick(staff_id))
+    kb.button(text=texts.plain("button-back"), callback_data=back)
     kb.adjust(*([2] * (len(choices) // 2)), *([1] * (len(choices) % 2)), 1)
     return kb.as_markup()
 
@@ -58,12 +66,8 @@ def escalate_departments(ticket: int, choices: Sequence[tuple[int, str]]) -> Inl
 
 def escalate_people(ticket: int, department: int, choices: Sequence[tuple[int, str]],
                     texts: Texts) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for staff_id, name in choices:
-        kb.button(text=name, callback_data=EscalateV1(ticket=ticket, department=department, staff=staff_id))
-    kb.button(text=texts.plain("button-back"), callback_data=EscalateV1(ticket=ticket, department=0, staff=0))
-    kb.adjust(*([2] * (len(choices) // 2)), *([1] * (len(choices) % 2)), 1)
-    return kb.as_markup()
+    return _people(choices, lambda staff_id: EscalateV1(ticket=ticket, department=department, staff=staff_id),
+                   EscalateV1(ticket=ticket, department=0, staff=0), texts)
 
 
 def helper_actions(ticket: int, texts: Texts) -> InlineKeyboardMarkup:

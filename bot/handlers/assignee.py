@@ -36,12 +36,7 @@ def router() -> Router:
 async def take(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession, staff: Staff | None,
                clock: Clock, notify: Notifier, texts: Texts, replies: Replies,
                callback_answer: CallbackAnswer) -> None:
-    actor = must_be_staff(staff)
-    await hold_ticket(session, callback_data.ticket)
-    now = clock.now()
-    done = await tickets.take(session, callback_data.ticket, actor, now)
-    card = await notify.taken(session, done, now, shown=pressed(query))
-    replies.edit_pressed(query, card, notify.actions(done.ticket, actor))
+    done = await _change(tickets.take, query, callback_data, session, staff, clock, notify, replies)
     callback_answer.text = texts.alert("taken", number=done.ticket.id)
 
 
@@ -49,12 +44,7 @@ async def wait(query: CallbackQuery, callback_data: TicketActionV1, session: Asy
                clock: Clock, config: Config, notify: Notifier, texts: Texts, replies: Replies,
                callback_answer: CallbackAnswer) -> None:
     """Waiting for the customer: their reply puts it back in work; silence closes it after autoclose_after."""
-    actor = must_be_staff(staff)
-    await hold_ticket(session, callback_data.ticket)
-    now = clock.now()
-    done = await tickets.wait(session, callback_data.ticket, actor, now)
-    card = await notify.taken(session, done, now, shown=pressed(query))
-    replies.edit_pressed(query, card, notify.actions(done.ticket, actor))
+    done = await _change(tickets.wait, query, callback_data, session, staff, clock, notify, replies)
     after = config.dispatch.autoclose_after
     callback_answer.text = texts.alert("waiting", number=done.ticket.id) if after is None else \
         texts.alert("waiting-autoclose", number=done.ticket.id, after=texts.duration(int(after.total_seconds() // 60)))
@@ -63,13 +53,20 @@ async def wait(query: CallbackQuery, callback_data: TicketActionV1, session: Asy
 async def resume(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession, staff: Staff | None,
                  clock: Clock, notify: Notifier, texts: Texts, replies: Replies,
                  callback_answer: CallbackAnswer) -> None:
+    done = await _change(tickets.resume, query, callback_data, session, staff, clock, notify, replies)
+    callback_answer.text = texts.alert("resumed", number=done.ticket.id)
+
+
+async def _change(change, query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession,
+                  staff: Staff | None, clock: Clock, notify: Notifier, replies: Replies) -> tickets.Done:
+    """Take, wait, resume: the change, the cards redrawn, the pressed card with its new buttons."""
     actor = must_be_staff(staff)
     await hold_ticket(session, callback_data.ticket)
     now = clock.now()
-    done = await tickets.resume(session, callback_data.ticket, actor, now)
+    done = await change(session, callback_data.ticket, actor, now)
     card = await notify.taken(session, done, now, shown=pressed(query))
     replies.edit_pressed(query, card, notify.actions(done.ticket, actor))
-    callback_answer.text = texts.alert("resumed", number=done.ticket.id)
+    return done
 
 
 async def reassign(query: CallbackQuery, callback_data: TicketActionV1, session: AsyncSession,
