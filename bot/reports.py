@@ -19,7 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.middleware import Replies, must_be_staff
-from deskbot.bot.texts import Safe, Texts
+from deskbot.bot.texts import Safe, Texts, cut
 from deskbot.dispatch import outbox, reports
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
@@ -52,10 +52,11 @@ def buttons(report: Report, texts: Texts) -> InlineKeyboardMarkup | None:
 def caption(made: reports.Made, texts: Texts) -> Safe:
     report, organization = made.report, made.organization
     recipients = made.contract.recipients.replace(",", ", ") if made.contract else ""
-    return texts.t(f"report-caption-{report.status}", organization=organization.name, month=texts.month(report.month),
-                   tickets=report.tickets, time=texts.duration(report.used_minutes),
+    # A document's caption holds 1,024 characters: the names that grow are cut.
+    return texts.t(f"report-caption-{report.status}", organization=cut(organization.name, 100),
+                   month=texts.month(report.month), tickets=report.tickets, time=texts.duration(report.used_minutes),
                    total=report.total_due, currency=made.contract.currency if made.contract else "",
-                   recipients=recipients or "—")
+                   recipients=cut(recipients, 300) or "—")
 
 
 def queue_pdf(session: AsyncSession, made: reports.Made, chat_id: int, texts: Texts, now: datetime) -> None:
