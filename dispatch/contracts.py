@@ -87,6 +87,7 @@ async def save(session: AsyncSession, domain: str, values: dict[str, Any], now: 
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise ContractError(f"unknown contract field {unknown[0]!r}; known: {', '.join(FIELDS)}")
+    name = (name or "").strip()[:255]  # the column's size
     organization = await session.scalar(select(Organization).where(Organization.domain == domain))
     contract = None
     if organization is not None:

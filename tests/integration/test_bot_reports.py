@@ -98,3 +98,13 @@ async def test_the_manager_hears_when_a_client_passes_80_and_100_percent(desk):
 
 def test_report_buttons_fit_telegram():
     assert len(ReportV1(report=2**31, action="hold").pack().encode()) <= 64
+
+
+async def test_a_long_name_and_many_recipients_still_fit_a_caption(desk):
+    many = ",".join(f"person{i}@example.com" for i in range(60))
+    await with_manager_and_contract(desk, recipients=many)
+    async with desk.sessions.begin() as s:
+        organization = await reports.organization_of(s, "example.com")
+        organization.name = "Example Ltd" + ", a very long name" * 13
+    document = await pdf_to_maria(desk)  # the fake refuses a caption over 1,024 characters
+    assert len(document.text) <= 1024 and "person0@example.com" in document.text

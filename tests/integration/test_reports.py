@@ -226,3 +226,11 @@ async def test_the_catch_up_makes_only_what_is_missing_and_never_before_the_cont
     from deskbot.dispatch.service import _past_this_months_run
     moscow_05_59 = datetime(2026, 11, 1, 2, 59, tzinfo=UTC)
     assert not _past_this_months_run(CONFIG, moscow_05_59) and _past_this_months_run(CONFIG, NOW)
+
+
+async def test_a_name_longer_than_the_column_is_cut_not_refused_by_postgresql(sessions):
+    await contract(sessions, "long.test")
+    async with sessions.begin() as s:
+        await contracts.save(s, "long.test", {"fee": "1"}, NOW, name="Ы" * 400, create=False)
+    async with sessions() as s:
+        assert (await reports.organization_of(s, "long.test")).name == "Ы" * 255
