@@ -20,7 +20,8 @@ from deskbot.bot.limits import TELEGRAM_LIMITS, Limits
 from deskbot.bot.texts import DIGEST_STYLES, Texts, TicketCard, cut
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.config import Config
-from deskbot.storage.models import Attachment, Customer, Department, Message, Organization, OutboxMessage, Ticket
+from deskbot.dispatch.staff import active_departments
+from deskbot.storage.models import Attachment, Customer, Message, Organization, OutboxMessage, Ticket
 
 HORIZON = 60.0  # seconds: after a burst, every ticket must be visible within a minute
 EXCERPT_CHARS = 700  # of the first mail: enough to judge the ticket, short enough to read on a phone
@@ -165,9 +166,6 @@ def excerpt(body: str) -> str:
 
 async def department_buttons(session: AsyncSession) -> Callable[[int], InlineKeyboardMarkup | None]:
     """The first buttons a dispatcher taps, for a ticket: the active departments, in config order."""
-    choices = (await session.execute(
-        select(Department.id, Department.name).where(Department.active.is_(True))
-        .order_by(Department.position, Department.id)
-    )).all()
+    choices = await active_departments(session)
     # No departments configured: no buttons rather than an empty keyboard.
     return lambda number: keyboards.departments(number, choices) if choices else None

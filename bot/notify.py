@@ -22,11 +22,12 @@ from deskbot.bot.announce import ticket_cards
 from deskbot.bot.texts import Safe, TicketCard, Texts, cut
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.config import Config
-from deskbot.dispatch.rules import Status
 from deskbot.dispatch.escalation import Noted
+from deskbot.dispatch.rules import Status
+from deskbot.dispatch.staff import active_departments, department_people
 from deskbot.dispatch.tickets import Done
 from deskbot.storage.models import (
-    Department, OutboxMessage, Staff, StaffDepartment, Ticket, TicketEvent, TimeEntry,
+    Department, OutboxMessage, Staff, Ticket, TicketEvent, TimeEntry,
 )
 
 _OPEN = rules.OPEN
@@ -107,9 +108,7 @@ class Notifier:
         """The departments to pick from while the ticket waits; no buttons once it is assigned."""
         if ticket.status != Status.NEW:
             return None
-        rows = await session.execute(select(Department.id, Department.name).where(Department.active.is_(True))
-                                     .order_by(Department.position, Department.id))
-        choices = [(department_id, name) for department_id, name in rows]
+        choices = await active_departments(session)
         return keyboards.departments(ticket.id, choices) if choices else None
 
     async def people(self, session: AsyncSession, ticket: Ticket,
@@ -118,11 +117,7 @@ class Notifier:
         department = await session.get(Department, department_id)
         if department is None or not department.active:
             return None
-        rows = await session.execute(
-            select(Staff.id, Staff.name).join(StaffDepartment, StaffDepartment.staff_id == Staff.id)
-            .where(StaffDepartment.department_id == department_id, Staff.active.is_(True))
-            .order_by(Staff.name, Staff.id))
-        choices = [(staff_id, name) for staff_id, name in rows]
+        choices = await department_people(session, department_id)
         return department.name, keyboards.people(ticket.id, department_id, choices, self.texts) if choices else None
 
     def actions(self, ticket: Ticket, viewer: Staff | None) -> InlineKeyboardMarkup | None:

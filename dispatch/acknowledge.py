@@ -39,6 +39,11 @@ def takes_replies(address: str) -> bool:
     return bool(local) and not _TAKES_NO_REPLY.search(local)
 
 
+def may_write(address: str | None, own: set[str]) -> bool:
+    """Whether deskbot may write to `address` by itself: not to nobody, not to us, not to a robot's box."""
+    return bool(address) and address.lower() not in own and takes_replies(address)
+
+
 async def acknowledge_due(session: AsyncSession, config: Config, texts: Texts, now: datetime) -> int:
     """Queue the acknowledgements of new tickets, in the caller's transaction; how many were queued."""
     rows = (await session.execute(
@@ -55,7 +60,7 @@ async def acknowledge_due(session: AsyncSession, config: Config, texts: Texts, n
     own = config.own_addresses
     queued = 0
     for number, subject, created, email, name in rows:
-        if not email or now - created > ACK_WITHIN or email.lower() in own or not takes_replies(email):
+        if now - created > ACK_WITHIN or not may_write(email, own):
             continue
         parent = first_ids.get(number)
         text = "\n\n".join([texts.plain("mail-ack", number=number, subject=(subject or "").strip() or "—"),

@@ -13,6 +13,22 @@ from deskbot.dispatch.config import Config, ConfigError
 from deskbot.storage.models import Department, Staff, StaffDepartment
 
 
+async def active_departments(session: AsyncSession) -> list[tuple[int, str]]:
+    """(id, name) of the departments to pick from, in config order."""
+    rows = await session.execute(select(Department.id, Department.name).where(Department.active.is_(True))
+                                 .order_by(Department.position, Department.id))
+    return [(department_id, name) for department_id, name in rows]
+
+
+async def department_people(session: AsyncSession, department_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the department's active people, by name."""
+    rows = await session.execute(
+        select(Staff.id, Staff.name).join(StaffDepartment, StaffDepartment.staff_id == Staff.id)
+        .where(StaffDepartment.department_id == department_id, Staff.active.is_(True))
+        .order_by(Staff.name, Staff.id))
+    return [(staff_id, name) for staff_id, name in rows]
+
+
 async def sync_staff(session: AsyncSession, config: Config) -> None:
     """Upsert departments by key and staff by Telegram id, in the caller's transaction."""
     _check_departments(config)

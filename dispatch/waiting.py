@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.texts import Texts
 from deskbot.dispatch import rules
-from deskbot.dispatch.acknowledge import takes_replies
+from deskbot.dispatch.acknowledge import may_write
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.customer_mail import queue_to_customer
 from deskbot.dispatch.rules import Status
@@ -46,7 +46,7 @@ async def autoclose_due(session: AsyncSession, config: Config, texts: Texts, now
         ticket.waiting_since = ticket.next_nag_at = None
         _event(session, ticket, None, "closed", f"automatically: no reply in {waited}", now)
         customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
-        if config.smtp.host and customer is not None and _may_write(customer.email, config):
+        if config.smtp.host and customer is not None and may_write(customer.email, config.own_addresses):
             team = parseaddr(config.smtp.from_address or config.mailbox.username)[0] or texts.plain("mail-team")
             await queue_to_customer(session, config, ticket, customer, purpose=AUTOCLOSE, now=now,
                                     automatic=AUTOCLOSE, writer=team, signature=team,
@@ -56,6 +56,3 @@ async def autoclose_due(session: AsyncSession, config: Config, texts: Texts, now
             await on_closed(session, Done(ticket, None, assignee), now)
     return len(due)
 
-
-def _may_write(address: str, config: Config) -> bool:
-    return bool(address) and address.lower() not in config.own_addresses and takes_replies(address)

@@ -14,7 +14,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot import keyboards
@@ -25,8 +24,9 @@ from deskbot.bot.notify import Notifier
 from deskbot.bot.texts import Texts
 from deskbot.dispatch import escalation
 from deskbot.dispatch.clock import Clock
+from deskbot.dispatch.staff import active_departments, department_people
 from deskbot.dispatch.timespent import QUICK_MINUTES, TimeSpentError, parse_time_spent
-from deskbot.storage.models import Department, Staff, StaffDepartment
+from deskbot.storage.models import Staff
 
 
 class Escalating(StatesGroup):
@@ -64,7 +64,7 @@ async def ask_whom(query: CallbackQuery, callback_data: TicketActionV1, session:
                    texts: Texts, replies: Replies) -> None:
     ticket = await escalation.escalatable(session, callback_data.ticket, must_be_staff(staff))
     replies.send(query.message.chat.id, texts.t("escalate-whom", number=ticket.id),
-                 keyboards.escalate_departments(ticket.id, await _departments(session)))
+                 keyboards.escalate_departments(ticket.id, await active_departments(session)))
 
 
 async def picked(query: CallbackQuery, callback_data: EscalateV1, session: AsyncSession, staff: Staff | None,
@@ -73,10 +73,11 @@ async def picked(query: CallbackQuery, callback_data: EscalateV1, session: Async
     ticket = await escalation.escalatable(session, callback_data.ticket, actor)
     if not callback_data.department:  # Back
         replies.edit_pressed(query, texts.t("escalate-whom", number=ticket.id),
-                             keyboards.escalate_departments(ticket.id, await _departments(session)))
+                             keyboards.escalate_departments(ticket.id, await active_departments(session)))
         return
     if not callback_data.staff:
-        people = await _people(session, callback_data.department, exclude={ticket.assignee_id, actor.id})
+        people = [(staff_id, name) for staff_id, name in await department_people(session, callback_data.department)
+                  if staff_id not in (ticket.assignee_id, actor.id)]
         replies.edit_pressed(query, texts.t("escalate-whom-in" if people else "escalate-nobody", number=ticket.id),
                              keyboards.escalate_people(ticket.id, callback_data.department, people, texts))
         return
@@ -201,17 +202,3 @@ async def cancel_typed(message: Message, texts: Texts, replies: Replies, state: 
     number = (await state.get_data()).get("ticket")
     await state.clear()
     replies.answer(message, texts.t("nothing-saved", number=number or 0))
-
-
-async def _departments(session: AsyncSession) -> list[tuple[int, str]]:
-    rows = await session.execute(select(Department.id, Department.name).where(Department.active.is_(True))
-                                 .order_by(Department.position, Department.id))
-    return [(department_id, name) for department_id, name in rows]
-
-
-async def _people(session: AsyncSession, department: int, *, exclude: set[int | None]) -> list[tuple[int, str]]:
-    rows = await session.execute(
-        select(Staff.id, Staff.name).join(StaffDepartment, StaffDepartment.staff_id == Staff.id)
-        .where(StaffDepartment.department_id == department, Staff.active.is_(True))
-        .order_by(Staff.name, Staff.id))
-    return [(staff_id, name) for staff_id, name in rows if staff_id not in exclude]

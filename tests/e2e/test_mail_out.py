@@ -4,6 +4,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,10 @@ pytestmark = pytest.mark.dovecot
 DESKBOT = str(Path(sys.executable).parent / "deskbot")
 
 
-async def test_a_new_ticket_is_acknowledged_and_the_answer_to_that_threads_back(tmp_path, dovecot, smtp_sink):
+@asynccontextmanager
+async def deskbot_run(tmp_path: Path, dovecot, smtp_sink) -> AsyncIterator:
+    """`deskbot run` with mail out to the sink, as a process; yields an engine on its database.
+    On the way out: stopped by SIGTERM, exit code 0, no traceback in its log."""
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
     config = write_config(tmp_path / "config.toml", dovecot, db_url)
     config.write_text(config.read_text() + smtp_section(smtp_sink, dovecot.user))
@@ -29,6 +34,17 @@ async def test_a_new_ticket_is_acknowledged_and_the_answer_to_that_threads_back(
         proc = subprocess.Popen([DESKBOT, "run", "-c", str(config)], cwd=tmp_path, stdout=out, stderr=out)
     engine = create_engine(db_url)
     try:
+        yield engine
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        await engine.dispose()
+    assert proc.returncode == 0, log.read_text()[-3000:]
+    assert "Traceback" not in log.read_text()
+
+
+async def test_a_new_ticket_is_acknowledged_and_the_answer_to_that_threads_back(tmp_path, dovecot, smtp_sink):
+    async with deskbot_run(tmp_path, dovecot, smtp_sink) as engine:
         dovecot.append(make_mail("Printer jammed", message_id="<first@client.test>"))
         [ack] = await eventually(lambda: smtp_sink.received, timeout=30, what="the acknowledgement")
         assert ack.rcpt_to == ["anna@client.test"] and ack.message["Subject"] == "Re: Printer jammed [#1]"
@@ -49,24 +65,11 @@ async def test_a_new_ticket_is_acknowledged_and_the_answer_to_that_threads_back(
         async with session_factory(engine)() as s:
             assert [t.id for t in await s.scalars(select(Ticket))] == [1]  # no second ticket
         assert len(smtp_sink.received) == 1  # nothing acknowledges an answer, nor an auto-reply
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        await engine.dispose()
-    assert proc.returncode == 0, log.read_text()[-3000:]
-    assert "Traceback" not in log.read_text()
 
 
 async def test_smtp_down_then_up_delivers_every_mail_once(tmp_path, dovecot, smtp_sink):
-    db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
-    config = write_config(tmp_path / "config.toml", dovecot, db_url)
-    config.write_text(config.read_text() + smtp_section(smtp_sink, dovecot.user))
     smtp_sink.stop()  # the mail server is away: connections are refused
-    log = tmp_path / "deskbot.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([DESKBOT, "run", "-c", str(config)], cwd=tmp_path, stdout=out, stderr=out)
-    engine = create_engine(db_url)
-    try:
+    async with deskbot_run(tmp_path, dovecot, smtp_sink) as engine:
         for n in range(3):
             dovecot.append(make_mail(f"Outage {n}", message_id=f"<outage{n}@client.test>"))
 
@@ -87,9 +90,3 @@ async def test_smtp_down_then_up_delivers_every_mail_once(tmp_path, dovecot, smt
         await eventually(all_sent, timeout=30, what="the outbox sending them once the server is back")
         assert sorted(m.message["Subject"] for m in smtp_sink.received) == [
             "Re: Outage 0 [#1]", "Re: Outage 1 [#2]", "Re: Outage 2 [#3]"]  # each once
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        await engine.dispose()
-    assert proc.returncode == 0, log.read_text()[-3000:]
-    assert "Traceback" not in log.read_text()
