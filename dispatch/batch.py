@@ -14,8 +14,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch.intake import (
-    Decision, Outcome, TicketParties, after_close, decide, find_ticket, organization_domain, subject_tags,
+    Decision, Outcome, after_close, decide, find_ticket, note_unclear_thread, organization_domain,
 )
+from deskbot.dispatch.threads import known_ids, tagged_parties
 from deskbot.dispatch.rules import Status
 from deskbot.mailbox.inbound import Attachment as InboundAttachment
 from deskbot.mailbox.inbound import Fetched, InboundMail
@@ -47,24 +48,34 @@ class BatchWriter:
 
     async def write(self, batch: list[Fetched]) -> list[Stored]:
         fresh = await self._drop_duplicates(batch)
-        by_message_id = await self._tickets_by_message_id(fresh)
-        tagged = await self._tagged_parties(fresh)
+        known = await known_ids(self.session, [f.mail for f in fresh])
+        tagged = await tagged_parties(self.session, [f.mail for f in fresh])
         customers = await self._customers(f.mail for f in fresh)
-        closed = await self._closed_at({*by_message_id.values(), *tagged})
+        closed = await self._closed_at({*known.ours.values(), *known.every_received(), *tagged})
         decisions: list[Decision] = []
+        unclear: dict[int, tuple[str, tuple[int, ...]]] = {}  # index in fresh -> the ambiguous Message-ID
         new_ticket_slots: dict[int, int] = {}  # index in fresh -> index among new tickets
         for index, item in enumerate(fresh):
-            ticket_ref = find_ticket(item.mail, by_message_id, tagged)
+            match = find_ticket(item.mail, known, tagged)
+            ticket_ref = match.ticket_id
             decision = decide(item.mail, ticket_ref, self.ingest.own_addresses)
             decision = after_close(decision, closed.get(ticket_ref), self.now, self.ingest.reopen_within)
             decisions.append(decision)
+            if match.unclear is not None:
+                unclear[index] = match.unclear
             if decision.outcome is Outcome.TICKET:
                 # Later mail in this same batch may answer the ticket opened here.
                 new_ticket_slots[index] = len(new_ticket_slots)
                 ticket_ref = -(index + 1)
             if item.mail.message_id and ticket_ref is not None:
-                by_message_id[item.mail.message_id] = ticket_ref
+                known.add_received(item.mail.message_id, ticket_ref)
         new_ids = await self._open_tickets([(fresh[i], decisions[i].follows) for i in new_ticket_slots], customers)
+
+        def resolve(ref: int) -> int:  # negative: the ticket opened in this batch by fresh[-ref - 1]
+            return new_ids[new_ticket_slots[-ref - 1]] if ref < 0 else ref
+
+        for index, (message_id, refs) in unclear.items():
+            decisions[index] = note_unclear_thread(decisions[index], message_id, map(resolve, refs))
         fresh_ids = {id(f) for f in fresh}
         results = [
             Stored(f.uid, f.mail.key, Outcome.DUPLICATE, None, "already stored")
@@ -75,8 +86,8 @@ class BatchWriter:
             ticket_id = decision.ticket_id
             if decision.outcome is Outcome.TICKET:
                 ticket_id = new_ids[new_ticket_slots[index]]
-            elif ticket_id is not None and ticket_id < 0:
-                ticket_id = new_ids[new_ticket_slots[-ticket_id - 1]]
+            elif ticket_id is not None:
+                ticket_id = resolve(ticket_id)
             resolved.append(ticket_id)
             results.append(Stored(fresh[index].uid, fresh[index].mail.key, decision.outcome, ticket_id, decision.reason))
         await self._save(fresh, decisions, resolved)
@@ -91,36 +102,6 @@ class BatchWriter:
                 seen.add(item.mail.key)
                 fresh.append(item)
         return fresh
-
-    async def _tickets_by_message_id(self, batch: list[Fetched]) -> dict[str, int]:
-        wanted = {mid for f in batch for mid in f.mail.thread_ids}
-        if not wanted:
-            return {}
-        rows = await self.session.execute(
-            select(Message.message_id, Message.ticket_id).where(Message.message_id.in_(wanted))
-        )
-        return {mid: ticket for mid, ticket in rows}
-
-    async def _tagged_parties(self, batch: list[Fetched]) -> dict[int, TicketParties]:
-        numbers = {n for f in batch for n in subject_tags(f.mail.subject)}
-        if not numbers:
-            return {}
-        rows = await self.session.execute(
-            select(Ticket.id, Customer.email, Organization.domain)
-            .outerjoin(Customer, Ticket.customer_id == Customer.id)
-            .outerjoin(Organization, Ticket.organization_id == Organization.id)
-            .where(Ticket.id.in_(numbers))
-        )
-        senders = await self.session.execute(
-            select(Message.ticket_id, Message.sender_email).where(Message.ticket_id.in_(numbers)).distinct()
-        )
-        addresses: dict[int, set[str]] = {}
-        for ticket_id, email in senders:
-            addresses.setdefault(ticket_id, set()).add(email)
-        return {
-            tid: TicketParties(tid, email, domain, frozenset(addresses.get(tid, ())))
-            for tid, email, domain in rows
-        }
 
     async def _customers(self, mails: Iterable[InboundMail]) -> dict[str, tuple[int, int | None]]:
         """email -> (customer id, organization id), creating what is missing."""
@@ -266,7 +247,7 @@ async def _insert_ids(session: AsyncSession, model, rows: list[dict]) -> list[in
 
 
 async def stored_keys(session: AsyncSession, mailbox: str, keys: Iterable[str]) -> set[str]:
-    """Which of these message keys the mailbox already has: Message-ID (or hash) is unique per mailbox."""
+    """Which of these mail keys (mailbox/identity.py) the mailbox already has: a key is unique per mailbox."""
     wanted = list(set(keys))
     if not wanted:
         return set()

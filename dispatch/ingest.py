@@ -30,7 +30,7 @@ def _brief(exc: Exception) -> str:
 
 @dataclass(frozen=True, slots=True)
 class MailboxPlace:
-    mailbox: str  # "user@host": Message-IDs are unique per mailbox
+    mailbox: str  # "user@host": a mail's key (mailbox/identity.py) is unique per mailbox
     folder: str
 
 
@@ -135,7 +135,8 @@ def _log_result(r: Stored, mail: InboundMail) -> None:
     where = f"uid {r.uid}"
     sender = mail.sender.email if mail.sender else "?"
     if r.outcome is Outcome.TICKET:
-        log.info("%s: ticket #%d opened by %s", where, r.ticket_id, sender)
+        # The reason says when a reference was ambiguous (intake.note_unclear_thread) or the ticket follows a closed one.
+        log.info("%s: ticket #%d opened by %s%s", where, r.ticket_id, sender, f" ({r.reason})" if r.reason else "")
     elif r.outcome is Outcome.REPLY:
         log.info("%s: reply from %s added to ticket #%d", where, sender, r.ticket_id)
     elif r.outcome is Outcome.AUTO:

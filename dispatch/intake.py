@@ -1,13 +1,13 @@
 """What becomes of a received mail: a new ticket, a reply on a ticket, or quarantine.
 
 Plain rules, no I/O: the caller looks up what the rules need (tickets known by
-Message-ID, the parties of tickets named by a subject tag) and passes it in.
+Message-ID, ours and received, the parties of tickets named by a subject tag) and passes it in.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -21,7 +21,7 @@ class Outcome(StrEnum):
     REPLY = "reply"  # a new message on the ticket it answers
     AUTO = "auto"  # automatic mail kept on the ticket it refers to; opens nothing
     QUARANTINE = "quarantine"  # kept with its reason; a person looks at it
-    DUPLICATE = "duplicate"  # already stored (same Message-ID, or same bytes)
+    DUPLICATE = "duplicate"  # the same mail is stored already (mailbox/identity.py: not just the same Message-ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,23 +66,63 @@ def subject_tags(subject: str) -> list[int]:
     return [int(n) for n in TAG.findall(subject)]
 
 
-def find_ticket(
-    mail: InboundMail,
-    tickets_by_message_id: Mapping[str, int],
-    tagged: Mapping[int, TicketParties],
-) -> int | None:
-    """The ticket this mail answers: In-Reply-To/References first, then a subject tag."""
+@dataclass(slots=True)
+class KnownIds:
+    """What the database knows of the Message-IDs mail refers to (In-Reply-To, References)."""
+
+    ours: dict[str, int] = field(default_factory=dict)  # ids of mail we sent -> its ticket: ours are unique
+    received: dict[str, set[int]] = field(default_factory=dict)  # ids of received mail -> every ticket with one
+
+    def add_received(self, message_id: str, ticket_id: int) -> None:
+        self.received.setdefault(message_id, set()).add(ticket_id)
+
+    def every_received(self) -> set[int]:
+        return {ticket for tickets in self.received.values() for ticket in tickets}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The ticket a mail answers, or None; `unclear` when only an ambiguous Message-ID pointed anywhere."""
+
+    ticket_id: int | None
+    unclear: tuple[str, tuple[int, ...]] | None = None  # (the Message-ID, the tickets it is on)
+
+
+def find_ticket(mail: InboundMail, known: KnownIds, tagged: Mapping[int, TicketParties]) -> Match:
+    """The ticket this mail answers, strongest evidence first.
+
+    1. In-Reply-To/References naming mail we sent (our own Message-IDs);
+    2. a `[#N]` subject tag from someone the ticket admits (TicketParties);
+    3. In-Reply-To/References naming received mail, when that Message-ID is on one
+       ticket only: senders reuse Message-IDs, so one on two tickets proves nothing.
+    Within each, In-Reply-To comes before References, the latest reference first.
+    """
     for message_id in mail.thread_ids:
-        ticket_id = tickets_by_message_id.get(message_id)
+        ticket_id = known.ours.get(message_id)
         if ticket_id is not None:
-            return ticket_id
-    if mail.sender is None:
-        return None
-    for number in subject_tags(mail.subject):
-        parties = tagged.get(number)
-        if parties is not None and parties.admits(mail.sender.email):
-            return parties.ticket_id
-    return None
+            return Match(ticket_id)
+    if mail.sender is not None:
+        for number in subject_tags(mail.subject):
+            parties = tagged.get(number)
+            if parties is not None and parties.admits(mail.sender.email):
+                return Match(parties.ticket_id)
+    unclear = None
+    for message_id in mail.thread_ids:
+        tickets = known.received.get(message_id, ())
+        if len(tickets) == 1:
+            return Match(next(iter(tickets)))
+        if tickets and unclear is None:
+            unclear = (message_id, tuple(sorted(tickets)))
+    return Match(None, unclear)
+
+
+def note_unclear_thread(decision: Decision, message_id: str, tickets: Iterable[int]) -> Decision:
+    """Say why a mail that seemed to answer a ticket did not join one (the stored reason, the log)."""
+    numbers = ", ".join(f"#{n}" for n in sorted(tickets))
+    note = f"its reference <{message_id}> is on tickets {numbers}: a new ticket rather than a guess"
+    if decision.outcome is not Outcome.TICKET:
+        note = f"its reference <{message_id}> is on tickets {numbers}, so it answers none of them"
+    return replace(decision, reason=f"{decision.reason}; {note}" if decision.reason else note)
 
 
 def decide(mail: InboundMail, ticket_id: int | None, own_addresses: set[str]) -> Decision:

@@ -1,4 +1,20 @@
-"""A message's identity in the mailbox: its Message-ID, or a hash of its bytes when it has none."""
+"""A message's identity in the mailbox: what makes two fetched mails the same mail.
+
+Some senders (ticket trackers, monitoring, scanners, old clients) put one Message-ID
+on many different mails, so the Message-ID alone is not an identity. The key is the
+Message-ID together with a digest of the sender, the date, the subject and the body
+bytes as sent: the same mail fetched again (after a crash, a UIDVALIDITY change, a
+second run) and the same mail delivered twice (only trace headers such as Received,
+Delivered-To, Return-Path differ) get the same key; a different mail does not.
+
+Mail without a Date header is recognised only byte for byte: without a date, two
+identical alerts sent an hour apart could not be told from one mail delivered twice,
+and losing a mail is worse than a second ticket.
+
+`mail_key` reads raw bytes only (no MIME parse), so the poller can compute it for
+mail it fetched just to see whether it is stored already. Migration 0007 holds a
+frozen copy: changing this rule needs a migration that recomputes the stored keys.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +25,10 @@ from email.policy import compat32
 from deskbot.mailbox.inbound import InboundMail
 
 _ID = re.compile(r"<([^<>\s]+)>")
+_WS = re.compile(rb"\s+")
 MAX_ID_LENGTH = 900  # longer ids are hashed: they must fit an indexed column
+KEY_VERSION = b"deskbot mail key 1\n"
+KEY_FIELDS = (b"message-id", b"from", b"date", b"subject")
 
 
 def normalize_message_id(value: str | None) -> str | None:
@@ -23,19 +42,61 @@ def normalize_message_id(value: str | None) -> str | None:
     return found
 
 
-def message_key(message_id: str | None, raw: bytes) -> str:
+def mail_key(raw: bytes) -> str:
+    """`<message-id> <sha256 hex>`, or `no-id:<sha256 hex>` for mail without a Message-ID."""
+    head, body = split_head(raw)
+    fields = header_fields(head, KEY_FIELDS)
+    digest = hashlib.sha256(KEY_VERSION)
+    if fields.get(b"date") is None:
+        digest.update(b"whole\n")
+        digest.update(raw)
+    else:
+        for name in KEY_FIELDS:
+            value = fields.get(name) or b""
+            digest.update(b"%d:" % len(value) + value)
+        # Line ends as a store may rewrite them, and trailing blank lines some relays add.
+        digest.update(body.replace(b"\r\n", b"\n").rstrip(b"\r\n"))
+    message_id = normalize_message_id((fields.get(b"message-id") or b"").decode("utf-8", "replace"))
     if message_id is None:
-        return "sha256:" + hashlib.sha256(raw).hexdigest()
-    if len(message_id) > MAX_ID_LENGTH:
-        return "sha256-id:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
-    return message_id
+        return "no-id:" + digest.hexdigest()
+    return f"{_id_part(message_id)} {digest.hexdigest()}"
 
 
-def message_key_from_header(header: bytes) -> str | None:
-    """The key from a `Message-ID:` header block alone; None when the body is needed (no id)."""
-    value = BytesHeaderParser(policy=compat32).parsebytes(header).get("Message-ID")
-    message_id = normalize_message_id(str(value) if value is not None else None)
-    return None if message_id is None else message_key(message_id, b"")
+def _id_part(message_id: str) -> str:
+    """The id as it is, when it is short printable ASCII (readable in `deskbot quarantine`), else its hash."""
+    if len(message_id) <= MAX_ID_LENGTH and message_id.isascii() and message_id.isprintable():
+        return message_id
+    return "sha256-id:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def split_head(raw: bytes) -> tuple[bytes, bytes]:
+    """(header block, body): the body starts after the first empty line; no empty line, no body."""
+    if raw.startswith((b"\r\n", b"\n")):
+        return b"", raw[2 if raw.startswith(b"\r\n") else 1:]
+    ends = [(at, len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (at := raw.find(sep)) >= 0]
+    if not ends:
+        return raw, b""
+    at, length = min(ends)
+    return raw[:at], raw[at + length:]
+
+
+def header_fields(head: bytes, names: tuple[bytes, ...]) -> dict[bytes, bytes]:
+    """The first value of each named field (lower-case names), unfolded, whitespace runs made one space."""
+    found: dict[bytes, list[bytes]] = {}
+    current: list[bytes] | None = None
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):
+            if current is not None:
+                current.append(line)
+            continue
+        if len(found) == len(names):
+            break  # every field found and its folded lines read
+        name, colon, value = line.partition(b":")
+        name = name.strip().lower()
+        current = None
+        if colon and name in names and name not in found:
+            current = found[name] = [value]
+    return {name: _WS.sub(b" ", b" ".join(parts)).strip() for name, parts in found.items()}
 
 
 def header_summary(head: bytes) -> tuple[str, str]:
@@ -48,4 +109,4 @@ def header_summary(head: bytes) -> tuple[str, str]:
 
 def unparseable(raw: bytes, reason: str) -> InboundMail:
     """What we know of a message the parser could not handle: enough to quarantine it."""
-    return InboundMail(key=message_key(None, raw), size=len(raw), sender_error=reason, problems=[reason])
+    return InboundMail(key=mail_key(raw), size=len(raw), sender_error=reason, problems=[reason])

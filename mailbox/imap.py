@@ -15,7 +15,6 @@ log = logging.getLogger("deskbot.imap")
 
 # What a dropped or confused connection raises; the poller tears it down and starts afresh.
 CONNECTION_ERRORS = (IMAPClientError, OSError, EOFError, ssl.SSLError, socket.timeout)
-HEADER_FIELDS = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 IDLE_SETTLE = 1.0  # seconds; see ImapConnection.idle_until_change
 
 
@@ -92,10 +91,6 @@ class ImapConnection:
     def sizes(self, uids: list[int]) -> dict[int, int]:
         found = self._client.fetch(uids, ["RFC822.SIZE"])
         return {uid: int(data[b"RFC822.SIZE"]) for uid, data in found.items()}
-
-    def message_id_headers(self, uids: list[int]) -> dict[int, bytes]:
-        found = self._client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
-        return {uid: data.get(HEADER_FIELDS, b"") for uid, data in found.items()}
 
     def fetch(self, uids: list[int]) -> dict[int, bytes]:
         found = self._client.fetch(uids, ["BODY.PEEK[]"])

@@ -40,7 +40,7 @@ class ParseOptions:
 
 @dataclass(slots=True)
 class InboundMail:
-    key: str  # unique per mailbox: the Message-ID, or "sha256:<hex>" of the raw bytes
+    key: str  # unique per mailbox, the same for the same mail: see mailbox/identity.py
     size: int
     message_id: str | None = None  # without angle brackets
     sender: Address | None = None

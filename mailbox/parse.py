@@ -28,7 +28,7 @@ from deskbot.mailbox.addresses import parse_addresses, pick_sender
 from deskbot.mailbox.attachments import safe_filename, save_attachment
 from deskbot.mailbox.charsets import decode_8bit, decode_header, decode_text
 from deskbot.mailbox.html import html_to_text, meta_charset
-from deskbot.mailbox.identity import message_key, normalize_message_id, unparseable
+from deskbot.mailbox.identity import mail_key, normalize_message_id, unparseable
 from deskbot.mailbox.inbound import Address, Attachment, InboundMail, ParseOptions
 from deskbot.mailbox.loops import auto_reason
 
@@ -71,7 +71,7 @@ def _parse(raw: bytes, options: ParseOptions) -> InboundMail:
     message = email.message_from_bytes(raw, policy=_POLICY)
     headers = _header_map(message)
     message_id = normalize_message_id(decode_8bit(_first(headers, "message-id") or ""))
-    mail = InboundMail(key=message_key(message_id, raw), size=len(raw), message_id=message_id)
+    mail = InboundMail(key=mail_key(raw), size=len(raw), message_id=message_id)
     if not raw.strip():
         mail.problems.append("empty message")
     sender = pick_sender(headers.get("from", []), headers.get("sender", []))

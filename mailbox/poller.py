@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from deskbot.dispatch.background import first_of
 from deskbot.mailbox.imap import ImapConnection, ImapSettings
 from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
-from deskbot.mailbox.identity import message_key_from_header
+from deskbot.mailbox.identity import mail_key
 from deskbot.mailbox.parse_pool import ParsePool
 
 log = logging.getLogger("deskbot.poller")
@@ -162,30 +162,32 @@ class Poller:
         assert conn is not None
         try:
             for chunk in _chunks(uids, 1000):
-                if check_known:
-                    chunk = await self._skip_known(chunk, uidvalidity)
-                if not chunk:
-                    continue
                 sizes = await self._imap(conn.sizes, chunk)
                 for batch in _batches([u for u in chunk if u in sizes], sizes, self.batch_size):
                     raws = await self._imap(conn.fetch, batch)
-                    await out.put((batch, raws))
+                    if check_known:
+                        raws = await self._skip_known(raws)
+                    if raws:
+                        await out.put((list(raws), raws))
         finally:
             await out.put(None)
 
-    async def _skip_known(self, uids: list[int], uidvalidity: int) -> list[int]:
-        """Mark mail we already stored as processed, without fetching its body again."""
+    async def _skip_known(self, raws: dict[int, bytes]) -> dict[int, bytes]:
+        """Mark mail we already stored as processed, without parsing or storing it again.
+
+        A mail's identity covers its body (mailbox/identity.py), so the body is fetched;
+        what is not stored yet goes on to be parsed without a second fetch. Only a
+        crash's leftovers and a UIDVALIDITY change's rescan come this way.
+        """
         conn = self._conn
         assert conn is not None
-        headers = await self._imap(conn.message_id_headers, uids)
-        keys = {uid: message_key_from_header(raw) for uid, raw in headers.items()}
-        known = await self.sink.known_keys(k for k in keys.values() if k)
+        keys = await self._imap(_keys_of, raws)
+        known = await self.sink.known_keys(keys.values())
         done = [uid for uid, key in keys.items() if key in known]
         if done:
             log.info("%d message(s) in %s were already stored: marking them processed", len(done), self.settings.folder)
             await self._imap(conn.mark_processed, done)
-        skipped = set(done)
-        return [uid for uid in uids if uid not in skipped]
+        return {uid: raw for uid, raw in raws.items() if keys[uid] not in known}
 
     async def _store(self, uidvalidity: int, uids: list[int], raws: dict[int, bytes], parsing) -> None:
         mails = await parsing
@@ -229,6 +231,10 @@ class Poller:
 
     async def _imap(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._imap_thread, fn, *args)
+
+
+def _keys_of(raws: dict[int, bytes]) -> dict[int, str]:
+    return {uid: mail_key(raw) for uid, raw in raws.items()}
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

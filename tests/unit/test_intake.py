@@ -2,11 +2,14 @@ from datetime import datetime, timedelta, timezone
 
 from deskbot.dispatch.intake import (
     Decision,
+    KnownIds,
+    Match,
     Outcome,
     TicketParties,
     after_close,
     decide,
     find_ticket,
+    note_unclear_thread,
     organization_domain,
     subject_tags,
 )
@@ -23,41 +26,89 @@ def parties(ticket_id=7, customer="anna@client.test", domain="client.test", addr
     return {ticket_id: TicketParties(ticket_id, customer, domain, frozenset(addresses))}
 
 
-def test_in_reply_to_wins_over_references_and_tags():
-    m = mail(in_reply_to=["b@x"], references=["a@x", "b@x"], subject="Re: [#9]")
-    assert find_ticket(m, {"a@x": 1, "b@x": 2}, parties(9)) == 2
+def received(**tickets) -> KnownIds:
+    """Received Message-IDs `a@x` ... as keyword names a, b, ... -> the tickets each is on."""
+    return KnownIds(received={f"{name}@x": set(numbers) for name, numbers in tickets.items()})
+
+
+def found(m, known=None, tagged=None) -> int | None:
+    return find_ticket(m, known or KnownIds(), tagged or {}).ticket_id
+
+
+def test_in_reply_to_wins_over_references():
+    m = mail(in_reply_to=["b@x"], references=["a@x", "b@x"])
+    assert found(m, received(a=[1], b=[2])) == 2
 
 
 def test_latest_reference_first():
     m = mail(references=["root@x", "middle@x", "last@x"])
-    assert find_ticket(m, {"root@x": 1, "last@x": 3}, {}) == 3
+    assert found(m, received(root=[1], last=[3])) == 3
+
+
+def test_our_own_message_id_is_the_strongest_evidence():
+    m = mail(in_reply_to=["a@x"], references=["ours@desk.test", "a@x"], subject="Re: [#9]")
+    known = KnownIds(ours={"ours@desk.test": 5}, received={"a@x": {2}})
+    assert find_ticket(m, known, parties(9)) == Match(5)
+
+
+def test_a_tag_from_an_allowed_sender_beats_a_received_message_id():
+    m = mail(in_reply_to=["a@x"], subject="Re: Printer [#9]")
+    assert found(m, received(a=[2]), parties(9)) == 9
+    assert found(mail("mallory@evil.test", "Re: [#9]", in_reply_to=["a@x"]), received(a=[2]), parties(9)) == 2
+
+
+def test_a_received_message_id_on_two_tickets_is_no_evidence_a_new_ticket_is_opened():
+    m = mail(in_reply_to=["reused@x"])
+    match = find_ticket(m, KnownIds(received={"reused@x": {4, 2}}), {})
+    assert match == Match(None, ("reused@x", (2, 4)))
+    assert decide(m, match.ticket_id, OURS).outcome is Outcome.TICKET
+
+
+def test_an_ambiguous_reference_gives_way_to_an_unambiguous_older_one():
+    m = mail(in_reply_to=["reused@x"], references=["root@x", "reused@x"])
+    assert found(m, KnownIds(received={"reused@x": {2, 4}, "root@x": {4}})) == 4
+
+
+def test_an_ambiguous_reference_gives_way_to_stronger_evidence():
+    m = mail(in_reply_to=["reused@x"], subject="Re: [#7]")
+    assert find_ticket(m, KnownIds(received={"reused@x": {2, 4}}), parties()) == Match(7)
+    assert find_ticket(m, KnownIds(ours={"reused@x": 3}, received={"reused@x": {2, 4}}), {}) == Match(3)
+
+
+def test_the_reason_says_why_no_ticket_was_joined():
+    opened = note_unclear_thread(Decision(Outcome.TICKET), "reused@x", [4, 2])
+    assert opened == Decision(Outcome.TICKET, reason="its reference <reused@x> is on tickets #2, #4: "
+                                                     "a new ticket rather than a guess")
+    auto = note_unclear_thread(Decision(Outcome.QUARANTINE, reason="automatic mail that answers no ticket (x)"),
+                               "reused@x", [2, 4])
+    assert auto.reason == ("automatic mail that answers no ticket (x); "
+                           "its reference <reused@x> is on tickets #2, #4, so it answers none of them")
 
 
 def test_subject_tag_from_the_customer_threads():
-    assert find_ticket(mail(subject="Re: Printer [#7]"), {}, parties()) == 7
+    assert found(mail(subject="Re: Printer [#7]"), tagged=parties()) == 7
 
 
 def test_subject_tag_from_colleague_in_same_organization_threads():
-    assert find_ticket(mail("boss@client.test", "Re: [#7]"), {}, parties()) == 7
+    assert found(mail("boss@client.test", "Re: [#7]"), tagged=parties()) == 7
 
 
 def test_subject_tag_from_an_address_already_on_the_ticket_threads():
-    found = find_ticket(mail("it@partner.test", "[#7]"), {}, parties(addresses={"it@partner.test"}))
-    assert found == 7
+    assert found(mail("it@partner.test", "[#7]"), tagged=parties(addresses={"it@partner.test"})) == 7
 
 
 def test_forged_subject_tag_from_a_stranger_does_not_thread():
-    assert find_ticket(mail("mallory@evil.test", "Re: [#7]"), {}, parties()) is None
+    assert found(mail("mallory@evil.test", "Re: [#7]"), tagged=parties()) is None
 
 
 def test_tag_on_free_mail_ticket_only_admits_the_customer():
     free = parties(customer="anna@gmail.com", domain=None)
-    assert find_ticket(mail("anna@gmail.com", "[#7]"), {}, free) == 7
-    assert find_ticket(mail("eve@gmail.com", "[#7]"), {}, free) is None
+    assert found(mail("anna@gmail.com", "[#7]"), tagged=free) == 7
+    assert found(mail("eve@gmail.com", "[#7]"), tagged=free) is None
 
 
 def test_unknown_tag_and_no_references_open_nothing():
-    assert find_ticket(mail(subject="[#404]"), {}, {}) is None
+    assert find_ticket(mail(subject="[#404]"), KnownIds(), {}) == Match(None)
 
 
 def test_subject_tags():

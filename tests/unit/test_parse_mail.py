@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from deskbot.mailbox import parse
+from deskbot.mailbox.identity import mail_key
 from deskbot.mailbox.inbound import Address, InboundMail, ParseOptions
 from deskbot.mailbox.parse import FORWARD_LINE, parse_batch, parse_mail
 
@@ -23,7 +24,9 @@ def parse_file(name: str, options: ParseOptions = ParseOptions()) -> InboundMail
 def test_plain_text_mail():
     mail = parse_file("plain_utf8.eml")
 
-    assert mail.key == mail.message_id == "CAF3x9q1.printer@mail.client.example"
+    assert mail.message_id == "CAF3x9q1.printer@mail.client.example"
+    assert mail.key == mail_key((MAIL / "plain_utf8.eml").read_bytes())
+    assert mail.key.startswith("CAF3x9q1.printer@mail.client.example ")
     assert mail.size == (MAIL / "plain_utf8.eml").stat().st_size
     assert mail.sender == Address("anna.petrova@client.example", "Anna Petrova")
     assert mail.sender_error is None
@@ -135,16 +138,18 @@ def test_thread_ids_without_angle_brackets_are_still_read():
 def test_message_id_is_stripped_of_brackets_and_whitespace():
     mail = parse_mail(b"From: a@client.example\nMessage-ID:\n  <CAB=x+1@mail.example.com>  \n\nHi")
 
-    assert mail.message_id == mail.key == "CAB=x+1@mail.example.com"
+    assert mail.message_id == "CAB=x+1@mail.example.com"
+    assert mail.key.startswith("CAB=x+1@mail.example.com ")
 
 
-def test_mail_without_message_id_is_keyed_by_a_hash_of_its_bytes():
+def test_mail_without_message_id_is_keyed_by_a_digest():
     raw = (MAIL / "no_message_id.eml").read_bytes()
 
     mail = parse_mail(raw)
 
     assert mail.message_id is None
-    assert mail.key == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert mail.key == mail_key(raw)
+    assert mail.key.startswith("no-id:")
 
 
 def test_unreadable_date_is_none_and_a_problem():
@@ -188,7 +193,7 @@ def test_encoded_word_inside_the_from_address_is_refused():
 def test_garbage_never_raises(raw, problems):
     mail = parse_mail(raw)
 
-    assert mail.key == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert mail.key == mail_key(raw)
     assert mail.size == len(raw)
     assert mail.sender is None
     assert mail.sender_error in ("no From header", "empty From header")
@@ -232,7 +237,8 @@ def test_an_unexpected_error_is_reported_as_a_problem(monkeypatch):
 
     mail = parse_file("html_only.eml")
 
-    assert mail.key.startswith("sha256:")
+    # The same key as when it parses: once the parser is fixed, a refetch is still this mail.
+    assert mail.key == mail_key((MAIL / "html_only.eml").read_bytes())
     assert mail.sender_error == "the mail could not be parsed"
     assert mail.problems == ["the mail could not be parsed", "RuntimeError: converter broke"]
 
