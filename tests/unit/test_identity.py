@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deskbot.mailbox.identity import header_fields, mail_key, split_head
+from deskbot.mailbox.identity import header_fields, mail_key, split_at
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIL = ROOT / "tests" / "data" / "mail"
@@ -50,10 +50,15 @@ def test_a_different_mail_reusing_the_message_id_is_another_mail(change):
     assert mail_key(other).split(" ")[0] == mail_key(ITSM).split(" ")[0]  # the same Message-ID
 
 
-def test_line_ends_folding_and_trailing_blank_lines_do_not_make_another_mail():
-    lf = ITSM.replace(b"\r\n", b"\n") + b"\n\n"
+def test_folding_and_trailing_blank_lines_do_not_make_another_mail():
     folded = ITSM.replace(b"Subject: Ticket INC-42 updated", b"Subject: Ticket\r\n   INC-42   updated")
-    assert mail_key(lf) == mail_key(folded) == mail_key(ITSM)
+    assert mail_key(folded) == mail_key(ITSM + b"\r\n\r\n") == mail_key(ITSM)
+
+
+def test_a_mail_with_bare_line_feeds_has_a_key_of_its_own_kind():
+    lf = ITSM.replace(b"\r\n", b"\n")
+    assert mail_key(lf).split(" ")[0] == "notification@itsm.vendor.test"
+    assert mail_key(lf.replace(b"Open", b"Done")) != mail_key(lf)
 
 
 def test_mail_without_message_id_has_a_digest_and_is_the_same_when_delivered_twice():
@@ -88,11 +93,13 @@ def test_garbage_has_a_key_and_never_raises(raw):
 
 
 def test_the_first_field_of_a_name_counts_and_folded_lines_belong_to_it():
-    head, body = split_head(b"Subject: one\r\n two\r\nsubject: three\r\nX-Other:\r\n four\r\n\r\nbody\r\n")
-    assert header_fields(head, (b"subject", b"date")) == {b"subject": b"one two"}
-    assert body == b"body\r\n"
-    assert split_head(b"\nbody") == (b"", b"body")
-    assert split_head(b"A: b") == (b"A: b", b"")
+    raw = b"Subject: one\r\n two\r\nsubject: three\r\nX-Date: no\r\nX-Other:\r\n four\r\n\r\nbody\r\n"
+    head_end, body_start = split_at(raw)
+    assert header_fields(raw[:head_end]) == {b"subject": b"one two"}
+    assert raw[body_start:] == b"body\r\n"
+    assert split_at(b"\nbody") == (0, 1)
+    assert split_at(b"A: b") == (4, 4)
+    assert split_at(b"A: b\n\nc\r\n\r\nd") == (4, 6)  # whichever empty line comes first
 
 
 def test_the_migration_keeps_a_frozen_copy_of_the_rule():

@@ -98,15 +98,14 @@ def _rekey_rows(conn, ids, rule, apart) -> None:
 
 # -- the rules, frozen ------------------------------------------------------------------------------
 _ID = re.compile(r"<([^<>\s]+)>")
-_WS = re.compile(rb"\s+")
 MAX_ID_LENGTH = 900
 KEY_VERSION = b"deskbot mail key 1\n"
 KEY_FIELDS = (b"message-id", b"from", b"date", b"subject")
 
 
 def new_key(raw: bytes) -> str:
-    head, body = _split_head(raw)
-    fields = _header_fields(head, KEY_FIELDS)
+    head_end, body_start = _split_at(raw)
+    fields = _header_fields(raw[:head_end], KEY_FIELDS)
     digest = hashlib.sha256(KEY_VERSION)
     if fields.get(b"date") is None:
         digest.update(b"whole\n")
@@ -115,7 +114,10 @@ def new_key(raw: bytes) -> str:
         for name in KEY_FIELDS:
             value = fields.get(name) or b""
             digest.update(b"%d:" % len(value) + value)
-        digest.update(body.replace(b"\r\n", b"\n").rstrip(b"\r\n"))
+        body_end = len(raw)
+        while body_end > body_start and raw[body_end - 1] in b"\r\n":
+            body_end -= 1
+        digest.update(memoryview(raw)[body_start:body_end])
     message_id = _normalize_id((fields.get(b"message-id") or b"").decode("utf-8", "replace"))
     if message_id is None:
         return "no-id:" + digest.hexdigest()
@@ -126,8 +128,8 @@ def new_key(raw: bytes) -> str:
 
 def old_key(raw: bytes) -> str:
     """The Message-ID alone, or a hash of the bytes without one (non-ASCII ids may differ slightly)."""
-    head, _body = _split_head(raw)
-    value = _header_fields(head, (b"message-id",)).get(b"message-id")
+    head_end, _body_start = _split_at(raw)
+    value = _header_fields(raw[:head_end], (b"message-id",)).get(b"message-id")
     message_id = _normalize_id(value.decode("utf-8", "replace")) if value is not None else None
     if message_id is None:
         return "sha256:" + hashlib.sha256(raw).hexdigest()
@@ -146,29 +148,30 @@ def _normalize_id(value):
     return found
 
 
-def _split_head(raw: bytes):
-    if raw.startswith((b"\r\n", b"\n")):
-        return b"", raw[2 if raw.startswith(b"\r\n") else 1:]
-    ends = [(at, len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (at := raw.find(sep)) >= 0]
-    if not ends:
-        return raw, b""
-    at, length = min(ends)
-    return raw[:at], raw[at + length:]
+def _split_at(raw: bytes):
+    if raw.startswith(b"\n"):
+        return 0, 1
+    if raw.startswith(b"\r\n"):
+        return 0, 2
+    crlf = raw.find(b"\r\n\r\n")
+    lf = raw.find(b"\n\n", 0, crlf if crlf >= 0 else len(raw))
+    if lf >= 0:
+        return lf, lf + 2
+    if crlf >= 0:
+        return crlf, crlf + 4
+    return len(raw), len(raw)
 
 
 def _header_fields(head: bytes, names):
+    lower = b"\n" + head.lower()
     found = {}
-    current = None
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t"):
-            if current is not None:
-                current.append(line)
+    for name in names:
+        at = lower.find(b"\n" + name + b":")
+        if at < 0:
             continue
-        if len(found) == len(names):
-            break
-        name, colon, value = line.partition(b":")
-        name = name.strip().lower()
-        current = None
-        if colon and name in names and name not in found:
-            current = found[name] = [value]
-    return {name: _WS.sub(b" ", b" ".join(parts)).strip() for name, parts in found.items()}
+        start = at + len(name) + 1
+        end = head.find(b"\n", start)
+        while end >= 0 and head[end + 1:end + 2] in (b" ", b"\t"):
+            end = head.find(b"\n", end + 1)
+        found[name] = b" ".join(head[start:end if end >= 0 else len(head)].split())
+    return found
