@@ -63,6 +63,7 @@ class BatchWriter:
             decisions.append(decision)
             if match.unclear is not None:
                 unclear[index] = match.unclear
+            ticket_ref = decision.ticket_id  # where this mail is kept, as the database will say
             if decision.outcome is Outcome.TICKET:
                 # Later mail in this same batch may answer the ticket opened here.
                 new_ticket_slots[index] = len(new_ticket_slots)

@@ -112,3 +112,11 @@ async def test_our_own_message_id_and_an_allowed_tag_beat_an_ambiguous_one(inges
     stranger = make_mail("Re: INC-1 opened [#1]", "Eve <eve@evil.test>", "ok", in_reply_to=REUSED)
     results = await outcomes(ingest, 7, to_our_answer, tagged, stranger, first_uid=3)
     assert results == [(Outcome.REPLY, 2), (Outcome.REPLY, 1), (Outcome.TICKET, 3)]
+
+
+async def test_within_a_batch_a_message_id_counts_only_where_the_mail_is_kept(ingest, engine):
+    """As a later batch would read the database: a quarantined mail's Message-ID is on no ticket."""
+    await outcomes(ingest, 7, make_mail("VPN", message_id="<vpn@client.test>"))
+    no_sender = make_mail("Re: VPN", sender="", message_id="<lost@client.test>", in_reply_to="<vpn@client.test>")
+    answer = make_mail("Re: Re: VPN", body="And?", in_reply_to="<lost@client.test>")
+    assert await outcomes(ingest, 7, no_sender, answer, first_uid=2) == [(Outcome.QUARANTINE, None), (Outcome.TICKET, 2)]
