@@ -74,12 +74,14 @@ def _rekey_rows(conn, ids, rule, apart) -> None:
         sa.select(raw_mail.c.id, raw_mail.c.mailbox, raw_mail.c.message_key, raw_mail.c.content)
         .where(raw_mail.c.id.in_(ids)).order_by(raw_mail.c.id)).all()
     wanted = {row.id: rule(bytes(row.content or b"")) for row in rows}
-    holders = {
-        (mailbox, key): row_id
-        for row_id, mailbox, key in conn.execute(
-            sa.select(raw_mail.c.id, raw_mail.c.mailbox, raw_mail.c.message_key)
-            .where(raw_mail.c.message_key.in_(set(wanted.values()))))
-    }
+    holders = {}  # (mailbox, key) -> the row holding it; by mailbox, so that the unique index serves
+    for mailbox in {row.mailbox for row in rows}:
+        keys = {wanted[row.id] for row in rows if row.mailbox == mailbox}
+        holders.update(
+            ((mailbox, key), row_id)
+            for row_id, key in conn.execute(
+                sa.select(raw_mail.c.id, raw_mail.c.message_key)
+                .where(raw_mail.c.mailbox == mailbox, raw_mail.c.message_key.in_(keys))))
     changes = []
     for row in rows:
         key = wanted[row.id]
