@@ -192,7 +192,8 @@ class BatchWriter:
         # The audit log's first line of each ticket; one statement for the batch.
         await self.session.execute(insert(TicketEvent.__table__), [
             {"ticket_id": number, "staff_id": None, "kind": "created",
-             "detail": f"by mail from {item.mail.sender.email}" + (f", follows #{follows}" if follows else ""),
+             "detail": f"by mail from {item.mail.sender.email}" + (f", follows #{follows}" if follows else "")
+                       + (f"; {item.mail.sender_note}" if item.mail.sender_note else ""),  # recovered how
              "at": self.now}
             for number, (item, follows) in zip(ids, items, strict=True)])
         return ids

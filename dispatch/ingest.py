@@ -134,6 +134,8 @@ class Ingest:
 def _log_result(r: Stored, mail: InboundMail) -> None:
     where = f"uid {r.uid}"
     sender = mail.sender.email if mail.sender else "?"
+    if mail.sender_note:
+        sender += f" ({mail.sender_note})"
     if r.outcome is Outcome.TICKET:
         log.info("%s: ticket #%d opened by %s", where, r.ticket_id, sender)
     elif r.outcome is Outcome.REPLY:
