@@ -112,7 +112,7 @@ def _read(name: str, values: Iterable[str]) -> _Reading:
         if not addresses:
             return _Reading([], f"{name}: {refused}", forged=suspect)
         found += addresses
-    return _Reading(_distinct(found), note=f"address read from a malformed {name} ({refused})")
+    return _Reading(_distinct(found), note=f"address read from a malformed {name}: {refused}")
 
 
 def _search(text: str) -> tuple[list[Address] | None, str | None]:

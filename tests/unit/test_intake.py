@@ -121,5 +121,5 @@ def test_a_sender_recovered_from_reply_to_threads_by_tag_only_as_an_address_on_t
 
 
 def test_a_sender_read_from_a_malformed_from_threads_by_tag_like_any_other():
-    m = mail("boss@client.test", subject="[#7]", sender_note="address read from a malformed From (...)")
+    m = mail("boss@client.test", subject="[#7]", sender_note="address read from a malformed From: ...")
     assert find_ticket(m, {}, parties()) == 7

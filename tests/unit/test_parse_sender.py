@@ -34,7 +34,7 @@ IVAN = "ivan@client.example"
 ])
 def test_the_one_literal_address_of_a_broken_from_is_the_sender(header, name, why):
     assert pick_sender([header], [], []) == Sender(
-        Address(IVAN, name), None, [], "From", f"address read from a malformed From ({why})")
+        Address(IVAN, name), None, [], "From", f"address read from a malformed From: {why}")
 
 
 @pytest.mark.parametrize("header, name", [
