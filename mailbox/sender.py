@@ -92,9 +92,10 @@ def _several(name: str, addresses: list[Address]) -> str:
     return f"{name}: {len(addresses)} different addresses ({listed})"
 
 
-def _read(name: str, values: Iterable[str]) -> _Reading:
-    values = list(values)
+def _read(name: str, values: list[str]) -> _Reading:
     boxes = [box for value in values for box in mailboxes(value)]
+    if len(boxes) == 1 and boxes[0].address:  # the usual case, kept cheap
+        return _Reading([boxes[0].address])
     refused = next((box.error for box in boxes if box.error), None)
     if refused is None:
         if not boxes:
