@@ -21,7 +21,7 @@ nobody is guessed and the mail is refused with the reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from deskbot.mailbox.addresses import ENCODED_IN_ADDRESS, addr_spec, display_name, mailboxes, shown
@@ -52,7 +52,8 @@ class _Reading(NamedTuple):
     forged: bool = False  # an encoded-word where an address is written
 
 
-def pick_sender(from_values: list[str], sender_values: list[str], reply_to_values: list[str] = ()) -> Sender:
+def pick_sender(from_values: Sequence[str], sender_values: Sequence[str],
+                reply_to_values: Sequence[str] = ()) -> Sender:
     """The author of a mail, and from which header and how it was read."""
     author = _read(FROM, from_values) if from_values else _Reading([], "no From header")
     if len(author.addresses) == 1:
@@ -84,7 +85,7 @@ def _one_of_several(authors: list[Address], sender: _Reading | None, reply_to: _
     if reply_to is not None and len(reply_to.addresses) == 1 and reply_to.addresses[0].email in emails:
         note = f"{count}, the one in Reply-To used"
         return Sender(reply_to.addresses[0], None, [note], REPLY_TO, note)
-    return Sender(None, f"{_several(FROM, authors)} and no Sender to tell which one wrote", [])
+    return Sender(None, f"{_several(FROM, authors)} and no usable Sender to tell which one wrote", [])
 
 
 def _several(name: str, addresses: list[Address]) -> str:
@@ -92,7 +93,7 @@ def _several(name: str, addresses: list[Address]) -> str:
     return f"{name}: {len(addresses)} different addresses ({listed})"
 
 
-def _read(name: str, values: list[str]) -> _Reading:
+def _read(name: str, values: Sequence[str]) -> _Reading:
     boxes = [box for value in values for box in mailboxes(value)]
     if len(boxes) == 1 and boxes[0].address:  # the usual case, kept cheap
         return _Reading([boxes[0].address])

@@ -68,6 +68,6 @@ def test_broken_from_headers_become_tickets_and_forgeries_quarantine(tmp_path, d
     assert [(q["uid"], q["reason"]) for q in quarantined] == [
         (5, "no usable sender: From: encoded-word inside the address: '=?utf-8?Q?director?=@victim.example'"),
         (6, "no usable sender: From: 2 different addresses (ivan.petrov@client.example, boss@client.example) "
-            "and no Sender to tell which one wrote"),
+            "and no usable Sender to tell which one wrote"),
         (9, "no usable sender: From: empty address <>"),
     ]

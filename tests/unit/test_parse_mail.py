@@ -287,7 +287,7 @@ def test_a_broken_from_of_real_software_still_names_the_person(name, sender, sou
     ("address_attack_name_decodes_to_address.eml", "From: empty address <>"),
     ("from_lotus_notes.eml", "From: invalid local part: 'Ivan Petrov/Client/RU@CLIENT'"),
     ("from_several_without_sender.eml", "From: 2 different addresses (ivan.petrov@client.example, "
-                                        "boss@client.example) and no Sender to tell which one wrote"),
+                                        "boss@client.example) and no usable Sender to tell which one wrote"),
 ])
 def test_a_from_that_names_nobody_safely_is_refused_with_the_reason(name, error):
     mail = parse_file(name)
