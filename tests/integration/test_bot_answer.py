@@ -104,7 +104,9 @@ async def test_the_writer_is_told_when_the_answer_is_delivered_or_cannot_be_yet(
     smtp_sink.answer = "451 4.3.0 try again later"
     assert await mailer.drain_once() == 0
     desk.sender.wake()
-    await desk.fake.wait_for_bot_message(SAM, text_contains="could not be sent yet (451 4.3.0 try again later)")
+    told = await desk.fake.wait_for_bot_message(SAM, text_contains="has not left yet")
+    assert told.text == ("⚠️ Your answer on #1 has not left yet: the mail server asked to try again later. deskbot "
+                         "tries again by itself, at least every 5 minutes, and tells you when it is delivered.")
 
     smtp_sink.answer = None
     async with desk.sessions.begin() as s:  # the backoff has passed
