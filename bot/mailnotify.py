@@ -24,9 +24,10 @@ NOTICE = "mail-notice"  # the outbox purpose of these Telegram messages
 _REFUSED_WITH_ADVICE = {Kind.RECIPIENT: "answer-failed-recipient", Kind.TOO_BIG: "answer-failed-too-big"}
 
 
-def problem(texts: Texts, failure: Failure) -> str:
-    """What went wrong, as plain words for the middle of a sentence ("the mail server could not be reached")."""
-    return texts.plain(f"mail-problem-{failure.kind.value}", address=failure.address or "?")
+def problem(texts: Texts, failure: Failure, recipients: str = "") -> str:
+    """What went wrong, as plain words for the middle of a sentence ("the mail server could not be reached").
+    `recipients`: the address to name when the server refused one without saying which (at DATA)."""
+    return texts.plain(f"mail-problem-{failure.kind.value}", address=failure.address or recipients or "?")
 
 
 def mail_outcome_notifier(texts: Texts, clock):
@@ -35,14 +36,14 @@ def mail_outcome_notifier(texts: Texts, clock):
         chat = payload.get("notify_chat")
         if row.purpose != ANSWER or chat is None or (outcome == RETRYING and row.attempts > 1):
             return
-        number = row.ticket_id or 0
+        number, customer = row.ticket_id or 0, ", ".join(payload["rcpt_to"])
         if outcome == SENT or failure is None:
-            text = texts.t("answer-sent", number=number, customer=", ".join(payload["rcpt_to"]))
+            text = texts.t("answer-sent", number=number, customer=customer)
         elif outcome == FAILED:
             text = texts.t(_REFUSED_WITH_ADVICE.get(failure.kind, "answer-failed"), number=number,
-                           problem=problem(texts, failure))
+                           problem=problem(texts, failure, customer))
         else:
-            text = texts.t("answer-retrying", number=number, problem=problem(texts, failure))
+            text = texts.t("answer-retrying", number=number, problem=problem(texts, failure, customer))
         outbox.send_message(session, chat_id=chat, text=text, purpose=NOTICE, ticket_id=row.ticket_id,
                             now=clock.now())
     return notify
