@@ -112,7 +112,7 @@ class Poller:
     async def _after_failure(self, exc: Exception, failures: int) -> None:
         """Log the detail, tell the watcher what kind of trouble the mailbox is in, wait the backoff."""
         if not isinstance(exc, CONNECTION_ERRORS):  # the database, a bug: not the mail server's doing
-            delay = min(2.0 ** (failures - 1), MAX_BACKOFF)
+            delay = min(2.0 ** (min(failures, 32) - 1), MAX_BACKOFF)
             log.warning("mailbox round failed (%s: %s); retrying in %.0fs", type(exc).__name__, exc, delay)
             await self._sleep(delay)
             return
@@ -256,7 +256,7 @@ class Poller:
 def retry_delay(failure: Failure, failures: int) -> float:
     """Seconds before the next attempt after `failures` failed rounds in a row."""
     first, cap = LOGIN_BACKOFF if failure.kind in NEEDS_A_PERSON else (1.0, MAX_BACKOFF)
-    return min(first * 2.0 ** (failures - 1), cap)
+    return min(first * 2.0 ** (min(failures, 32) - 1), cap)  # days of failures must not overflow a float
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
