@@ -1,6 +1,7 @@
 """A mail server that refuses deskbot's login, as the dispatcher meets it: Dovecot in, an aiosmtpd
-sink requiring AUTH out, the fake Telegram; the service as `deskbot run` runs it (service.run, in
-this process, so that the login backoff can be made short), restarted once in the middle.
+sink requiring AUTH out, the fake Telegram. `deskbot run` as a process, stopped, its password fixed
+and started again; and the service as `deskbot run` runs it (service.run, in this process, so that
+the login backoff can be made short), restarted once in the middle.
 
 The dispatcher chat hears of each incident once and of its end once; nothing is lost meanwhile.
 """
@@ -8,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +26,7 @@ from harness.mails import eventually, make_mail
 from harness.smtp import SmtpSink, smtp_section
 
 pytestmark = pytest.mark.dovecot
+DESKBOT = str(Path(sys.executable).parent / "deskbot")
 NEW_PASSWORD = "n3w-Mailbox-Pw"
 SMTP_LOGIN = ("support@example.test", "smtp-Pw-1")
 
@@ -108,3 +113,42 @@ async def test_a_refused_smtp_login_is_told_once_and_the_mail_waits_for_it(tmp_p
             assert len(sink.received) == 1
     finally:
         sink.stop()
+
+
+@asynccontextmanager
+async def deskbot_process(config: Path, fake: FakeTelegram, log: Path):
+    """`deskbot run -c config` until SIGTERM: exit code 0 and no traceback."""
+    started = len(fake.calls("getMe"))
+    with log.open("ab") as out:
+        proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=config.parent,
+                                                    stdout=out, stderr=out)
+    try:
+        await fake.wait_for(lambda: len(fake.calls("getMe")) > started, timeout=60, what="deskbot polling")
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), 30)
+    text = log.read_text(errors="replace")
+    assert code == 0 and "Traceback" not in text, text[-3000:]
+
+
+async def test_deskbot_run_tells_a_wrong_password_once_and_after_the_fix_that_it_works(tmp_path, dovecot):
+    """The usual repair: the administrator corrects the password in the config and restarts deskbot."""
+    async with FakeTelegram() as fake:
+        people(fake)
+        path = write_config(tmp_path / "config.toml", dovecot, f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}")
+        right = path.read_text() + dispatch_sections(fake.token, fake.url, DISPATCHERS, 1001, "1h")
+        path.write_text(right.replace(f'password = "{dovecot.password}"', 'password = "typo-Passw0rd"'))
+        log = tmp_path / "deskbot.log"
+        async with deskbot_process(path, fake, log):
+            [notice] = await fake.wait_for(lambda: said(fake, "cannot read the mailbox"), timeout=30,
+                                           what="the incident told")
+            assert "the mail server refused deskbot's user name or password" in notice
+            dovecot.append(make_mail("Sent during the incident"))  # it waits on the server
+        assert "typo-Passw0rd" not in log.read_text() and "typo-Passw0rd" not in notice
+        path.write_text(right)
+        async with deskbot_process(path, fake, log):
+            [back] = await fake.wait_for(lambda: said(fake, "✅ The mailbox"), timeout=30, what="the recovery told")
+            assert back.startswith(f"✅ The mailbox {dovecot.user} ({dovecot.host}) works again")
+            await fake.wait_for_bot_message(DISPATCHERS, text_contains="Sent during the incident", timeout=30)
+        assert len(said(fake, "cannot read the mailbox")) == 1 and len(said(fake, "✅ The mailbox")) == 1
