@@ -78,7 +78,7 @@ def to_tell(state: State, kind: Kind, now: datetime) -> str | None:
 
 def to_close(state: State, now: datetime) -> timedelta | None:
     """After a success: how long the told incident lasted, or None when none was told."""
-    began = state.told_at or state.failing_since
+    began = state.failing_since or state.told_at  # the trouble began before it was told (an outage)
     told = state.told is not None
     state.told = state.told_at = state.failing_since = None
     return (now - began) if told and began is not None else None

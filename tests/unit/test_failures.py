@@ -120,6 +120,7 @@ def test_a_short_outage_is_not_told_a_long_one_is_once():
     # The outage turns into a refused login: that needs a person, so it is told too.
     assert to_tell(state, Kind.AUTHENTICATION, T0 + timedelta(hours=3)) == "authentication"
     assert to_tell(state, Kind.CONNECTION, T0 + timedelta(hours=4)) is None
+    assert to_close(state, T0 + timedelta(hours=5)) == timedelta(hours=4)  # from the outage's first failure
 
 
 def test_the_notices_name_the_mailbox_the_problem_and_what_to_do():
