@@ -58,6 +58,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from deskbot.dispatch import service
     from deskbot.mailbox.imap import CONNECTION_ERRORS
 
+    log = logging.getLogger("deskbot")
     try:
         if args.command == "run":
             await service.run(config)
@@ -71,13 +72,31 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
             await _print_quarantine(config, args.json)
         elif args.command in ("contracts", "report", "reports"):
             return await _with_sessions(config, lambda sessions: cli_reports.run(args, config, sessions))
-    except (service.DatabaseNotReady, service.DatabaseUnavailable, SQLAlchemyError) as exc:
-        logging.getLogger("deskbot").error("database: %s", _first_line(exc))
+    except (service.DatabaseNotReady, service.DatabaseUnavailable) as exc:
+        log.error("database: %s", exc)  # our own words
+        return EXIT_DATABASE
+    except SQLAlchemyError as exc:
+        log.debug("database: %s", _first_line(exc))  # the server's words, for whoever looks closer
+        log.error("database: the database refused the command (run with logging.level = \"DEBUG\" for its answer)")
         return EXIT_DATABASE
     except CONNECTION_ERRORS as exc:
-        logging.getLogger("deskbot").error("mailbox: %s", _first_line(exc))
+        log.debug("mailbox: %s", _first_line(exc))
+        log.error("mailbox %s: %s", _mailbox(config), _mailbox_problem(config, exc))
         return EXIT_MAILBOX
     return 0
+
+
+def _mailbox(config: Config) -> str:
+    return f"{config.mailbox.username} ({config.mailbox.host}:{config.mailbox.port}, folder {config.mailbox.folder})"
+
+
+def _mailbox_problem(config: Config, exc: BaseException) -> str:
+    """The catalog's words for what went wrong (one line: a refused login is not a traceback)."""
+    from deskbot.bot.mailnotify import problem
+    from deskbot.bot.texts import Texts
+    from deskbot.mailbox.failures import classify_imap
+
+    return problem(Texts(config.telegram.language), classify_imap(exc))
 
 
 async def _db_upgrade(config: Config) -> None:

@@ -122,7 +122,9 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
     try:
         scheduler.start()
         sessions = session_factory(engine)
-        async with mail_out(config, sessions, clock, scheduler) as acknowledger, \
+        incidents = mail_incidents(config, sessions, clock)
+        poller.watcher = incidents.watch("mailbox", f"{config.mailbox.username} ({config.mailbox.host})")
+        async with mail_out(config, sessions, clock, scheduler, incidents) as acknowledger, \
                 telegram(config, sessions, clock, scheduler) as bot_sweeps:
             announcer, forwarder = bot_sweeps or (None, None)
             for sweep in (acknowledger, announcer):
@@ -164,6 +166,17 @@ async def _stop_when_set(stop: asyncio.Event, poller: Poller) -> None:
     poller.stop()
 
 
+def mail_incidents(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock):
+    """A refused login or a long outage of a mail server, told in the dispatcher chat (dispatch/incidents.py)."""
+    from deskbot.bot.mailnotify import incident_text
+    from deskbot.bot.texts import Texts
+    from deskbot.dispatch.incidents import Incidents
+
+    texts = Texts(config.telegram.language)
+    chat = config.telegram.dispatcher_chat_id if config.telegram.token.get_secret_value() else 0
+    return Incidents(sessions, clock, chat, lambda notice: incident_text(texts, notice))
+
+
 # -- e-mail out -------------------------------------------------------------------------------
 
 
@@ -177,7 +190,7 @@ def smtp_settings(config: Config):
 
 @contextlib.asynccontextmanager
 async def mail_out(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                   scheduler) -> AsyncIterator[Sweep | None]:
+                   scheduler, incidents=None) -> AsyncIterator[Sweep | None]:
     """The e-mail sender and the acknowledgement sweep; yields the sweep (None without `smtp.host`)."""
     if not config.smtp.host:
         log.info("smtp.host is not set: no e-mail is sent (acknowledgements, answers)")
@@ -191,11 +204,15 @@ async def mail_out(config: Config, sessions: async_sessionmaker[AsyncSession], c
     texts = Texts(config.telegram.language)
     told = mail_outcome_notifier(texts, clock) if config.telegram.token.get_secret_value() else None
 
-    async def on_outcome(session: AsyncSession, row, outcome: str, error: str | None) -> None:
+    async def on_outcome(session: AsyncSession, row, outcome: str, failure) -> None:
         if told is not None:
-            await told(session, row, outcome, error)  # a Telegram notice: the outbox sweep sends it
+            await told(session, row, outcome, failure)  # a Telegram notice: the outbox sweep sends it
 
-    sender = MailSender(smtp_settings(config), sessions, clock, on_outcome=on_outcome, idle_check=SENDER_BACKSTOP)
+    smtp = config.smtp
+    watcher = incidents.watch("smtp", f"{smtp.host} ({smtp.username})" if smtp.username else smtp.host) \
+        if incidents is not None else None
+    sender = MailSender(smtp_settings(config), sessions, clock, on_outcome=on_outcome, idle_check=SENDER_BACKSTOP,
+                        watcher=watcher)
     tasks, stop = OwnedTasks(), asyncio.Event()
 
     async def acknowledge() -> None:

@@ -134,8 +134,6 @@ button-answer = Answer
 answer-prompt = ✍️ Type your answer to { $customer } on #{ $number }: it goes out as an e-mail in the customer's thread. /cancel to stop.
 answer-queued = 📨 Your answer on #{ $number } to { $customer } is on its way.
 answer-sent = ✅ Your answer on #{ $number } was delivered to { $customer }.
-answer-retrying = ⚠️ Your answer on #{ $number } could not be sent yet ({ $reason }). It will be retried until it goes.
-answer-failed = ❌ Your answer on #{ $number } was refused by the mail server: { $reason }. It was not sent.
 answer-cancelled = Nothing was sent on #{ $number }.
 answer-which-ticket = That message is not a ticket: reply to a ticket's card, or use its Answer button.
 answer-empty = An empty answer is not sent.
@@ -289,7 +287,6 @@ alert-report-already-sent = This report was already sent.
 alert-report-no-recipients = The contract names no report recipients: add them with `deskbot contracts edit --recipients`.
 report-manager-only = Only a manager can ask for reports.
 report-usage = Name the organization by its domain, and the month if not the last one, e.g. <code>/report example.com 2026-10</code>.
-report-cannot = The report cannot be made: { $reason }
 report-on-its-way = 📊 The report of { $organization } for { $month } is on its way.
 hours-alert-80 = ⚠️ <b>{ $organization }</b> has used { $used } of its { $package } this month ({ $percent } %).
 hours-alert-100 = 🚨 <b>{ $organization }</b> has used up its package: { $used } of { $package } this month ({ $percent } %). Further hours are billed beyond the package.
@@ -314,3 +311,33 @@ month-name = { $month ->
     [11] November
    *[12] December
 } { $year }
+
+## issue 10, items 6 and 7: words, not exceptions; a refused login is said out loud
+# What went wrong with a mail server (deskbot.mailbox.failures.Kind), in the middle of a sentence.
+mail-problem-connection = the mail server could not be reached
+mail-problem-timeout = the mail server did not answer in time
+mail-problem-tls = no secure connection to the mail server could be set up (its certificate was not accepted)
+mail-problem-authentication = the mail server refused deskbot's user name or password (or the account is blocked)
+mail-problem-busy = the mail server asked to try again later
+mail-problem-recipient = the mail server refused the address { $address }
+mail-problem-sender = the mail server refused deskbot's sender address
+mail-problem-message = the mail server refused the message
+mail-problem-too-big = the message is too big for the mail server
+mail-problem-folder = the mailbox has no such folder
+mail-problem-other = the mail server gave an answer deskbot does not understand
+answer-retrying = ⚠️ Your answer on #{ $number } has not left yet: { $problem }. deskbot tries again by itself, at least every 5 minutes, and tells you when it is delivered.
+answer-failed = ❌ Your answer on #{ $number } was not sent: { $problem }. It will not be tried again; the administrator finds the server's answer in deskbot's log.
+answer-failed-recipient = ❌ Your answer on #{ $number } was not sent: { $problem }. Check the address; it will not be tried again.
+answer-failed-too-big = ❌ Your answer on #{ $number } was not sent: { $problem }. Send smaller files, or a link to them.
+incident-mailbox = 🔐 deskbot cannot read the mailbox { $account }: { $problem }. New mail waits on the server, nothing is lost; deskbot tries again every few minutes and will say here when it works again.
+incident-mailbox-down = 📭 deskbot has not reached the mailbox { $account } for { $lasted }: { $problem }. New mail waits on the server, nothing is lost; deskbot keeps trying and will say here when it works again.
+incident-smtp = 🔐 deskbot cannot send e-mail through { $account }: { $problem }. Answers and acknowledgements wait in the queue, nothing is lost; deskbot tries again every few minutes and will say here when mail leaves again.
+incident-smtp-down = 📮 deskbot has not reached the mail server { $account } for { $lasted }: { $problem }. Answers and acknowledgements wait in the queue, nothing is lost; deskbot keeps trying and will say here when mail leaves again.
+incident-fix-mailbox-authentication = To fix it: correct <code>mailbox.username</code> / <code>mailbox.password</code> and restart deskbot, or unblock the account on the mail server.
+incident-fix-smtp-authentication = To fix it: correct <code>smtp.username</code> / <code>smtp.password</code> and restart deskbot, or unblock the account on the mail server.
+incident-fix-mailbox-folder = To fix it: correct <code>mailbox.folder</code> and restart deskbot.
+incident-recovered-mailbox = ✅ The mailbox { $account } works again (after { $lasted }): new mail is read as usual.
+incident-recovered-smtp = ✅ E-mail leaves through { $account } again (after { $lasted }): what waited is being sent.
+report-no-organization = No organization has the domain { $domain }.
+report-no-contract = { $organization } has no contract: add one with <code>deskbot contracts add</code>.
+report-bad-month = { $month } is not a month: write it as YYYY-MM, e.g. 2026-10.

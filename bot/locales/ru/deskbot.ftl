@@ -138,8 +138,6 @@ button-answer = Ответить
 answer-prompt = ✍️ Напишите ответ для { $customer } по #{ $number }: он уйдёт письмом в переписку клиента. /cancel — отменить.
 answer-queued = 📨 Ваш ответ по #{ $number } для { $customer } отправляется.
 answer-sent = ✅ Ваш ответ по #{ $number } доставлен { $customer }.
-answer-retrying = ⚠️ Ваш ответ по #{ $number } пока не отправлен ({ $reason }). Отправка будет повторяться, пока не получится.
-answer-failed = ❌ Почтовый сервер отклонил ваш ответ по #{ $number }: { $reason }. Ответ не отправлен.
 answer-cancelled = По #{ $number } ничего не отправлено.
 answer-which-ticket = Это сообщение не тикет: ответьте на карточку тикета или нажмите в ней «Ответить».
 answer-empty = Пустой ответ не отправляется.
@@ -297,7 +295,6 @@ alert-report-already-sent = Этот отчёт уже отправлен.
 alert-report-no-recipients = В договоре не указаны получатели отчёта: добавьте их через `deskbot contracts edit --recipients`.
 report-manager-only = Отчёты может запрашивать только менеджер.
 report-usage = Укажите организацию по домену и месяц, если нужен не прошлый, например <code>/report example.com 2026-10</code>.
-report-cannot = Отчёт не получится сделать: { $reason }
 report-on-its-way = 📊 Отчёт { $organization } за { $month } отправляется.
 hours-alert-80 = ⚠️ <b>{ $organization }</b> израсходовала { $used } из { $package } в этом месяце ({ $percent } %).
 hours-alert-100 = 🚨 <b>{ $organization }</b> исчерпала пакет: { $used } из { $package } в этом месяце ({ $percent } %). Дальнейшие часы оплачиваются сверх пакета.
@@ -322,3 +319,33 @@ month-name = { $month ->
     [11] ноябрь
    *[12] декабрь
 } { $year }
+
+## issue 10, items 6 and 7: words, not exceptions; a refused login is said out loud
+# Что случилось с почтовым сервером (deskbot.mailbox.failures.Kind), в середине фразы.
+mail-problem-connection = почтовый сервер недоступен
+mail-problem-timeout = почтовый сервер не ответил вовремя
+mail-problem-tls = не удалось установить защищённое соединение с почтовым сервером (его сертификат не принят)
+mail-problem-authentication = почтовый сервер не принял имя пользователя или пароль deskbot (или учётная запись заблокирована)
+mail-problem-busy = почтовый сервер попросил повторить позже
+mail-problem-recipient = почтовый сервер отклонил адрес { $address }
+mail-problem-sender = почтовый сервер отклонил адрес отправителя deskbot
+mail-problem-message = почтовый сервер отклонил письмо
+mail-problem-too-big = письмо слишком велико для почтового сервера
+mail-problem-folder = в почтовом ящике нет такой папки
+mail-problem-other = почтовый сервер дал ответ, который deskbot не понимает
+answer-retrying = ⚠️ Ваш ответ по #{ $number } пока не отправлен: { $problem }. deskbot повторяет сам, не реже раза в 5 минут, и сообщит, когда ответ будет доставлен.
+answer-failed = ❌ Ваш ответ по #{ $number } не отправлен: { $problem }. Повторять не будем; ответ сервера администратор найдёт в журнале deskbot.
+answer-failed-recipient = ❌ Ваш ответ по #{ $number } не отправлен: { $problem }. Проверьте адрес; повторять не будем.
+answer-failed-too-big = ❌ Ваш ответ по #{ $number } не отправлен: { $problem }. Пришлите файлы поменьше или ссылку на них.
+incident-mailbox = 🔐 deskbot не может читать почтовый ящик { $account }: { $problem }. Новые письма ждут на сервере, ничего не потеряется; deskbot повторяет каждые несколько минут и напишет здесь, когда всё заработает.
+incident-mailbox-down = 📭 deskbot уже { $lasted } не может связаться с почтовым ящиком { $account }: { $problem }. Новые письма ждут на сервере, ничего не потеряется; deskbot продолжает попытки и напишет здесь, когда всё заработает.
+incident-smtp = 🔐 deskbot не может отправлять почту через { $account }: { $problem }. Ответы и уведомления ждут в очереди, ничего не потеряется; deskbot повторяет каждые несколько минут и напишет здесь, когда почта снова пойдёт.
+incident-smtp-down = 📮 deskbot уже { $lasted } не может связаться с почтовым сервером { $account }: { $problem }. Ответы и уведомления ждут в очереди, ничего не потеряется; deskbot продолжает попытки и напишет здесь, когда почта снова пойдёт.
+incident-fix-mailbox-authentication = Что сделать: исправьте <code>mailbox.username</code> / <code>mailbox.password</code> и перезапустите deskbot или разблокируйте учётную запись на почтовом сервере.
+incident-fix-smtp-authentication = Что сделать: исправьте <code>smtp.username</code> / <code>smtp.password</code> и перезапустите deskbot или разблокируйте учётную запись на почтовом сервере.
+incident-fix-mailbox-folder = Что сделать: исправьте <code>mailbox.folder</code> и перезапустите deskbot.
+incident-recovered-mailbox = ✅ Почтовый ящик { $account } снова работает (перерыв { $lasted }): новые письма читаются как обычно.
+incident-recovered-smtp = ✅ Почта через { $account } снова уходит (перерыв { $lasted }): всё, что ждало, отправляется.
+report-no-organization = Нет организации с доменом { $domain }.
+report-no-contract = У { $organization } нет договора: добавьте его командой <code>deskbot contracts add</code>.
+report-bad-month = { $month } — не месяц: напишите его как ГГГГ-ММ, например 2026-10.
