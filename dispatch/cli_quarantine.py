@@ -73,16 +73,17 @@ async def _print(sessions, as_json: bool) -> None:
         rows = await list_quarantine(session)
     for r in rows:
         sender, subject = header_summary(r.head)
-        decided = {"by": r.decided_by or ("command line" if r.decided_at else None),
-                   "at": r.decided_at.isoformat() if r.decided_at else None}
         if as_json:
             print(json.dumps({"id": r.id, "uid": r.uid, "folder": r.folder, "key": r.message_key, "size": r.size,
                               "received_at": r.received_at.isoformat(), "from": sender, "subject": subject,
                               "reason": r.reason, "kind": r.kind, "fate": r.fate or "open", "ticket": r.ticket,
-                              "decided_by": decided["by"], "decided_at": decided["at"]}, ensure_ascii=False))
+                              "decided_by": r.decided_by,  # null with decided_at: from the command line
+                              "decided_at": r.decided_at.isoformat() if r.decided_at else None}, ensure_ascii=False))
         else:
             print(f"{r.id:>6}  uid {r.uid:<7} {r.size:>9} B  from {sender[:40] or '-'}  subject {subject[:50] or '-'}")
-            by = f" by {decided['by']} at {r.decided_at:%Y-%m-%d %H:%M} UTC" if r.decided_at else ""
+            by = ""
+            if r.decided_at:
+                by = f" {f'by {r.decided_by}' if r.decided_by else 'from the command line'} at {r.decided_at:%Y-%m-%d %H:%M} UTC"
             print(f"        {r.reason}")
             print(f"        {r.kind or '?'} mail, {_fate(r)}{by}")
     if not as_json:
