@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import DataError
 
 from deskbot.bot.quarantine import announce_kept_aside, summarize_machine_mail
@@ -205,3 +205,16 @@ async def test_the_migration_carries_mail_quarantined_before_over_without_announ
         (1, "person", "open", "Anna Petrova", "Help <me>"), (2, "machine", "open", "Anna Petrova <anna@client.test>",
                                                              "Out of office")]
     assert all(i.announced_at is not None for i in kept)  # listed by /quarantine, not flooded into the chat
+
+
+async def test_notices_wait_while_the_chat_is_full_then_come(ingest, engine, config):
+    from deskbot.bot.announce import chat_budget
+    from deskbot.dispatch import outbox
+
+    await ingest.store(7, [fetched(1, NO_SENDER)], 1)
+    async with session_factory(engine).begin() as s:
+        for n in range(20):  # a burst's digests and cards, not yet sent: the group's minute is spent
+            outbox.send_message(s, chat_id=CHAT, text=f"digest {n}", purpose="digest", now=NOW)
+        assert await announce_kept_aside(s, config, EN, NOW, await chat_budget(s, CHAT)) == 0
+        await s.execute(update(OutboxMessage).values(status=outbox.SENT))
+        assert await announce_kept_aside(s, config, EN, NOW, await chat_budget(s, CHAT)) == 1
