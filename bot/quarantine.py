@@ -19,7 +19,7 @@ from deskbot.bot.texts import ADDRESS_CHARS, DIGEST_STYLES, SUBJECT_CHARS, Safe,
 from deskbot.dispatch import outbox, quarantine
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.quarantine import ItemView
-from deskbot.dispatch.quarantine_rules import Fate, Kind, KeptAside, plan_notices, reason_kind
+from deskbot.dispatch.quarantine_rules import Fate, Kind, plan_notices, reason_kind
 from deskbot.dispatch.rules import DIGEST_CHARS
 
 NOTICE, SUMMARY = "quarantine", "quarantine-summary"  # outbox purposes
