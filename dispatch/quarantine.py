@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch.config import Config
@@ -160,7 +160,8 @@ async def _decide(session: AsyncSession, item_id: int, actor: Staff | None, fate
     changed = await session.execute(
         update(QuarantineItem).where(QuarantineItem.raw_id == item_id, QuarantineItem.status == Fate.OPEN)
         .values(status=fate.value, decided_by_id=actor.id if actor else None, decided_at=now,
-                announced_at=func.coalesce(QuarantineItem.announced_at, now)))
+                announced_at=func.coalesce(QuarantineItem.announced_at,
+                                           literal(now, QuarantineItem.announced_at.type))))
     if changed.rowcount == 1:
         return
     decided = await view(session, item_id)  # Refused when there is no such item

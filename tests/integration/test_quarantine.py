@@ -218,3 +218,12 @@ async def test_notices_wait_while_the_chat_is_full_then_come(ingest, engine, con
         assert await announce_kept_aside(s, config, EN, NOW, await chat_budget(s, CHAT)) == 0
         await s.execute(update(OutboxMessage).values(status=outbox.SENT))
         assert await announce_kept_aside(s, config, EN, NOW, await chat_budget(s, CHAT)) == 1
+
+
+async def test_a_decided_item_is_never_announced_later(ingest, engine, config):
+    await ingest.store(7, [fetched(1, NO_SENDER)], 1)
+    async with session_factory(engine).begin() as s:
+        await quarantine.dismiss(s, 1, None, NOW)
+        assert await announce_kept_aside(s, config, EN, NOW, budget=20) == 0
+    [item] = await items(engine)
+    assert (item.announced_at, item.decided_at) == (NOW, NOW)
