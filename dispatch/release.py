@@ -35,8 +35,10 @@ async def open_ticket(session: AsyncSession, raw: RawMail, config: Config, now: 
     customer_id, organization_id = (None, None)
     if usable is not None:
         customer_id, organization_id = await _customer(session, usable, set(box.free_mail_domains), now)
+    # Automatic mail a person chose to make a ticket still gets no acknowledgement: never answer a robot.
     ticket = Ticket(subject=clean_text(mail.subject) or "", status=Status.NEW, customer_id=customer_id,
-                    organization_id=organization_id, created_at=now, updated_at=now, no_charge=False)
+                    organization_id=organization_id, created_at=now, updated_at=now, no_charge=False,
+                    acknowledged_at=now if mail.auto else None)
     session.add(ticket)
     await session.flush()
     message_id = await session.scalar(

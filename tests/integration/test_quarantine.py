@@ -123,6 +123,7 @@ async def test_release_opens_a_ticket_through_the_intake_and_logs_it(ingest, eng
         first, second = await s.get(Ticket, without), await s.get(Ticket, with_address)
         assert (first.status, first.customer_id, first.announced_at, first.subject) == ("new", None, None, "Help <me>")
         assert (await s.get(Customer, second.customer_id)).email == "bob@gmail.com"  # the customer of ticket 1
+        assert (first.acknowledged_at, second.acknowledged_at) == (None, NOW)  # bulk mail gets no acknowledgement
         assert await s.scalar(select(Message.body).where(Message.ticket_id == without)) == "Please <b>call</b> me & soon"
         created = dict((await s.execute(select(TicketEvent.ticket_id, TicketEvent.detail)
                                         .where(TicketEvent.kind == "created"))).all())
