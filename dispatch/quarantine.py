@@ -9,6 +9,7 @@ exactly one decides; the other is told what became of it. Every decision is a
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from deskbot.mailbox.identity import header_summary
 from deskbot.mailbox.inbound import InboundMail, ParseOptions
 from deskbot.storage.models import QuarantineEvent, QuarantineItem, RawMail, Staff
 
+log = logging.getLogger("deskbot.quarantine")
 HEAD_BYTES = 16384  # enough of a raw message for its headers
 EXCERPT_LINES, EXCERPT_CHARS = 12, 1200  # "the first lines" of an opened item
 
@@ -143,6 +145,7 @@ async def release(session: AsyncSession, item_id: int, actor: Staff | None, conf
     await session.execute(update(QuarantineItem).where(QuarantineItem.raw_id == item_id).values(ticket_id=number))
     session.add(QuarantineEvent(raw_id=item_id, staff_id=actor.id if actor else None, kind="released",
                                 ticket_id=number, detail=f"made ticket #{number} {who}", at=now))
+    log.info("quarantined mail %d made ticket #%d %s", item_id, number, who)
     return number
 
 
@@ -151,6 +154,7 @@ async def dismiss(session: AsyncSession, item_id: int, actor: Staff | None, now:
     who = f"by {actor.name}" if actor else "from the command line"
     session.add(QuarantineEvent(raw_id=item_id, staff_id=actor.id if actor else None, kind="dismissed",
                                 detail=f"dismissed {who}", at=now))
+    log.info("quarantined mail %d dismissed %s", item_id, who)
 
 
 async def _decide(session: AsyncSession, item_id: int, actor: Staff | None, fate: Fate, now: datetime) -> None:

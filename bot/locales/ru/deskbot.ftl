@@ -348,11 +348,7 @@ quarantine-list-empty = Отложенных писем нет.
 quarantine-list-line = /quarantine_{ $id } { $subject } · { $sender }
 quarantine-list-line-machine = /quarantine_{ $id } 🤖 { $subject } · { $sender }
 quarantine-list-page = Страница { $page } из { $pages }
-quarantine-notices-header = 📥 <b>Отложено { $count ->
-    [one] { $count } письмо людей
-    [few] { $count } письма людей
-   *[many] { $count } писем людей
-}</b>: откройте каждое, чтобы сделать тикет или отклонить
+quarantine-notices-header = 📥 <b>Отложено писем от людей: { $count }</b>. Откройте каждое, чтобы сделать тикет или отклонить
 quarantine-summary = 🤖 С прошлой сводки отложено { $count ->
     [one] { $count } автоматическое письмо
     [few] { $count } автоматических письма
