@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskbot.dispatch.intake import (
     Decision, Outcome, TicketParties, after_close, decide, find_ticket, organization_domain, subject_tags,
 )
+from deskbot.dispatch.quarantine import keep_aside
 from deskbot.dispatch.rules import Status
 from deskbot.mailbox.inbound import Attachment as InboundAttachment
 from deskbot.mailbox.inbound import Fetched, InboundMail
@@ -213,6 +214,8 @@ class BatchWriter:
                 for f, d, t in zip(items, decisions, tickets, strict=True)
             ],
         )
+        await keep_aside(s, [(raw_id, f.raw, f.mail) for f, d, raw_id in zip(items, decisions, raw_ids, strict=True)
+                             if d.outcome is Outcome.QUARANTINE], self.ingest.own_addresses, self.now)
         kept = [(f, raw_id, t) for f, raw_id, t in zip(items, raw_ids, tickets, strict=True) if t is not None]
         if not kept:
             return

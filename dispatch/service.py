@@ -132,6 +132,8 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                     poller.sink.on_new_tickets.append(sweep.wake)
             if forwarder is not None:
                 poller.sink.on_replies.append(forwarder.wake)
+            if announcer is not None:  # a person's mail kept aside is told as promptly as a new ticket
+                poller.sink.on_kept_aside.append(announcer.wake)
             async with lifecycle(config, sessions, clock, scheduler):
                 await poller.run()
     finally:
@@ -265,6 +267,7 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
     tasks, sender_stop = OwnedTasks(), asyncio.Event()
     announcer, nagger = _sweeps(config, sessions, clock, sender)
+    summary = _quarantine_summary(config, sessions, clock, sender)
     forwarder = _forwarder(config, sessions, clock, sender)
     polling, webhook = None, None
     try:
@@ -275,6 +278,8 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
             nag_seconds = max(1.0, min(NAG_SWEEP_EVERY, config.dispatch.nag_every.total_seconds()))
             _schedule(scheduler, announcer, ANNOUNCE_EVERY)
             _schedule(scheduler, nagger, nag_seconds)
+            summary.job = scheduler.add_job(summary.run, quarantine_trigger(config), id=summary.name,
+                                            coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
         else:
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
         dispatcher = build_dispatcher(config, sessions, clock, sender)  # taps and commands: bot/handlers/
@@ -292,7 +297,7 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
             await webhook.stop()
         if scheduler.running:
             scheduler.pause()  # no new runs; a pass under way may still commit
-        await asyncio.gather(announcer.close(), nagger.close(), forwarder.close())
+        await asyncio.gather(announcer.close(), nagger.close(), forwarder.close(), summary.close())
         if polling is not None:
             try:
                 await dispatcher.stop_polling()
@@ -365,6 +370,28 @@ def monthly_trigger(config: Config):
     return CronTrigger(day=1, hour=config.reports.hour, minute=0, timezone=config.dispatch.timezone)
 
 
+def quarantine_trigger(config: Config):
+    """Daily at quarantine.summary_hour, in the desk's time zone: the count of machine mail kept aside."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger(hour=config.quarantine.summary_hour, minute=0, timezone=config.dispatch.timezone)
+
+
+def _quarantine_summary(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                        sender) -> Sweep:
+    from deskbot.bot.quarantine import summarize_machine_mail
+    from deskbot.bot.texts import Texts
+
+    texts = Texts(config.telegram.language)
+
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            counted = await summarize_machine_mail(session, config, texts, clock.now())
+        if counted:
+            sender.wake()
+    return Sweep("quarantine summary", sweep)
+
+
 def _past_this_months_run(config: Config, now: datetime) -> bool:
     from zoneinfo import ZoneInfo
 
@@ -409,6 +436,7 @@ def _sweeps(config: Config, sessions: async_sessionmaker[AsyncSession], clock: C
     """The announcer and the nagger: each pass is one transaction that queues and marks what it showed."""
     from deskbot.bot.announce import announce_due, chat_budget
     from deskbot.bot.nags import nag_due_tickets
+    from deskbot.bot.quarantine import announce_kept_aside
     from deskbot.bot.texts import Texts
 
     texts, chat = Texts(config.telegram.language), config.telegram.dispatcher_chat_id
@@ -422,4 +450,9 @@ def _sweeps(config: Config, sessions: async_sessionmaker[AsyncSession], clock: C
                 sender.wake()
         return sweep
 
-    return Sweep("announce sweep", sweep_of(announce_due)), Sweep("nag sweep", sweep_of(nag_due_tickets))
+    async def announce(session: AsyncSession, config: Config, texts: Texts, now: datetime, budget: int) -> int:
+        # New tickets first; people's mail kept aside in what the chat can still take (the cards now queued count).
+        shown = await announce_due(session, config, texts, now, budget)
+        return shown + await announce_kept_aside(session, config, texts, now, await chat_budget(session, chat))
+
+    return Sweep("announce sweep", sweep_of(announce)), Sweep("nag sweep", sweep_of(nag_due_tickets))

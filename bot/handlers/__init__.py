@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from deskbot.bot import reports
-from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate
+from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate, quarantine
 from deskbot.dispatch.config import Config
 
 
@@ -32,4 +32,5 @@ def routers(config: Config) -> list[Router]:
     reporting = reports.router()  # a manager's /report and Send / Hold, in private
     reporting.callback_query.filter(pressed_in_private)
     reporting.message.filter(private)
-    return [commands.router(), reporting, picking, working, closing, helping, answering]
+    return [commands.router(), quarantine.router(config), reporting, picking, working, closing, helping,
+            answering]

@@ -341,3 +341,50 @@ incident-recovered-smtp = ✅ E-mail leaves through { $account } again (after { 
 report-no-organization = No organization has the domain { $domain }.
 report-no-contract = { $organization } has no contract: add one with <code>deskbot contracts add</code>.
 report-bad-month = { $month } is not a month: write it as YYYY-MM, e.g. 2026-10.
+
+## issue 10, item 2: quarantined mail reaches a person
+quarantine-title = 📥 <b>Mail kept aside</b> · /quarantine_{ $id }
+quarantine-from = From: { $sender }
+quarantine-from-unknown = From: <i>no sender could be read</i>
+quarantine-subject = Subject: { $subject }
+quarantine-received = Received: { $time }
+quarantine-why-no-sender = Why: the sender's address could not be read, so nobody can be answered.
+quarantine-why-own-address = Why: it came from our own address and answers no ticket.
+quarantine-why-automatic = Why: automatic mail (a bounce, an auto-reply, a mailing list) that answers no ticket.
+quarantine-why-unstorable = Why: the database could not store it as a ticket.
+quarantine-why-other = Why: { $reason }
+quarantine-machine = 🤖 Machine mail.
+quarantine-released = ✅ Made ticket #{ $number } by { $who } at { $time }.
+quarantine-released-cli = ✅ Made ticket #{ $number } from the command line at { $time }.
+quarantine-dismissed = 🗑 Dismissed by { $who } at { $time }.
+quarantine-dismissed-cli = 🗑 Dismissed from the command line at { $time }.
+quarantine-list-header = 📥 <b>{ $count ->
+    [one] { $count } mail is
+   *[other] { $count } mails are
+} kept aside</b> (newest first; open one to decide)
+quarantine-list-empty = No mail is kept aside.
+quarantine-list-line = /quarantine_{ $id } { $subject } · { $sender }
+quarantine-list-line-machine = /quarantine_{ $id } 🤖 { $subject } · { $sender }
+quarantine-list-page = Page { $page } of { $pages }
+quarantine-notices-header = 📥 <b>{ $count ->
+    [one] { $count } person's mail was
+   *[other] { $count } people's mails were
+} kept aside</b>: open each to make it a ticket or dismiss it
+quarantine-summary = 🤖 { $count ->
+    [one] { $count } automatic mail (a bounce, an auto-reply, list or bulk mail) was
+   *[other] { $count } automatic mails (bounces, auto-replies, list and bulk mail) were
+} kept aside since the last summary. /quarantine lists them.
+quarantine-no-sender = (unknown sender)
+button-make-ticket = Make a ticket
+button-dismiss = Dismiss
+button-older = ◀ Older
+button-newer = Newer ▶
+quarantine-dispatchers-only = Only a dispatcher can see and decide on mail kept aside.
+quarantine-not-found = There is no mail { $id } kept aside.
+quarantine-already-released = Mail { $id } was already made ticket #{ $number } by { $who }.
+quarantine-already-released-cli = Mail { $id } was already made ticket #{ $number } from the command line.
+quarantine-already-dismissed = Mail { $id } was already dismissed by { $who }.
+quarantine-already-dismissed-cli = Mail { $id } was already dismissed from the command line.
+quarantine-made-ticket = Ticket #{ $number } is made; its card follows.
+quarantine-dismissed-alert = Dismissed.
+card-no-reply-address = From: <i>no reply address (the sender could not be read)</i>

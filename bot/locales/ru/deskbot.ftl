@@ -349,3 +349,49 @@ incident-recovered-smtp = ✅ Почта через { $account } снова ух
 report-no-organization = Нет организации с доменом { $domain }.
 report-no-contract = У { $organization } нет договора: добавьте его командой <code>deskbot contracts add</code>.
 report-bad-month = { $month } — не месяц: напишите его как ГГГГ-ММ, например 2026-10.
+
+## issue 10, item 2: quarantined mail reaches a person
+quarantine-title = 📥 <b>Письмо отложено</b> · /quarantine_{ $id }
+quarantine-from = От: { $sender }
+quarantine-from-unknown = От: <i>отправителя прочитать не удалось</i>
+quarantine-subject = Тема: { $subject }
+quarantine-received = Получено: { $time }
+quarantine-why-no-sender = Почему: не удалось прочитать адрес отправителя, ответить некому.
+quarantine-why-own-address = Почему: письмо с нашего собственного адреса и не отвечает ни на один тикет.
+quarantine-why-automatic = Почему: автоматическое письмо (отказ доставки, автоответ, рассылка), не относящееся к тикету.
+quarantine-why-unstorable = Почему: база данных не смогла сохранить его как тикет.
+quarantine-why-other = Почему: { $reason }
+quarantine-machine = 🤖 Письмо от программы.
+quarantine-released = ✅ { $who } сделал(а) из него тикет #{ $number } в { $time }.
+quarantine-released-cli = ✅ Из него сделан тикет #{ $number } из командной строки в { $time }.
+quarantine-dismissed = 🗑 { $who } отклонил(а) его в { $time }.
+quarantine-dismissed-cli = 🗑 Отклонено из командной строки в { $time }.
+quarantine-list-header = 📥 <b>Отложено { $count ->
+    [one] { $count } письмо
+    [few] { $count } письма
+   *[many] { $count } писем
+}</b> (новые сверху; откройте письмо, чтобы решить)
+quarantine-list-empty = Отложенных писем нет.
+quarantine-list-line = /quarantine_{ $id } { $subject } · { $sender }
+quarantine-list-line-machine = /quarantine_{ $id } 🤖 { $subject } · { $sender }
+quarantine-list-page = Страница { $page } из { $pages }
+quarantine-notices-header = 📥 <b>Отложено писем от людей: { $count }</b>. Откройте каждое, чтобы сделать тикет или отклонить
+quarantine-summary = 🤖 С прошлой сводки отложено { $count ->
+    [one] { $count } автоматическое письмо
+    [few] { $count } автоматических письма
+   *[many] { $count } автоматических писем
+} (отказы доставки, автоответы, рассылки). Список: /quarantine.
+quarantine-no-sender = (отправитель неизвестен)
+button-make-ticket = Сделать тикет
+button-dismiss = Отклонить
+button-older = ◀ Старше
+button-newer = Новее ▶
+quarantine-dispatchers-only = Видеть отложенные письма и решать их судьбу может только диспетчер.
+quarantine-not-found = Отложенного письма { $id } нет.
+quarantine-already-released = Из письма { $id } уже сделан тикет #{ $number } ({ $who }).
+quarantine-already-released-cli = Из письма { $id } уже сделан тикет #{ $number } из командной строки.
+quarantine-already-dismissed = Письмо { $id } уже отклонено ({ $who }).
+quarantine-already-dismissed-cli = Письмо { $id } уже отклонено из командной строки.
+quarantine-made-ticket = Тикет #{ $number } создан, его карточка следом.
+quarantine-dismissed-alert = Отклонено.
+card-no-reply-address = От: <i>адреса для ответа нет (отправителя прочитать не удалось)</i>
