@@ -7,7 +7,7 @@ from sqlalchemy import delete, update
 
 from deskbot.bot.callbacks import ConversationV1
 from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
-from deskbot.storage.models import Message, Staff, Ticket
+from deskbot.storage.models import Message, OutboxMessage, Staff, Ticket
 from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
     NINA, SAM, START, STRANGER, add_ticket, desk, staff_id,
 )
@@ -119,6 +119,7 @@ async def test_a_ticket_that_is_gone_gets_an_alert(desk):
     _, page = await open_ticket(desk, SAM)
     async with desk.sessions.begin() as s:
         await s.execute(delete(Message).where(Message.ticket_id == 1))
+        await s.execute(delete(OutboxMessage).where(OutboxMessage.ticket_id == 1))  # the view and the page sent
         await s.execute(delete(Ticket).where(Ticket.id == 1))
     desk.pause()
     answer = await desk.press(SAM, SAM, page.message_id, to_page(1))

@@ -314,3 +314,10 @@ month-name = { $month ->
     [11] November
    *[12] December
 } { $year }
+
+## issue 10, item 4: a reply acts on the ticket it replies to
+prompt-kept-answer = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for your answer to the customer on #{ $number }: type it, or /cancel to stop.
+prompt-kept-time = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for the time spent on #{ $number }: type it, or /cancel to stop.
+prompt-kept-question = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for your question for { $name } on #{ $number }: type it, or /cancel to stop.
+prompt-kept-note = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for your note on #{ $number }: type it, or /cancel to stop.
+prompt-kept-help-time = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for the time you spent helping on #{ $number }: type it, or /cancel to stop.
