@@ -256,6 +256,6 @@ async def ticket_shown(session: AsyncSession, *, chat_id: int, message_id: int) 
             select(OutboxMessage.ticket_id, OutboxMessage.purpose)
             .where(OutboxMessage.status == SENT, OutboxMessage.chat_id == chat_id,
                    OutboxMessage.telegram_message_id == message_id, OutboxMessage.ticket_id.is_not(None))
-            .order_by(OutboxMessage.id).limit(1)
+            .order_by(OutboxMessage.id.desc()).limit(1)  # newest first: people reply to recent messages
         )).first()
     return None if found is None else (found[0], found[1])
