@@ -15,6 +15,7 @@ from deskbot.bot.callbacks import EscalateV1, HelpV1, TicketActionV1
 from deskbot.bot.notify import Notifier
 from deskbot.dispatch import escalation, outbox
 from deskbot.storage.models import Message, OutboxMessage, Staff, Ticket, TicketHelper, TimeEntry
+from harness.mails import eventually
 from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
     CONFIG, EN, NETWORK, NINA, PAT, SAM, add_ticket, desk, staff_id,
 )
@@ -170,6 +171,12 @@ async def test_a_reply_to_another_tickets_conversation_page_answers_that_ticket(
     await desk.reply_to(SAM, "/ticket 2", contains="#2 VPN")
     page = await desk.fake.wait_for_bot_message(SAM, text_contains="#2 · conversation")
     assert page.button_data() == []  # one page, no buttons: only the database knows it is about #2
+
+    async def recorded():  # just after it was sent (a person takes longer to reply)
+        async with desk.sessions() as s:
+            return await s.scalar(select(OutboxMessage.ticket_id).where(
+                OutboxMessage.chat_id == SAM, OutboxMessage.telegram_message_id == page.message_id))
+    assert await eventually(recorded, what="the page recorded") == 2
     await desk.press(SAM, SAM, first.message_id, action(1, "answer"))
     desk.pause()
     await reply(desk, SAM, "Bob: fixed.", page.message_id, contains="still waiting for your answer to the customer on #1")
