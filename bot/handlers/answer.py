@@ -69,8 +69,8 @@ async def cancel_typed(message: Message, state: FSMContext, texts: Texts, replie
     replies.answer(message, texts.t("answer-cancelled", number=number))
 
 
-async def send_answer(message: Message, number: int, bot: Bot, session: AsyncSession, actor: Staff, clock: Clock,
-                  config: Config, texts: Texts, replies: Replies) -> None:
+async def send_answer(message: Message, number: int, bot: Bot, session: AsyncSession, actor: Staff,
+                      clock: Clock, config: Config, texts: Texts, replies: Replies) -> None:
     text, files = message.text or "", ()
     if message.photo or message.document:
         await answerable(session, number, actor)  # a refusal costs no download

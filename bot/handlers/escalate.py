@@ -117,8 +117,8 @@ async def typed_note(message: Message, session: AsyncSession, staff: Staff | Non
     await save_note(message, number, session, must_be_staff(staff), clock, notify, texts, replies)
 
 
-async def save_note(message: Message, number: int, session: AsyncSession, actor: Staff, clock: Clock, notify: Notifier,
-                texts: Texts, replies: Replies) -> None:
+async def save_note(message: Message, number: int, session: AsyncSession, actor: Staff, clock: Clock,
+                    notify: Notifier, texts: Texts, replies: Replies) -> None:
     await hold_ticket(session, number)
     now = clock.now()
     noted = await escalation.add_note(session, number, actor, message.text or "", now)

@@ -179,7 +179,8 @@ async def test_a_reply_to_another_tickets_conversation_page_answers_that_ticket(
     assert await eventually(recorded, what="the page recorded") == 2
     await desk.press(SAM, SAM, first.message_id, action(1, "answer"))
     desk.pause()
-    await reply(desk, SAM, "Bob: fixed.", page.message_id, contains="still waiting for your answer to the customer on #1")
+    await reply(desk, SAM, "Bob: fixed.", page.message_id,
+                contains="still waiting for your answer to the customer on #1")
     assert [(ticket, to) for ticket, to, _ in await mailed(desk)] == [(2, ["bob@example.com"])]
 
 
