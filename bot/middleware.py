@@ -60,18 +60,21 @@ class Replies:
     """
 
     def __init__(self) -> None:
-        self._calls: list[tuple[int, str, dict[str, Any]]] = []
+        self._calls: list[tuple[int, str, dict[str, Any], int | None]] = []  # the last: the ticket shown
         self._alerts: list[AnswerCallbackQuery] = []
 
-    def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        self._calls.append((chat_id, "sendMessage", _text(text, markup)))
+    def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, *,
+             ticket: int | None = None) -> None:
+        """`ticket`: the message shows that ticket, so a Telegram reply to it acts on it (`bot.about`)."""
+        self._calls.append((chat_id, "sendMessage", _text(text, markup), ticket))
 
-    def answer(self, message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        self.send(message.chat.id, text, markup)
+    def answer(self, message: Message, text: str, markup: InlineKeyboardMarkup | None = None, *,
+               ticket: int | None = None) -> None:
+        self.send(message.chat.id, text, markup, ticket=ticket)
 
     def edit(self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
         """Redraw a message; `markup=None` removes its buttons."""
-        self._calls.append((chat_id, "editMessageText", {"message_id": message_id, **_text(text, markup)}))
+        self._calls.append((chat_id, "editMessageText", {"message_id": message_id, **_text(text, markup)}, None))
 
     def edit_pressed(self, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
         self.edit(*pressed(query), text, markup)
@@ -82,7 +85,7 @@ class Replies:
     def buttons(self, query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
         """Change only the buttons of the message that was pressed."""
         chat_id, message_id = pressed(query)
-        self._calls.append((chat_id, "editMessageReplyMarkup", {"message_id": message_id, **_markup(markup)}))
+        self._calls.append((chat_id, "editMessageReplyMarkup", {"message_id": message_id, **_markup(markup)}, None))
 
     async def deliver(self, bot: Bot, sender: TelegramSender | None) -> None:
         for alert in self._alerts:  # a press must be answered within seconds: never queued
@@ -90,11 +93,11 @@ class Replies:
                 await bot(alert)
             except (TelegramAPIError, ClientDecodeError) as e:
                 log.warning("alert not delivered: %s", e)
-        for chat_id, method, payload in self._calls:
+        for chat_id, method, payload, ticket in self._calls:
             if sender is None:
                 log.warning("reply %s to chat %s not sent: no sender", method, chat_id)
             else:
-                await sender.send_now(chat_id, method, payload)
+                await sender.send_now(chat_id, method, payload, ticket_id=ticket)
         self._alerts.clear()
         self._calls.clear()
 

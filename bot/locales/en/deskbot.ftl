@@ -388,3 +388,10 @@ quarantine-already-dismissed-cli = Mail { $id } was already dismissed from the c
 quarantine-made-ticket = Ticket #{ $number } is made; its card follows.
 quarantine-dismissed-alert = Dismissed.
 card-no-reply-address = From: <i>no reply address (the sender could not be read)</i>
+
+## issue 10, item 4: a reply acts on the ticket it replies to
+prompt-kept-answer = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for your answer to the customer on #{ $number }: type it, or /cancel to stop.
+prompt-kept-time = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for the time spent on #{ $number }: type it, or /cancel to stop.
+prompt-kept-question = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for your question for { $name } on #{ $number }: type it, or /cancel to stop.
+prompt-kept-note = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for your note on #{ $number }: type it, or /cancel to stop.
+prompt-kept-help-time = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for the time you spent helping on #{ $number }: type it, or /cancel to stop.

@@ -395,3 +395,10 @@ quarantine-already-dismissed-cli = Письмо { $id } уже отклонен�
 quarantine-made-ticket = Тикет #{ $number } создан, его карточка следом.
 quarantine-dismissed-alert = Отклонено.
 card-no-reply-address = От: <i>адреса для ответа нет (отправителя прочитать не удалось)</i>
+
+## issue 10, item 4: a reply acts on the ticket it replies to
+prompt-kept-answer = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду ваш ответ клиенту по #{ $number }: напишите его или /cancel — отмена.
+prompt-kept-time = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду время, потраченное на #{ $number }: напишите его или /cancel — отмена.
+prompt-kept-question = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду ваш вопрос для { $name } по #{ $number }: напишите его или /cancel — отмена.
+prompt-kept-note = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду вашу заметку по #{ $number }: напишите её или /cancel — отмена.
+prompt-kept-help-time = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду время, потраченное вами на помощь по #{ $number }: напишите его или /cancel — отмена.
