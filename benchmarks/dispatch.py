@@ -311,6 +311,7 @@ def main() -> None:
     args.add_argument("--taps", type=int, default=20, help="taps in a quiet group (see benchmarks/taps.py; 0: skip)")
     args.add_argument("--busy", type=float, default=60, help="seconds of taps in a busy group (0: skip)")
     args.add_argument("--busy-burst", type=int, default=300, help="mails appended while the busy group taps")
+    args.add_argument("--taps-log", type=Path, help="write every tap's times (JSON) to this file")
     opts = args.parse_args()
     if opts.latency:
         lat, paced = latency(opts.latency)
@@ -331,6 +332,8 @@ def main() -> None:
     if opts.taps or opts.busy:
         result = run_taps(running_desk, GROUP, DISPATCHER, opts.taps, opts.busy, opts.busy_burst, wait_until)
         print("\n".join(report(result, percentile)))
+        if opts.taps_log:
+            opts.taps_log.write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

@@ -136,8 +136,10 @@ def quiet_phase(tapper: Tapper, samples: int, rng: random.Random, wait_until) ->
         wait_until(tapper.all_done, 30, f"quiet tap {i} answered and shown")
 
 
-def busy_phase(tapper: Tapper, seconds: float, rng: random.Random, burst) -> None:
+def busy_phase(tapper: Tapper, seconds: float, rng: random.Random, burst) -> float:
+    """The busy taps; when the burst's append started."""
     appending = threading.Thread(target=burst)
+    started = time.monotonic()
     appending.start()
     try:
         end = time.monotonic() + seconds
@@ -149,6 +151,7 @@ def busy_phase(tapper: Tapper, seconds: float, rng: random.Random, burst) -> Non
             time.sleep(rng.uniform(0.15, 0.35))
     finally:
         appending.join()
+    return started
 
 
 def run_taps(running_desk, group: int, dispatcher: int, quiet: int, busy: float, burst_mails: int,
@@ -165,13 +168,14 @@ def run_taps(running_desk, group: int, dispatcher: int, quiet: int, busy: float,
         wait_until(lambda: len(tapper.cards()) >= CARDS, 60, f"{CARDS} cards in the group", proc)
         if quiet:
             quiet_phase(tapper, quiet, rng, wait_until)
+        burst_at = None
         if busy:
             mails = list(make_corpus(burst_mails))
-            busy_phase(tapper, busy, rng, lambda: dovecot.append_many(mails))
+            burst_at = busy_phase(tapper, busy, rng, lambda: dovecot.append_many(mails))
             wait_until(tapper.all_done, 300, "every busy tap answered and shown", proc)
         after_window(tapper, tapper.group_sends())
         counters = fake.get("/counters")
-        return {"taps": tapper.taps, "too_many_requests": counters["too_many_requests"],
+        return {"taps": tapper.taps, "burst_at": burst_at, "too_many_requests": counters["too_many_requests"],
                 "ignored_retry_after": counters["ignored_retry_after"]}
 
 
