@@ -194,14 +194,13 @@ async def desk(engine):
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DINA, DAN])
         sender = TelegramSender(bot, sessions, clock)
         dp, handled = build_dispatcher(CONFIG, sessions, clock, sender), set()
-        dp.callback_query.outer_middleware(_recording_handled(fake, handled))
+        dp.callback_query.outer_middleware(recording_handled(fake, handled))
         async with _running(dp, bot, sender, fake):
             yield Desk(fake, bot, sessions, clock, sender, handled)
 
 
-def _recording_handled(fake: FakeTelegram, handled: set[str]):
-    """An outer middleware: a press's id joins `handled` when its update is done with, and the fake's
-    waiters look again (the last Bot API call of the tap has already changed the fake)."""
+def recording_handled(fake: FakeTelegram, handled: set[str]):
+    """An outer middleware: a press's id joins `handled` once its update is done with; the fake's waiters look again."""
     async def middleware(handler, event, data):
         try:
             return await handler(event, data)

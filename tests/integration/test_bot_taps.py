@@ -28,7 +28,9 @@ from harness.fake_telegram import FakeTelegram
 from harness.fake_telegram.fixtures import aiogram_bot
 from harness.fake_telegram.server import RequestRecord
 from integration.test_bot_assign import to
-from integration.test_bot_desk import CONFIG, DAN, DINA, DISPATCHERS, EN, SAM, START, SUPPORT, add_ticket, seed
+from integration.test_bot_desk import (
+    CONFIG, DAN, DINA, DISPATCHERS, EN, SAM, START, SUPPORT, add_ticket, recording_handled, seed,
+)
 
 
 class StillClock:
@@ -105,16 +107,6 @@ class Taps:
         return list(self.fake.requests).index(record)
 
 
-def _handled(taps: Taps):
-    async def middleware(handler, event, data):
-        try:
-            return await handler(event, data)
-        finally:
-            taps.handled.add(event.id)
-            taps.fake.changed()
-    return middleware
-
-
 @pytest.fixture
 async def taps(engine):
     sessions = session_factory(engine)
@@ -127,7 +119,7 @@ async def taps(engine):
         sender = TelegramSender(bot, sessions, clock, sleep=clock.sleep)
         taps = Taps(fake, sessions, clock, sender)
         dp = build_dispatcher(CONFIG, sessions, clock, sender)
-        dp.callback_query.outer_middleware(_handled(taps))
+        dp.callback_query.outer_middleware(recording_handled(fake, taps.handled))
         async with _polling(dp, bot, fake):
             yield taps
 
