@@ -1,6 +1,7 @@
 """Dispatch benchmark: e-mail -> card or digest in the dispatcher chat, through real processes.
 
-    .venv/bin/python benchmarks/dispatch.py [--latency 100] [--burst 2000] [--burst-wait 600]
+    .venv/bin/python benchmarks/dispatch.py [--latency 100] [--burst 2000] [--burst-wait 600] \
+        [--taps 20] [--busy 60] [--busy-burst 300]
 
 Everything runs as separate processes on 127.0.0.1: a throwaway Dovecot (on tmpfs),
 the fake Telegram Bot API (tests/harness/fake_telegram, Telegram's default flood
@@ -19,6 +20,8 @@ time.monotonic() of the fake's process, the same system clock as ours.
    of the append until every ticket is shown (a card `#N`, or a digest line
    `/ticket_N`), the messages sent, the 429s from the fake's counters, and the peak
    summed RSS of the deskbot process tree.
+3. Taps (benchmarks/taps.py): tap -> callback answered and tap -> card edited, in a
+   quiet group and in a busy one.
 """
 from __future__ import annotations
 
@@ -51,6 +54,7 @@ from corpus import make_corpus
 from harness.desk import dispatch_sections
 from harness.dovecot import Dovecot
 from harness.mails import make_mail
+from taps import report, run_taps
 
 TOKEN = "123456789:AAFakeTelegramTokenForDeskbotTests_x1"  # the fake's default
 DISPATCHER = 1001  # Dana: a dispatcher, and her private chat
@@ -117,7 +121,7 @@ def stop_process(proc: subprocess.Popen, grace: float) -> None:
 
 # -- deskbot ------------------------------------------------------------------------------
 
-def write_config(workdir: Path, dovecot: Dovecot, fake: Fake, chat_id: int) -> Path:
+def write_config(workdir: Path, dovecot: Dovecot, fake: Fake, chat_id: int, extra: str = "") -> Path:
     path = workdir / "config.toml"
     path.write_text(f"""
 [database]
@@ -133,21 +137,24 @@ attachments_dir = "{workdir / 'attachments'}"
 
 [logging]
 level = "WARNING"
-""" + dispatch_sections(TOKEN, fake.url, chat_id, DISPATCHER, "1h"))
+""" + dispatch_sections(TOKEN, fake.url, chat_id, DISPATCHER, "1h") + extra)
     return path
 
 
 @contextmanager
-def running_desk(chat_id: int) -> Iterator[tuple[Dovecot, Fake, subprocess.Popen, Path]]:
-    """Dovecot, the fake (Dana and, for a group, the group registered) and `deskbot run`."""
+def running_desk(chat_id: int, people: dict[int, str] | None = None,
+                 extra_config: str = "") -> Iterator[tuple[Dovecot, Fake, subprocess.Popen, Path]]:
+    """Dovecot, the fake (the people, Dana by default, and for a group the group with them) and `deskbot run`."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="deskbot-bench-")))
         dovecot = stack.enter_context(Dovecot(parent=DOVECOT_DIR))
         fake = stack.enter_context(fake_telegram())
-        fake.post("/users", {"id": DISPATCHER, "first_name": "Dana"})
+        people = people or {DISPATCHER: "Dana"}
+        for user_id, name in people.items():
+            fake.post("/users", {"id": user_id, "first_name": name})
         if chat_id < 0:
-            fake.post("/groups", {"id": chat_id, "title": "Dispatchers", "members": [DISPATCHER]})
-        config = write_config(workdir, dovecot, fake, chat_id)
+            fake.post("/groups", {"id": chat_id, "title": "Dispatchers", "members": list(people)})
+        config = write_config(workdir, dovecot, fake, chat_id, extra_config)
         log = stack.enter_context(open(workdir / "deskbot.log", "wb"))
         proc = subprocess.Popen([DESKBOT, "run", "-c", config], cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
         stack.callback(stop_process, proc, 30)
@@ -301,6 +308,10 @@ def main() -> None:
     args.add_argument("--latency", type=int, default=100, help="latency probes (0: skip)")
     args.add_argument("--burst", type=int, default=2000, help="mails in the burst (0: skip)")
     args.add_argument("--burst-wait", type=float, default=600, help="give up on the burst after this many seconds")
+    args.add_argument("--taps", type=int, default=20, help="taps in a quiet group (see benchmarks/taps.py; 0: skip)")
+    args.add_argument("--busy", type=float, default=60, help="seconds of taps in a busy group (0: skip)")
+    args.add_argument("--busy-burst", type=int, default=300, help="mails appended while the busy group taps")
+    args.add_argument("--taps-log", type=Path, help="write every tap's times (JSON) to this file")
     opts = args.parse_args()
     if opts.latency:
         lat, paced = latency(opts.latency)
@@ -317,7 +328,12 @@ def main() -> None:
         print(f"{head}; append {r['append_s']:.1f} s, all stored {stored_s}; "
               f"{r['messages']} messages ({r['cards']} cards, {r['digests']} digests); "
               f"429s {r['too_many_requests']}, ignored retry_after {r['ignored_retry_after']}; "
-              f"peak RSS of the deskbot tree {r['peak_rss_mb']:.0f} MB")
+              f"peak RSS of the deskbot tree {r['peak_rss_mb']:.0f} MB", flush=True)
+    if opts.taps or opts.busy:
+        result = run_taps(running_desk, GROUP, DISPATCHER, opts.taps, opts.busy, opts.busy_burst, wait_until)
+        print("\n".join(report(result, percentile)))
+        if opts.taps_log:
+            opts.taps_log.write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

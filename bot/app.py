@@ -22,8 +22,10 @@ def build_dispatcher(config: Config, sessions: async_sessionmaker[AsyncSession],
 
     Handlers receive `config`, `sessions`, `clock`, `texts`, `notify` and `sender` as
     keyword arguments, and from the `Transaction` middleware the update's `session`,
-    `staff` and `replies`. Every button press is answered (`CallbackAnswerMiddleware`,
-    outermost, so the answer also carries a refusal's alert).
+    `staff` and `replies`. Every button press is answered: by `Transaction` as soon as the
+    change is committed (or the refusal rolled back), with the handler's text or the
+    refusal's alert, before any edit waits for the chat's limits; by
+    `CallbackAnswerMiddleware` (outermost) when the handler failed or answered nothing.
 
     FSM state lives in memory (MemoryStorage). A restart loses one thing: that a
     specialist was asked "how long did it take?". The question's buttons still work

@@ -71,3 +71,16 @@ class ConversationV1(CallbackData, prefix="c1"):
 
     ticket: int
     page: int
+
+
+class QuarantineV1(CallbackData, prefix="q1"):
+    """A decision on a mail kept aside (the raw_mail id): "ticket" (make a ticket) or "dismiss"."""
+
+    item: int
+    action: str
+
+
+class QuarantinePageV1(CallbackData, prefix="q2"):
+    """A page of /quarantine's list of open items: 1 is the newest."""
+
+    page: int

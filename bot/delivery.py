@@ -44,6 +44,7 @@ from aiogram.exceptions import (
 from aiogram.methods import DeleteMessage, EditMessageReplyMarkup, EditMessageText, SendDocument, SendMessage
 from aiogram.types import BufferedInputFile, Message
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.bot.limits import TELEGRAM_LIMITS, FloodControl, Limits, backoff, fit_text
@@ -189,12 +190,13 @@ class TelegramSender:
         return result.message_id if isinstance(result, Message) else params.get("message_id")
 
     async def send_now(self, chat_id: int, method: str, payload: dict[str, Any], *,
-                       purpose: str = REPLY, max_wait: float = REPLY_WAIT) -> None:
+                       purpose: str = REPLY, max_wait: float = REPLY_WAIT, ticket_id: int | None = None) -> None:
         """An answer to a person who just acted: at once if the chat's limits allow it within
         `max_wait`, else (or when Telegram says wait, or is unreachable) through the outbox.
 
         Counted in the same flood control as the outbox, so neither pushes the other
-        over Telegram's limits; and a reply that cannot go now is late, never lost.
+        over Telegram's limits; and a reply that cannot go now is late, never lost. A reply
+        that shows a ticket (`ticket_id`) is recorded, so that a reply to it acts on that ticket.
         """
         if method not in _METHODS:
             raise ValueError(f"{method!r} is not sent through the outbox")
@@ -206,7 +208,9 @@ class TelegramSender:
             if self.flood.delay(chat_id) <= 0:  # another reply may have taken the moment meanwhile
                 self.flood.spend(chat_id)
                 try:
-                    await self._api(chat_id, method, dict(payload), what=f"a reply ({purpose})")
+                    sent = await self._api(chat_id, method, dict(payload), what=f"a reply ({purpose})")
+                    if ticket_id is not None and sent is not None:
+                        await self._record(chat_id, method, payload, purpose, ticket_id, sent)
                     return
                 except TelegramRetryAfter as e:
                     self.flood.hold(chat_id, e.retry_after)
@@ -218,9 +222,17 @@ class TelegramSender:
                     log.warning("reply %s to chat %s not delivered now (%s): queued", method, chat_id, _describe(e))
         async with self.sessions.begin() as session:
             row = outbox.enqueue(session, chat_id=chat_id, method=method, payload=payload, purpose=purpose,
-                                 now=self.clock.now())
+                                 ticket_id=ticket_id, now=self.clock.now())
             row.next_attempt_at = max(row.next_attempt_at, retry_at)
         self.wake()
+
+    async def _record(self, chat_id: int, method: str, payload: dict, purpose: str, ticket_id: int, sent: int) -> None:
+        try:  # the reply is out: a failure here only leaves a reply to it without its ticket, never raises
+            async with self.sessions.begin() as session:
+                outbox.record_sent(session, chat_id=chat_id, method=method, payload=payload, purpose=purpose,
+                                   ticket_id=ticket_id, message_id=sent, now=self.clock.now())
+        except SQLAlchemyError as e:
+            log.warning("reply %s to chat %s sent but not recorded: %s", sent, chat_id, type(e).__name__)
 
     async def _sent(self, session: AsyncSession, row: OutboxMessage, message_id: int | None) -> None:
         now = self.clock.now()

@@ -115,8 +115,11 @@ async def report_command(message: Message, command: CommandObject, session: Asyn
     try:
         organization = await reports.organization_of(session, words[0])
         made = await reports.make(session, config, texts, organization, month, now)
-    except ValueError as error:  # no such organization, no contract, a month like 2026-13
-        replies.answer(message, texts.t("report-cannot", reason=str(error)))
+    except reports.ReportError as error:  # no such organization, no contract
+        replies.answer(message, texts.t(error.key, **error.text_args))
+        return
+    except ValueError:  # a month like 2026-13 (the shape was checked above)
+        replies.answer(message, texts.t("report-bad-month", month=month))
         return
     queue_pdf(session, made, message.chat.id, texts, now)
     replies.answer(message, texts.t("report-on-its-way", organization=organization.name, month=texts.month(month)))

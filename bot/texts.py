@@ -168,8 +168,12 @@ class Texts:
         name = cut(ticket.customer_name.strip(), NAME_CHARS)
         head = [header] if header else []
         head.append(self.t("card-title", number=ticket.number, subject=subject))
-        head.append(self.t("card-from", name=name, address=address) if name
-                    else self.t("card-from-address", address=address))
+        if name:
+            head.append(self.t("card-from", name=name, address=address))
+        elif address:
+            head.append(self.t("card-from-address", address=address))
+        else:  # a mail made a ticket from quarantine, whose sender could not be read
+            head.append(self.t("card-no-reply-address"))
         if ticket.organization:
             head.append(self.t("card-organization",
                                organization=cut(ticket.organization, ORGANIZATION_CHARS)))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskbot.dispatch.intake import (
     Decision, Outcome, after_close, decide, find_ticket, note_unclear_thread, organization_domain,
 )
+from deskbot.dispatch.quarantine import keep_aside
 from deskbot.dispatch.threads import known_ids, tagged_parties
 from deskbot.dispatch.rules import Status
 from deskbot.mailbox.inbound import Attachment as InboundAttachment
@@ -174,7 +175,8 @@ class BatchWriter:
         # The audit log's first line of each ticket; one statement for the batch.
         await self.session.execute(insert(TicketEvent.__table__), [
             {"ticket_id": number, "staff_id": None, "kind": "created",
-             "detail": f"by mail from {item.mail.sender.email}" + (f", follows #{follows}" if follows else ""),
+             "detail": f"by mail from {item.mail.sender.email}" + (f", follows #{follows}" if follows else "")
+                       + (f"; {item.mail.sender_note}" if item.mail.sender_note else ""),  # recovered how
              "at": self.now}
             for number, (item, follows) in zip(ids, items, strict=True)])
         return ids
@@ -194,6 +196,8 @@ class BatchWriter:
                 for f, d, t in zip(items, decisions, tickets, strict=True)
             ],
         )
+        await keep_aside(s, [(raw_id, f.raw, f.mail) for f, d, raw_id in zip(items, decisions, raw_ids, strict=True)
+                             if d.outcome is Outcome.QUARANTINE], self.ingest.own_addresses, self.now)
         kept = [(f, raw_id, t) for f, raw_id, t in zip(items, raw_ids, tickets, strict=True) if t is not None]
         if not kept:
             return

@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 
-from deskbot.dispatch import cli_reports
+from deskbot.dispatch import cli_quarantine, cli_reports
 from deskbot.dispatch.config import Config, ConfigError, default_path, load_config
 from deskbot.dispatch.logs import setup_logging
 
@@ -29,8 +29,7 @@ def parser() -> argparse.ArgumentParser:
     tickets = commands.add_parser("tickets", parents=[common], help="list tickets")
     tickets.add_argument("--json", action="store_true", help="one JSON object per line")
     tickets.add_argument("--status", choices=STATUSES)
-    quarantine = commands.add_parser("quarantine", parents=[common], help="list mail kept aside, with the reason")
-    quarantine.add_argument("--json", action="store_true", help="one JSON object per line")
+    cli_quarantine.add_commands(commands, common)
     cli_reports.add_commands(commands, common)
     return top
 
@@ -58,6 +57,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from deskbot.dispatch import service
     from deskbot.mailbox.imap import CONNECTION_ERRORS
 
+    log = logging.getLogger("deskbot")
     try:
         if args.command == "run":
             await service.run(config)
@@ -68,16 +68,34 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         elif args.command == "tickets":
             await _print_tickets(config, args.status, args.json)
         elif args.command == "quarantine":
-            await _print_quarantine(config, args.json)
+            return await _with_sessions(config, lambda sessions: cli_quarantine.run(args, config, sessions))
         elif args.command in ("contracts", "report", "reports"):
             return await _with_sessions(config, lambda sessions: cli_reports.run(args, config, sessions))
-    except (service.DatabaseNotReady, service.DatabaseUnavailable, SQLAlchemyError) as exc:
-        logging.getLogger("deskbot").error("database: %s", _first_line(exc))
+    except (service.DatabaseNotReady, service.DatabaseUnavailable) as exc:
+        log.error("database: %s", exc)  # our own words
+        return EXIT_DATABASE
+    except SQLAlchemyError as exc:
+        log.debug("database: %s", _first_line(exc))  # the server's words, for whoever looks closer
+        log.error("database: the database refused the command (run with logging.level = \"DEBUG\" for its answer)")
         return EXIT_DATABASE
     except CONNECTION_ERRORS as exc:
-        logging.getLogger("deskbot").error("mailbox: %s", _first_line(exc))
+        log.debug("mailbox: %s", _first_line(exc))
+        log.error("mailbox %s: %s", _mailbox(config), _mailbox_problem(config, exc))
         return EXIT_MAILBOX
     return 0
+
+
+def _mailbox(config: Config) -> str:
+    return f"{config.mailbox.username} ({config.mailbox.host}:{config.mailbox.port}, folder {config.mailbox.folder})"
+
+
+def _mailbox_problem(config: Config, exc: BaseException) -> str:
+    """The catalog's words for what went wrong (one line: a refused login is not a traceback)."""
+    from deskbot.bot.mailnotify import problem
+    from deskbot.bot.texts import Texts
+    from deskbot.mailbox.failures import classify_imap
+
+    return problem(Texts(config.telegram.language), classify_imap(exc))
 
 
 async def _db_upgrade(config: Config) -> None:
@@ -107,25 +125,6 @@ async def _print_tickets(config: Config, status: str | None, as_json: bool) -> N
         created = r.created_at.strftime("%Y-%m-%d %H:%M")
         print(f"{r.number:>6}  {r.status:<11} {created:<16}  {r.message_count:>4}  {(r.customer_email or '-')[:30]:<30} {r.subject[:60]}")
     print(f"{len(rows)} ticket(s)")
-
-
-async def _print_quarantine(config: Config, as_json: bool) -> None:
-    from deskbot.storage.queries import list_quarantine
-
-    from deskbot.mailbox.identity import header_summary
-
-    rows = await _read(config, list_quarantine)
-    for r in rows:
-        sender, subject = header_summary(r.head)
-        if as_json:
-            print(json.dumps({"id": r.id, "uid": r.uid, "folder": r.folder, "key": r.message_key, "size": r.size,
-                              "received_at": r.received_at.isoformat(), "from": sender, "subject": subject,
-                              "reason": r.reason}, ensure_ascii=False))
-        else:
-            print(f"{r.id:>6}  uid {r.uid:<7} {r.size:>9} B  from {sender[:40] or '-'}  subject {subject[:50] or '-'}")
-            print(f"        {r.reason}")
-    if not as_json:
-        print(f"{len(rows)} quarantined message(s)")
 
 
 async def _read(config: Config, query):

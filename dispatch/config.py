@@ -165,6 +165,12 @@ class ReportsConfig(Section):
     hour: int = Field(6, ge=0, le=23)
 
 
+class QuarantineConfig(Section):
+    # Machine mail kept aside (bounces, auto-replies, list and bulk mail) is counted in one message
+    # to the dispatcher chat a day, at this hour in dispatch.timezone (none when there was none).
+    summary_hour: int = Field(9, ge=0, le=23)
+
+
 class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -188,6 +194,7 @@ class Config(Section):
     telegram: TelegramConfig = TelegramConfig()
     dispatch: DispatchConfig = DispatchConfig()
     reports: ReportsConfig = ReportsConfig()
+    quarantine: QuarantineConfig = QuarantineConfig()
     logging: LoggingConfig = LoggingConfig()
     departments: list[Department] = []
     staff: list[StaffMember] = []

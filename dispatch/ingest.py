@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from deskbot.dispatch.batch import BatchWriter, Stored, stored_keys
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.intake import Outcome
+from deskbot.dispatch.quarantine import keep_aside
 from deskbot.mailbox.inbound import Fetched, InboundMail
 from deskbot.storage.models import MailboxState, RawMail
 
@@ -55,6 +56,8 @@ class Ingest:
         self.on_new_tickets: list[Callable[[], None]] = []
         # Called after a commit that added mail to existing tickets (the forwarder's wake).
         self.on_replies: list[Callable[[], None]] = []
+        # Called after a commit that kept mail aside (the announcer's wake: a person's mail is told at once).
+        self.on_kept_aside: list[Callable[[], None]] = []
 
     async def state(self) -> tuple[int, int] | None:
         """(uidvalidity, last_uid) where the poller stopped, or None on the first run."""
@@ -79,6 +82,8 @@ class Ingest:
             self._call(self.on_new_tickets)
         if any(r.outcome is Outcome.REPLY for r in results):
             self._call(self.on_replies)
+        if any(r.outcome is Outcome.QUARANTINE for r in results):
+            self._call(self.on_kept_aside)
         return results
 
     def _call(self, callbacks: list[Callable[[], None]]) -> None:
@@ -114,11 +119,15 @@ class Ingest:
         reason = f"could not be stored: {_brief(exc)}"
         async with self.sessions.begin() as session:
             if not await stored_keys(session, self.place.mailbox, [item.mail.key]):
-                session.add(RawMail(
+                raw = RawMail(
                     mailbox=self.place.mailbox, message_key=item.mail.key, folder=self.place.folder,
                     uidvalidity=uidvalidity, uid=item.uid, size=len(item.raw), content=item.raw,
                     received_at=self.clock.now(), outcome=Outcome.QUARANTINE.value, reason=reason,
-                ))
+                )
+                session.add(raw)
+                await session.flush()
+                # Refused mail reaches a person like any quarantined mail (a person's, unless automatic).
+                await keep_aside(session, [(raw.id, item.raw, item.mail)], self.own_addresses, raw.received_at)
             await self._save_state(session, uidvalidity, last_uid)
         return Stored(item.uid, item.mail.key, Outcome.QUARANTINE, None, reason)
 
@@ -134,6 +143,8 @@ class Ingest:
 def _log_result(r: Stored, mail: InboundMail) -> None:
     where = f"uid {r.uid}"
     sender = mail.sender.email if mail.sender else "?"
+    if mail.sender_note:
+        sender += f" ({mail.sender_note})"
     if r.outcome is Outcome.TICKET:
         # The reason says when a reference was ambiguous (intake.note_unclear_thread) or the ticket follows a closed one.
         log.info("%s: ticket #%d opened by %s%s", where, r.ticket_id, sender, f" ({r.reason})" if r.reason else "")

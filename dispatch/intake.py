@@ -33,12 +33,12 @@ class TicketParties:
     organization_domain: str | None
     addresses: frozenset[str]  # every sender already on the ticket
 
-    def admits(self, email: str) -> bool:
+    def admits(self, email: str, *, by_domain: bool = True) -> bool:
         domain = email.rpartition("@")[2]
         return (
             email == self.customer_email
             or email in self.addresses
-            or (self.organization_domain is not None and domain == self.organization_domain)
+            or (by_domain and self.organization_domain is not None and domain == self.organization_domain)
         )
 
 
@@ -102,9 +102,12 @@ def find_ticket(mail: InboundMail, known: KnownIds, tagged: Mapping[int, TicketP
         if ticket_id is not None:
             return Match(ticket_id)
     if mail.sender is not None:
+        # A sender read from Sender or Reply-To (From gave none, or several) is weaker evidence of who
+        # wrote: it threads by a tag only as an address already on the ticket, not by its domain.
+        by_domain = mail.sender_source == "From"
         for number in subject_tags(mail.subject):
             parties = tagged.get(number)
-            if parties is not None and parties.admits(mail.sender.email):
+            if parties is not None and parties.admits(mail.sender.email, by_domain=by_domain):
                 return Match(parties.ticket_id)
     unclear = None
     for message_id in mail.thread_ids:

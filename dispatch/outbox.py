@@ -224,3 +224,38 @@ async def retire_reminder(session: AsyncSession, *, ticket_id: int, chat_id: int
         OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id, OutboxMessage.purpose == NAG,
         OutboxMessage.method == "sendMessage", OutboxMessage.status == PENDING,
     ).values(status=DROPPED, last_error="the ticket was assigned before the reminder left"))
+
+
+# -- which ticket a message of ours is about --------------------------------------------------
+
+
+def record_sent(session: AsyncSession, *, chat_id: int, method: str, payload: dict[str, Any], purpose: str,
+                ticket_id: int, message_id: int, now: datetime) -> OutboxMessage:
+    """A message about a ticket that went out at once, not through the outbox (a /ticket view, a page of
+    the conversation): kept as a sent row all the same, so that a reply to it is known to be about the ticket."""
+    row = enqueue(session, chat_id=chat_id, method=method, payload=payload, purpose=purpose, ticket_id=ticket_id,
+                  now=now)
+    row.status, row.sent_at, row.telegram_message_id = SENT, now, message_id
+    return row
+
+
+async def ticket_shown(session: AsyncSession, *, chat_id: int, message_id: int) -> tuple[int, str] | None:
+    """(the ticket, the purpose) of the bot's message `message_id` in `chat_id`, or None: a message about no ticket.
+
+    The remembered cards first, then every row that sent or edited that message: each
+    row of a ticket's message carries its ticket (a card, a customer's reply, a note, a
+    reminder, a notice, a /ticket view). (status, chat_id) is an index: only the rows
+    of one chat are read.
+    """
+    found = (await session.execute(
+        select(TelegramMessage.ticket_id, TelegramMessage.purpose)
+        .where(TelegramMessage.chat_id == chat_id, TelegramMessage.message_id == message_id).limit(1)
+    )).first()
+    if found is None:
+        found = (await session.execute(
+            select(OutboxMessage.ticket_id, OutboxMessage.purpose)
+            .where(OutboxMessage.status == SENT, OutboxMessage.chat_id == chat_id,
+                   OutboxMessage.telegram_message_id == message_id, OutboxMessage.ticket_id.is_not(None))
+            .order_by(OutboxMessage.id.desc()).limit(1)  # newest first: people reply to recent messages
+        )).first()
+    return None if found is None else (found[0], found[1])

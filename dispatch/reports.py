@@ -29,7 +29,12 @@ REPORT_MAIL = "report"  # the outbox purpose of the e-mail to the client
 
 
 class ReportError(ValueError):
-    """Why a report cannot be made; worded for the person who asked."""
+    """Why a report cannot be made; worded for the person who asked: the message for the command
+    line, `key` and `text_args` the catalog's text for Telegram (the message itself when no key is given)."""
+
+    def __init__(self, message: str, key: str | None = None, **args: str) -> None:
+        super().__init__(message)
+        self.key, self.text_args = key or message, args
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +48,7 @@ class Made:
 async def organization_of(session: AsyncSession, name: str) -> Organization:
     found = await session.scalar(select(Organization).where(Organization.domain == name.strip().lower()))
     if found is None:
-        raise ReportError(f"no organization with the domain {name!r}")
+        raise ReportError(f"no organization with the domain {name!r}", "report-no-organization", domain=name)
     return found
 
 
@@ -54,7 +59,8 @@ async def make(session: AsyncSession, config: Config, texts: Texts, organization
     start, end = hours.month_bounds(month, zone)
     contract = await session.scalar(select(Contract).where(Contract.organization_id == organization.id))
     if contract is None:
-        raise ReportError(f"{organization.domain} has no contract: add one with `deskbot contracts add`")
+        raise ReportError(f"{organization.domain} has no contract: add one with `deskbot contracts add`",
+                          "report-no-contract", organization=organization.name)
     stored = await session.scalar(select(Report).where(Report.organization_id == organization.id,
                                                        Report.month == month))
     if stored is not None and stored.status != DRAFT:

@@ -122,7 +122,9 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
     try:
         scheduler.start()
         sessions = session_factory(engine)
-        async with mail_out(config, sessions, clock, scheduler) as acknowledger, \
+        incidents = mail_incidents(config, sessions, clock)
+        poller.watcher = incidents.watch("mailbox", f"{config.mailbox.username} ({config.mailbox.host})")
+        async with mail_out(config, sessions, clock, scheduler, incidents) as acknowledger, \
                 telegram(config, sessions, clock, scheduler) as bot_sweeps:
             announcer, forwarder = bot_sweeps or (None, None)
             for sweep in (acknowledger, announcer):
@@ -130,6 +132,8 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                     poller.sink.on_new_tickets.append(sweep.wake)
             if forwarder is not None:
                 poller.sink.on_replies.append(forwarder.wake)
+            if announcer is not None:  # a person's mail kept aside is told as promptly as a new ticket
+                poller.sink.on_kept_aside.append(announcer.wake)
             async with lifecycle(config, sessions, clock, scheduler):
                 await poller.run()
     finally:
@@ -164,6 +168,17 @@ async def _stop_when_set(stop: asyncio.Event, poller: Poller) -> None:
     poller.stop()
 
 
+def mail_incidents(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock):
+    """A refused login or a long outage of a mail server, told in the dispatcher chat (dispatch/incidents.py)."""
+    from deskbot.bot.mailnotify import incident_text
+    from deskbot.bot.texts import Texts
+    from deskbot.dispatch.incidents import Incidents
+
+    texts = Texts(config.telegram.language)
+    chat = config.telegram.dispatcher_chat_id if config.telegram.token.get_secret_value() else 0
+    return Incidents(sessions, clock, chat, lambda notice: incident_text(texts, notice))
+
+
 # -- e-mail out -------------------------------------------------------------------------------
 
 
@@ -177,7 +192,7 @@ def smtp_settings(config: Config):
 
 @contextlib.asynccontextmanager
 async def mail_out(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                   scheduler) -> AsyncIterator[Sweep | None]:
+                   scheduler, incidents=None) -> AsyncIterator[Sweep | None]:
     """The e-mail sender and the acknowledgement sweep; yields the sweep (None without `smtp.host`)."""
     if not config.smtp.host:
         log.info("smtp.host is not set: no e-mail is sent (acknowledgements, answers)")
@@ -191,11 +206,15 @@ async def mail_out(config: Config, sessions: async_sessionmaker[AsyncSession], c
     texts = Texts(config.telegram.language)
     told = mail_outcome_notifier(texts, clock) if config.telegram.token.get_secret_value() else None
 
-    async def on_outcome(session: AsyncSession, row, outcome: str, error: str | None) -> None:
+    async def on_outcome(session: AsyncSession, row, outcome: str, failure) -> None:
         if told is not None:
-            await told(session, row, outcome, error)  # a Telegram notice: the outbox sweep sends it
+            await told(session, row, outcome, failure)  # a Telegram notice: the outbox sweep sends it
 
-    sender = MailSender(smtp_settings(config), sessions, clock, on_outcome=on_outcome, idle_check=SENDER_BACKSTOP)
+    smtp = config.smtp
+    watcher = incidents.watch("smtp", f"{smtp.host} ({smtp.username})" if smtp.username else smtp.host) \
+        if incidents is not None else None
+    sender = MailSender(smtp_settings(config), sessions, clock, on_outcome=on_outcome, idle_check=SENDER_BACKSTOP,
+                        watcher=watcher)
     tasks, stop = OwnedTasks(), asyncio.Event()
 
     async def acknowledge() -> None:
@@ -248,6 +267,7 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
     tasks, sender_stop = OwnedTasks(), asyncio.Event()
     announcer, nagger = _sweeps(config, sessions, clock, sender)
+    summary = _quarantine_summary(config, sessions, clock, sender)
     forwarder = _forwarder(config, sessions, clock, sender)
     polling, webhook = None, None
     try:
@@ -258,6 +278,8 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
             nag_seconds = max(1.0, min(NAG_SWEEP_EVERY, config.dispatch.nag_every.total_seconds()))
             _schedule(scheduler, announcer, ANNOUNCE_EVERY)
             _schedule(scheduler, nagger, nag_seconds)
+            summary.job = scheduler.add_job(summary.run, quarantine_trigger(config), id=summary.name,
+                                            coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
         else:
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
         dispatcher = build_dispatcher(config, sessions, clock, sender)  # taps and commands: bot/handlers/
@@ -275,7 +297,7 @@ async def telegram(config: Config, sessions: async_sessionmaker[AsyncSession], c
             await webhook.stop()
         if scheduler.running:
             scheduler.pause()  # no new runs; a pass under way may still commit
-        await asyncio.gather(announcer.close(), nagger.close(), forwarder.close())
+        await asyncio.gather(announcer.close(), nagger.close(), forwarder.close(), summary.close())
         if polling is not None:
             try:
                 await dispatcher.stop_polling()
@@ -348,6 +370,28 @@ def monthly_trigger(config: Config):
     return CronTrigger(day=1, hour=config.reports.hour, minute=0, timezone=config.dispatch.timezone)
 
 
+def quarantine_trigger(config: Config):
+    """Daily at quarantine.summary_hour, in the desk's time zone: the count of machine mail kept aside."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    return CronTrigger(hour=config.quarantine.summary_hour, minute=0, timezone=config.dispatch.timezone)
+
+
+def _quarantine_summary(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                        sender) -> Sweep:
+    from deskbot.bot.quarantine import summarize_machine_mail
+    from deskbot.bot.texts import Texts
+
+    texts = Texts(config.telegram.language)
+
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            counted = await summarize_machine_mail(session, config, texts, clock.now())
+        if counted:
+            sender.wake()
+    return Sweep("quarantine summary", sweep)
+
+
 def _past_this_months_run(config: Config, now: datetime) -> bool:
     from zoneinfo import ZoneInfo
 
@@ -392,6 +436,7 @@ def _sweeps(config: Config, sessions: async_sessionmaker[AsyncSession], clock: C
     """The announcer and the nagger: each pass is one transaction that queues and marks what it showed."""
     from deskbot.bot.announce import announce_due, chat_budget
     from deskbot.bot.nags import nag_due_tickets
+    from deskbot.bot.quarantine import announce_kept_aside
     from deskbot.bot.texts import Texts
 
     texts, chat = Texts(config.telegram.language), config.telegram.dispatcher_chat_id
@@ -405,4 +450,9 @@ def _sweeps(config: Config, sessions: async_sessionmaker[AsyncSession], clock: C
                 sender.wake()
         return sweep
 
-    return Sweep("announce sweep", sweep_of(announce_due)), Sweep("nag sweep", sweep_of(nag_due_tickets))
+    async def announce(session: AsyncSession, config: Config, texts: Texts, now: datetime, budget: int) -> int:
+        # New tickets first; people's mail kept aside in what the chat can still take (the cards now queued count).
+        shown = await announce_due(session, config, texts, now, budget)
+        return shown + await announce_kept_aside(session, config, texts, now, await chat_budget(session, chat))
+
+    return Sweep("announce sweep", sweep_of(announce)), Sweep("nag sweep", sweep_of(nag_due_tickets))

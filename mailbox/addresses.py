@@ -1,7 +1,8 @@
 """Strict reading of From, Sender, Reply-To, To and Cc.
 
 The sender decides who a ticket belongs to, so an address we are not sure of
-is refused with a reason rather than repaired. The header is split into
+is refused with a reason rather than repaired here (`sender` recovers the
+author of a mail from a few known malformed forms, and only from literal text). The header is split into
 mailboxes before anything is decoded: decoding first would let
 `=?utf-8?Q?attacker?Q?agent?=@victim.example`, or an encoded `<` or `,` in a
 display name, change which address is read. Encoded-words are decoded in
@@ -21,34 +22,15 @@ _QUOTED = re.compile(r'"((?:[^"\\\r\n]|\\.)*)"')
 _ENCODED_WORD = re.compile(r"=\?.*\?=")
 _ROUTE = re.compile(r"^(?:@[^:<>]*:)")  # obsolete source route: <@relay:user@host>
 _LABEL = re.compile(r"(?!-)[^\W_]+(?:-+[^\W_]+)*")
+# Exchange wraps addresses it cannot map in IMCEA<type>-... (X.500 or encapsulated SMTP): they
+# bounce, and unwrapping one would be decoding an address out of other text.
+_EXCHANGE_INTERNAL = re.compile(r"imcea[a-z]*-", re.IGNORECASE)
+ENCODED_IN_ADDRESS = "encoded-word inside the address"
 
 
-class Sender(NamedTuple):
+class Mailbox(NamedTuple):
     address: Address | None
-    error: str | None  # why there is no address
-    problems: list[str]  # worth logging although an address was found
-
-
-class _Mailbox(NamedTuple):
-    address: Address | None
-    error: str | None
-
-
-def pick_sender(from_values: list[str], sender_values: list[str]) -> Sender:
-    """The author of a mail: its single From, or its Sender when From names several people."""
-    if not from_values:
-        return Sender(None, "no From header", [])
-    mailboxes = [m for value in from_values for m in _mailboxes(value)]
-    if not mailboxes:
-        return Sender(None, "empty From header", [])
-    if refused := next((m.error for m in mailboxes if m.error), None):
-        return Sender(None, f"From: {refused}", [])
-    if len(mailboxes) == 1:
-        return Sender(mailboxes[0].address, None, [])
-    senders = [m.address for value in sender_values[:1] for m in _mailboxes(value) if m.address]
-    if senders:
-        return Sender(senders[0], None, [f"{len(mailboxes)} From addresses, Sender used"])
-    return Sender(mailboxes[0].address, None, [f"{len(mailboxes)} From addresses, the first used"])
+    error: str | None  # why this mailbox was refused
 
 
 def parse_addresses(values: list[str]) -> tuple[list[Address], list[str]]:
@@ -56,7 +38,7 @@ def parse_addresses(values: list[str]) -> tuple[list[Address], list[str]]:
     found: list[Address] = []
     problems: list[str] = []
     for value in values:
-        for mailbox in _mailboxes(value):
+        for mailbox in mailboxes(value):
             if mailbox.address:
                 found.append(mailbox.address)
             else:
@@ -64,10 +46,11 @@ def parse_addresses(values: list[str]) -> tuple[list[Address], list[str]]:
     return found, problems
 
 
-def _mailboxes(value: str) -> list[_Mailbox]:
+def mailboxes(value: str) -> list[Mailbox]:
+    """The mailboxes of one header value, each read strictly or refused with a reason."""
     pieces, error = _split(decode_8bit(value))
     if error:
-        return [_Mailbox(None, f"{error} in {_shown(value)}")]
+        return [Mailbox(None, f"{error} in {shown(value)}")]
     return [_mailbox(piece) for piece in pieces if piece.phrase.strip() or piece.angle is not None]
 
 
@@ -141,28 +124,32 @@ def _joined(chars: list[str] | None) -> str | None:
     return None if chars is None else "".join(chars)
 
 
-def _mailbox(piece: _Piece) -> _Mailbox:
+def _mailbox(piece: _Piece) -> Mailbox:
     if piece.angle is None:
         name, spec = " ".join(piece.comments), piece.phrase.strip()
     elif piece.trailer.strip():
-        return _Mailbox(None, f"text after the address in {_shown(f'{piece.phrase}<{piece.angle}>{piece.trailer}')}")
+        return Mailbox(None, f"text after the address in {shown(f'{piece.phrase}<{piece.angle}>{piece.trailer}')}")
     else:
         name, spec = piece.phrase, piece.angle.strip()
-    email, error = _addr_spec(_ROUTE.sub("", spec))
+    if not spec:
+        return Mailbox(None, "empty address <>")
+    email, error = addr_spec(_ROUTE.sub("", spec))
     if error:
-        return _Mailbox(None, f"{error}: {_shown(spec)}")
-    return _Mailbox(Address(email, _display_name(name)), None)
+        return Mailbox(None, f"{error}: {shown(spec)}")
+    return Mailbox(Address(email, display_name(name)), None)
 
 
-def _addr_spec(spec: str) -> tuple[str, str | None]:
+def addr_spec(spec: str) -> tuple[str, str | None]:
     """The lower-cased address, or why `spec` is not one we accept."""
     if _ENCODED_WORD.search(spec):
-        return "", "encoded-word inside the address"
+        return "", ENCODED_IN_ADDRESS
     local, at, domain = spec.rpartition("@")
     if not at:
         return "", "no @ in the address"
     if not local:
         return "", "empty local part"
+    if _EXCHANGE_INTERNAL.match(local):
+        return "", "Exchange-internal address (IMCEA), not a mailbox"
     if match := _QUOTED.fullmatch(local):
         local = re.sub(r"\\(.)", r"\1", match[1])
         if not _DOT_ATOM.fullmatch(local):
@@ -193,11 +180,11 @@ def _domain(domain: str) -> str | None:
     return None if labels[-1].isdigit() else ".".join(labels)
 
 
-def _display_name(phrase: str) -> str:
+def display_name(phrase: str) -> str:
     unquoted = _QUOTED.sub(lambda m: re.sub(r"\\(.)", r"\1", m[1]), phrase)
     return decode_header(unquoted)
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     text = " ".join(text.split())
     return repr(text if len(text) <= 60 else text[:57] + "...")

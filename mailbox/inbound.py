@@ -45,6 +45,8 @@ class InboundMail:
     message_id: str | None = None  # without angle brackets
     sender: Address | None = None
     sender_error: str | None = None  # why no sender could be determined
+    sender_source: str = "From"  # the header the sender was read from: From, Sender or Reply-To
+    sender_note: str | None = None  # how a broken header was read ("address recovered from Reply-To")
     reply_to: Address | None = None
     to: list[Address] = field(default_factory=list)
     cc: list[Address] = field(default_factory=list)

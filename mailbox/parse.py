@@ -24,13 +24,14 @@ from email.message import Message
 from email.policy import Compat32
 from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 
-from deskbot.mailbox.addresses import parse_addresses, pick_sender
+from deskbot.mailbox.addresses import parse_addresses
 from deskbot.mailbox.attachments import safe_filename, save_attachment
 from deskbot.mailbox.charsets import decode_8bit, decode_header, decode_text
 from deskbot.mailbox.html import html_to_text, meta_charset
 from deskbot.mailbox.identity import mail_key, normalize_message_id, unparseable
 from deskbot.mailbox.inbound import Address, Attachment, InboundMail, ParseOptions
 from deskbot.mailbox.loops import auto_reason
+from deskbot.mailbox.sender import pick_sender
 
 FORWARD_LINE = "---------- Forwarded message ----------"
 _FORWARD_FIELDS = ("From", "Date", "Subject", "To")
@@ -74,8 +75,9 @@ def _parse(raw: bytes, options: ParseOptions) -> InboundMail:
     mail = InboundMail(key=mail_key(raw), size=len(raw), message_id=message_id)
     if not raw.strip():
         mail.problems.append("empty message")
-    sender = pick_sender(headers.get("from", []), headers.get("sender", []))
+    sender = pick_sender(headers.get("from", []), headers.get("sender", []), headers.get("reply-to", []))
     mail.sender, mail.sender_error = sender.address, sender.error
+    mail.sender_source, mail.sender_note = sender.source, sender.note
     mail.problems += sender.problems
     reply_to = _addresses(headers, "reply-to", mail.problems)
     mail.reply_to = reply_to[0] if reply_to else None

@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from deskbot.dispatch.background import first_of
-from deskbot.mailbox.imap import ImapConnection, ImapSettings
+from deskbot.mailbox.failures import NEEDS_A_PERSON, Failure, Watcher, classify_imap
+from deskbot.mailbox.imap import CONNECTION_ERRORS, ImapConnection, ImapSettings
 from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
 from deskbot.mailbox.identity import mail_key
 from deskbot.mailbox.parse_pool import ParsePool
@@ -24,6 +25,9 @@ from deskbot.mailbox.parse_pool import ParsePool
 log = logging.getLogger("deskbot.poller")
 MAX_BATCH_BYTES = 16 * 1024 * 1024
 MAX_BACKOFF = 60.0
+# A refused login waits longer (doubling from the first to the second): a server that locks an
+# account after repeated failures is not hammered, and a fixed password is seen within minutes.
+LOGIN_BACKOFF = (60.0, 600.0)
 
 
 class Sink(Protocol):
@@ -46,6 +50,7 @@ class Poller:
         poll_every: float = 60.0,
         batch_size: int = 250,
         workers: int = 0,
+        watcher: Watcher | None = None,
     ) -> None:
         self.settings = settings
         self.sink = sink
@@ -62,6 +67,7 @@ class Poller:
         # wake(): the IMAP thread sees the first, the event loop's wait the second.
         self._poke, self._woken = threading.Event(), asyncio.Event()
         self._recover = True  # look for stored-but-unflagged mail once per connection
+        self.watcher = watcher  # told of every failed and every new connection (incidents)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def stop(self) -> None:
@@ -88,20 +94,34 @@ class Poller:
     async def run(self) -> None:
         """Until stop(): sync, then wait for new mail; survive any failure, with backoff."""
         await self.parser.warm_up()
-        backoff = 1.0
+        failures = 0
         while not self._stop.is_set():
             try:
-                await self._connect()
+                if await self._connect() and self.watcher is not None:
+                    await self.watcher.working()
                 self._poke.clear()  # this round looks anyway
                 self._woken.clear()
                 await self.sync()
-                backoff = 1.0
+                failures = 0
                 await self._wait_for_mail()
             except Exception as exc:  # noqa: BLE001 - the service must outlive any one failure
-                log.warning("mailbox round failed (%s: %s); retrying in %.0fs", type(exc).__name__, exc, backoff)
+                failures += 1
                 await self._disconnect()
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                await self._after_failure(exc, failures)
+
+    async def _after_failure(self, exc: Exception, failures: int) -> None:
+        """Log the detail, tell the watcher what kind of trouble the mailbox is in, wait the backoff."""
+        if not isinstance(exc, CONNECTION_ERRORS):  # the database, a bug: not the mail server's doing
+            delay = min(2.0 ** (min(failures, 32) - 1), MAX_BACKOFF)
+            log.warning("mailbox round failed (%s: %s); retrying in %.0fs", type(exc).__name__, exc, delay)
+            await self._sleep(delay)
+            return
+        failure = classify_imap(exc)
+        delay = retry_delay(failure, failures)
+        log.warning("mailbox round failed (%s); retrying in %.0fs", failure, delay)
+        if self.watcher is not None:
+            await self.watcher.failing(failure)
+        await self._sleep(delay)
 
     # -- one round ---------------------------------------------------------------------------------
     async def sync(self) -> None:
@@ -199,15 +219,17 @@ class Poller:
         await self._imap(conn.mark_processed, list(raws))
 
     # -- connection --------------------------------------------------------------------------------
-    async def _connect(self) -> None:
+    async def _connect(self) -> bool:
+        """Log in and select the folder unless connected; True when a new connection was made."""
         if self._conn is not None:
-            return
+            return False
         conn = ImapConnection(self.settings)
         await self._imap(conn.open)
         self._conn = conn
         self._recover = True
         log.info("connected to %s:%d, folder %s (UIDVALIDITY %d, IDLE %s)", self.settings.host,
                  self.settings.port, self.settings.folder, conn.uidvalidity, "yes" if conn.can_idle else "no")
+        return True
 
     async def _disconnect(self) -> None:
         conn, self._conn = self._conn, None
@@ -235,6 +257,12 @@ class Poller:
 
 def _keys_of(raws: dict[int, bytes]) -> dict[int, str]:
     return {uid: mail_key(raw) for uid, raw in raws.items()}
+
+
+def retry_delay(failure: Failure, failures: int) -> float:
+    """Seconds before the next attempt after `failures` failed rounds in a row."""
+    first, cap = LOGIN_BACKOFF if failure.kind in NEEDS_A_PERSON else (1.0, MAX_BACKOFF)
+    return min(first * 2.0 ** (min(failures, 32) - 1), cap)  # days of failures must not overflow a float
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

@@ -2,7 +2,9 @@
 
 aiosmtplib does the protocol (TLS, STARTTLS, AUTH). What this module adds is the
 verdict: a 4xx answer, a refused connection or a timeout passes (try again later);
-a 5xx answer for the message or every recipient does not (asking again cannot help).
+a 5xx answer for the message or every recipient does not (asking again cannot help),
+except a refused login: that is fixed by a person, and the mail waits for it
+(`deskbot.mailbox.failures` sorts the answers into kinds).
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import ssl
 from dataclasses import dataclass
 
 import aiosmtplib
+
+from deskbot.mailbox.failures import Failure, classify_smtp
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +31,13 @@ class SmtpSettings:
 
 
 class SmtpFailure(Exception):
-    """The message did not leave. `permanent`: the server refused it for good (5xx)."""
+    """The message did not leave: `failure` says why (its kind for people, its detail for the log).
+    `permanent`: the server refused it for good (5xx); a refused login is never permanent."""
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
-        super().__init__(reason)
-        self.permanent = permanent
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.detail)
+        self.failure = failure
+        self.permanent = failure.permanent
 
 
 async def send(settings: SmtpSettings, *, mail_from: str, rcpt_to: list[str], data: bytes) -> None:
@@ -45,14 +51,5 @@ async def send(settings: SmtpSettings, *, mail_from: str, rcpt_to: list[str], da
             use_tls=settings.security == "ssl", start_tls=settings.security == "starttls",
             tls_context=context if settings.security != "none" else None, timeout=settings.timeout,
         )
-    except aiosmtplib.SMTPRecipientsRefused as e:
-        codes = [r.code for r in e.recipients]
-        raise SmtpFailure(_describe(e.recipients[0]), permanent=all(c >= 500 for c in codes)) from None
-    except aiosmtplib.SMTPResponseException as e:
-        raise SmtpFailure(_describe(e), permanent=e.code >= 500) from None
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as e:
-        raise SmtpFailure(f"{type(e).__name__}: {e}", permanent=False) from None
-
-
-def _describe(error: aiosmtplib.SMTPResponseException) -> str:
-    return f"{error.code} {error.message}".strip()[:500]
+        raise SmtpFailure(classify_smtp(e)) from None

@@ -313,3 +313,34 @@ class HoursAlert(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     threshold: Mapped[int] = mapped_column(Integer, primary_key=True)  # percent: 80, 100
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QuarantineItem(Base):
+    """A quarantined mail (a raw_mail row) on its way to a person: whose it is, whether the dispatcher
+    chat was told, and its fate. Sweeps read the indexed `announced_at`, so their cost follows what is due."""
+
+    __tablename__ = "quarantine_items"
+    raw_id: Mapped[int] = mapped_column(ForeignKey("raw_mail.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # person | machine (see dispatch.quarantine_rules)
+    sender: Mapped[str] = mapped_column(String(320), default="")  # as the From header read, for lists
+    subject: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A person's mail: when the dispatcher chat was told; machine mail: when the daily summary counted it.
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | released | dismissed
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # released as this ticket
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # None: from the command line
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QuarantineEvent(Base):
+    """The audit log of quarantined mail, which has no ticket to log on: kept aside, released, dismissed."""
+
+    __tablename__ = "quarantine_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raw_id: Mapped[int] = mapped_column(ForeignKey("raw_mail.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # released | dismissed
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

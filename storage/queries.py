@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.storage.models import Customer, Department, Message, Organization, RawMail, Staff, Ticket
+from deskbot.storage.models import (
+    Customer, Department, Message, Organization, QuarantineItem, RawMail, Staff, Ticket,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +67,21 @@ class QuarantineRow:
     received_at: datetime
     reason: str | None
     head: bytes  # the start of the raw message, enough for its headers
+    kind: str | None  # person | machine
+    fate: str | None  # open | released | dismissed
+    ticket: int | None  # released as this ticket
+    decided_by: str | None  # None with a decision: from the command line
+    decided_at: datetime | None
 
 
 async def list_quarantine(session: AsyncSession) -> list[QuarantineRow]:
     query = (
         select(RawMail.id, RawMail.uid, RawMail.folder, RawMail.message_key, RawMail.size,
-               RawMail.received_at, RawMail.reason, func.substr(RawMail.content, 1, 16384))
+               RawMail.received_at, RawMail.reason, func.substr(RawMail.content, 1, 16384),
+               QuarantineItem.kind, QuarantineItem.status, QuarantineItem.ticket_id, Staff.name,
+               QuarantineItem.decided_at)
+        .outerjoin(QuarantineItem, QuarantineItem.raw_id == RawMail.id)
+        .outerjoin(Staff, Staff.id == QuarantineItem.decided_by_id)
         .where(RawMail.outcome == "quarantine")
         .order_by(RawMail.id)
     )

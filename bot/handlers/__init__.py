@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from deskbot.bot import reports
-from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate
+from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate, quarantine, replied
 from deskbot.dispatch.config import Config
 
 
@@ -22,14 +22,19 @@ def routers(config: Config) -> list[Router]:
     closing = close.router()
     closing.callback_query.filter(pressed_in_private)
     closing.message.filter(private)
-    # Before answering: a reply to a request for help or to a note is a note, never mail to the customer.
+    # Before the prompts: a reply about another ticket acts on that ticket, not as the prompt's input.
+    aimed = replied.elsewhere()
+    aimed.message.filter(private)
     helping = escalate.router()
     helping.callback_query.filter(pressed_in_private)
     helping.message.filter(private)
     answering = answer.router()  # after closing: a time typed while Close asks is a time, not an answer
     answering.callback_query.filter(pressed_in_private)
     answering.message.filter(private)
+    replying = replied.router()  # last: a reply that no prompt took acts on its message's ticket
+    replying.message.filter(private)
     reporting = reports.router()  # a manager's /report and Send / Hold, in private
     reporting.callback_query.filter(pressed_in_private)
     reporting.message.filter(private)
-    return [commands.router(), reporting, picking, working, closing, helping, answering]
+    return [commands.router(), quarantine.router(config), reporting, picking, working, aimed, closing, helping,
+            answering, replying]

@@ -1,4 +1,4 @@
-"""Answering the customer: *Answer* and then the text, or a Telegram reply to the ticket's card.
+"""Answering the customer: *Answer* and then the text, or a Telegram reply to the card (`handlers.replied`).
 
 Either way the text goes to `dispatch.answers.answer`, which stores it and queues the
 e-mail; the person is told it is on its way, and later (by the e-mail sender, through
@@ -8,7 +8,6 @@ the same way: downloaded from Telegram, it leaves as an attachment, its caption 
 from __future__ import annotations
 
 import logging
-import re
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
@@ -28,12 +27,11 @@ from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.tickets import Refused
 from deskbot.mailbox.outbound import OutboundAttachment
-from deskbot.storage.models import Customer, Staff, TelegramMessage, Ticket
+from deskbot.storage.models import Customer, Staff, Ticket
 
 log = logging.getLogger("deskbot.bot")
 
-_TICKET_BUTTON = re.compile(r"^(?:t1|d1|a2|b1|m1):(\d+):")
-_ANSWER = (F.text & ~F.text.startswith("/")) | F.photo | F.document  # a command is never an answer
+ANSWER = (F.text & ~F.text.startswith("/")) | F.photo | F.document  # a command is never an answer
 DOWNLOAD_TIMEOUT = 60  # seconds for up to 20 MB
 
 
@@ -45,8 +43,7 @@ def router() -> Router:
     r = Router(name=__name__)
     r.callback_query.register(ask_for_answer, TicketActionV1.filter(F.action == "answer"))
     r.message.register(cancel_typed, StateFilter(Answering.text), Command("cancel"))
-    r.message.register(typed_answer, StateFilter(Answering.text), _ANSWER)
-    r.message.register(replied_to_card, F.reply_to_message, _ANSWER)
+    r.message.register(typed_answer, StateFilter(Answering.text), ANSWER)
     return r
 
 
@@ -63,7 +60,7 @@ async def typed_answer(message: Message, bot: Bot, session: AsyncSession, staff:
                        config: Config, texts: Texts, replies: Replies, state: FSMContext) -> None:
     number = (await state.get_data()).get("ticket")
     await state.clear()
-    await _answer(message, number, bot, session, must_be_staff(staff), clock, config, texts, replies)
+    await send_answer(message, number, bot, session, must_be_staff(staff), clock, config, texts, replies)
 
 
 async def cancel_typed(message: Message, state: FSMContext, texts: Texts, replies: Replies) -> None:
@@ -72,34 +69,8 @@ async def cancel_typed(message: Message, state: FSMContext, texts: Texts, replie
     replies.answer(message, texts.t("answer-cancelled", number=number))
 
 
-async def replied_to_card(message: Message, bot: Bot, session: AsyncSession, staff: Staff | None, clock: Clock,
-                          config: Config, texts: Texts, replies: Replies) -> None:
-    """A Telegram reply to a message that shows a ticket (its card, a /ticket view) answers that ticket."""
-    replied = message.reply_to_message
-    number = await session.scalar(select(TelegramMessage.ticket_id).where(
-        TelegramMessage.chat_id == message.chat.id, TelegramMessage.message_id == replied.message_id))
-    if number is None and replied.from_user is not None and replied.from_user.is_bot:
-        number = _ticket_of_buttons(replied)  # a view that was never tracked, or a card not yet recorded
-    if number is None:
-        replies.answer(message, texts.t("answer-which-ticket"))
-        return
-    await _answer(message, number, bot, session, must_be_staff(staff), clock, config, texts, replies)
-
-
-def _ticket_of_buttons(replied: Message) -> int | None:
-    """Every button of ours carries the ticket number first ("t1:42:close"): our own message, so trusted as far as
-    a number goes (the answer still checks who may answer)."""
-    markup = replied.reply_markup
-    for row in markup.inline_keyboard if markup else ():
-        for button in row:
-            found = _TICKET_BUTTON.match(button.callback_data or "")
-            if found:
-                return int(found.group(1))
-    return None
-
-
-async def _answer(message: Message, number: int, bot: Bot, session: AsyncSession, actor: Staff, clock: Clock,
-                  config: Config, texts: Texts, replies: Replies) -> None:
+async def send_answer(message: Message, number: int, bot: Bot, session: AsyncSession, actor: Staff,
+                      clock: Clock, config: Config, texts: Texts, replies: Replies) -> None:
     text, files = message.text or "", ()
     if message.photo or message.document:
         await answerable(session, number, actor)  # a refusal costs no download

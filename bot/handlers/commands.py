@@ -89,10 +89,12 @@ async def show_ticket(message: Message, command: CommandObject, session: AsyncSe
     if ticket is None:
         replies.answer(message, texts.t("ticket-not-found", number=int(number.group(1))))
         return
-    replies.answer(message, *await notify.view(session, ticket, viewer, message.chat))
-    # Then the whole conversation, on its latest page; the card stays the message a reply answers.
+    # Both are about the ticket: a reply to either acts on it (`bot.about`).
+    replies.answer(message, *await notify.view(session, ticket, viewer, message.chat), ticket=ticket.id)
+    # Then the whole conversation, on its latest page.
     if conversation.may_show(message.chat.id, message.chat.type, config.telegram.dispatcher_chat_id):
-        replies.answer(message, *await conversation.page(session, ticket.id, None, texts, notify.zone))
+        replies.answer(message, *await conversation.page(session, ticket.id, None, texts, notify.zone),
+                       ticket=ticket.id)
 
 
 def _subject(subject: str | None, texts: Texts) -> str:

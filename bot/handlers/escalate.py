@@ -3,8 +3,7 @@
 The colleague gets the ticket with the question and two buttons: *Note* (what they write
 is stored on the ticket as an internal note and reaches the assignee, never the
 customer) and *My time*. A Telegram reply to the request, or to a forwarded note, is a
-note too: those messages carry the Note button, which is how a reply is told apart
-from an answer to the customer (a reply to the ticket's card).
+note too (`handlers.replied`, which tells it apart from an answer to the customer).
 """
 from __future__ import annotations
 
@@ -54,7 +53,6 @@ def router() -> Router:
     r.message.register(typed_question, StateFilter(Escalating.question), F.text, ~F.text.startswith("/"))
     r.message.register(typed_note, StateFilter(Noting.text), F.text, ~F.text.startswith("/"))
     r.message.register(typed_time, StateFilter(HelpTime.minutes), F.text, ~F.text.startswith("/"))
-    r.message.register(replied_note, F.reply_to_message, F.text, ~F.text.startswith("/"), _note_ticket)
     return r
 
 
@@ -116,16 +114,11 @@ async def typed_note(message: Message, session: AsyncSession, staff: Staff | Non
                      notify: Notifier, texts: Texts, replies: Replies, state: FSMContext) -> None:
     number = (await state.get_data())["ticket"]
     await state.clear()
-    await _note(message, number, session, must_be_staff(staff), clock, notify, texts, replies)
+    await save_note(message, number, session, must_be_staff(staff), clock, notify, texts, replies)
 
 
-async def replied_note(message: Message, note_ticket: int, session: AsyncSession, staff: Staff | None,
-                       clock: Clock, notify: Notifier, texts: Texts, replies: Replies) -> None:
-    await _note(message, note_ticket, session, must_be_staff(staff), clock, notify, texts, replies)
-
-
-async def _note(message: Message, number: int, session: AsyncSession, actor: Staff, clock: Clock, notify: Notifier,
-                texts: Texts, replies: Replies) -> None:
+async def save_note(message: Message, number: int, session: AsyncSession, actor: Staff, clock: Clock,
+                    notify: Notifier, texts: Texts, replies: Replies) -> None:
     await hold_ticket(session, number)
     now = clock.now()
     noted = await escalation.add_note(session, number, actor, message.text or "", now)
@@ -133,22 +126,6 @@ async def _note(message: Message, number: int, session: AsyncSession, actor: Sta
     readers = len(noted.readers)
     replies.answer(message, texts.t("note-saved", number=number, count=readers) if readers else
                    texts.t("note-kept", number=number))
-
-
-def _note_ticket(message: Message) -> dict | bool:
-    """A reply to a message of ours that carries a Note button: a note on that button's ticket."""
-    replied = message.reply_to_message
-    if replied.from_user is None or not replied.from_user.is_bot or replied.reply_markup is None:
-        return False
-    for row in replied.reply_markup.inline_keyboard:
-        for button in row:
-            try:
-                pressed = HelpV1.unpack(button.callback_data or "")
-            except (TypeError, ValueError):
-                continue
-            if pressed.action == "note":
-                return {"note_ticket": pressed.ticket}
-    return False
 
 
 # A helper's time ------------------------------------------------------------------------------

@@ -71,12 +71,25 @@ def test_poll_once_then_list_tickets(tmp_path, config, dovecot):
     assert [(q["uid"], q["subject"]) for q in as_json] == [(4, ""), (5, "Out of office")]
 
 
-def test_wrong_password_is_a_clear_error_without_the_password(tmp_path, dovecot):
+def test_wrong_password_is_one_clear_line_without_the_password(tmp_path, dovecot):
     config = write_config(tmp_path / "config.toml", dovecot, f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}")
     config.write_text(config.read_text().replace(f'password = "{dovecot.password}"', 'password = "wrong-Passw0rd"'))
-    done = deskbot("poll-once", "-c", str(config), cwd=tmp_path)
-    assert done.returncode == 4
-    assert "mailbox:" in done.stderr and "wrong-Passw0rd" not in done.stderr
+    said = (f"ERROR   deskbot: mailbox {dovecot.user} ({dovecot.host}:{dovecot.port}, folder INBOX): the mail server "
+            "refused deskbot's user name or password (or the account is blocked)")
+    first = deskbot("poll-once", "-c", str(config), cwd=tmp_path)  # the first run also creates the database
+    assert first.returncode == 4 and said in first.stderr
+    assert [line for line in first.stderr.splitlines() if " INFO " not in line] == [first.stderr.splitlines()[-1]]
+    again = deskbot("poll-once", "-c", str(config), cwd=tmp_path)
+    assert again.returncode == 4 and again.stdout == ""
+    [line] = again.stderr.splitlines()  # one line: no traceback, no server reply, no password
+    assert line.endswith(said) and "AUTHENTICATIONFAILED" not in line and "wrong-Passw0rd" not in line
+
+    config.write_text(config.read_text().replace("wrong-Passw0rd", dovecot.password) + 'folder = "Nope"\n')
+    [line] = deskbot("poll-once", "-c", str(config), cwd=tmp_path).stderr.splitlines()
+    assert line.endswith(f"({dovecot.host}:{dovecot.port}, folder Nope): the mailbox has no such folder")
+    dovecot.stop()
+    down = deskbot("poll-once", "-c", str(config), cwd=tmp_path)
+    assert down.returncode == 4 and down.stderr.strip().endswith(": the mail server could not be reached")
 
 
 def test_run_ingests_and_stops_cleanly_on_sigterm(tmp_path, config, dovecot):

@@ -128,8 +128,10 @@ async def test_one_scheduler_runs_every_periodic_sweep(tmp_path, dovecot, monkey
             await eventually(lambda: scheduler.get_job("hours sweep"), timeout=10, what="every sweep scheduled")
             monthly = scheduler.get_job("monthly reports")
             assert str(monthly.trigger) == "cron[day='1', hour='6', minute='0']"
+            assert str(scheduler.get_job("quarantine summary").trigger) == "cron[hour='9', minute='0']"
             jobs = {job.id: job.trigger.interval.total_seconds() for job in scheduler.get_jobs()
-                    if job.id not in ("monthly reports", "missed monthly reports")}  # the latter: once, at start
+                    if job.id not in ("monthly reports", "missed monthly reports",  # the latter: once, at start
+                                      "quarantine summary")}
             assert jobs == {"imap safety poll": 30.0, "outbox sweep": service.OUTBOX_SWEEP_EVERY,
                             "announce sweep": service.ANNOUNCE_EVERY, "nag sweep": service.NAG_SWEEP_EVERY,
                             "forward sweep": service.NAG_SWEEP_EVERY,

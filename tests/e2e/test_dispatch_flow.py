@@ -44,6 +44,10 @@ class Service:
         return await self.fake.wait_for_bot_message(DISPATCHERS, text_contains=subject, timeout=20)
 
     async def press(self, user: int, chat: int, message_id: int, text: str):
+        """Tap the button once it is shown, as a person does: a press is answered before the
+        bot edits the message, so the previous tap's edit may still be on its way."""
+        await self.fake.wait_for(lambda: any(b["text"] == text for b in self.fake.message(chat, message_id).buttons()),
+                                 timeout=10, what=f"the button {text!r}")
         query = self.fake.press_button(user, chat, message_id, text=text)
         return await self.fake.wait_for(lambda: self.fake.callback_answer(query), timeout=10,
                                         what=f"the answer to {text!r}")
@@ -122,11 +126,15 @@ async def test_a_mail_is_assigned_worked_and_closed_from_telegram(tmp_path, dove
 
             await desk.press(DANA, DISPATCHERS, card.message_id, "Support")
             # A double tap on the person: exactly one assignment.
+            shown = lambda: fake.message(DISPATCHERS, card.message_id)  # noqa: E731
+            await fake.wait_for(lambda: "Sam" in [b["text"] for b in shown().buttons()], timeout=10,
+                                what="the people shown")
             first = fake.press_button(DANA, DISPATCHERS, card.message_id, text="Sam")
             second = fake.press_button(DANA, DISPATCHERS, card.message_id, text="Sam")
             await fake.wait_for(lambda: fake.callback_answer(first) and fake.callback_answer(second), timeout=10,
                                 what="both taps answered")
-            assigned = fake.message(DISPATCHERS, card.message_id)
+            assigned = await fake.wait_for(lambda: not shown().button_data() and shown(), timeout=10,
+                                           what="the card edited after the answers")
             assert "✅ Assigned by Dana to Sam" in assigned.text and not assigned.button_data()
             async with desk.sessions() as s:
                 assert await s.scalar(select(func.count()).where(TicketEvent.kind == "assigned")) == 1
@@ -143,7 +151,10 @@ async def test_a_mail_is_assigned_worked_and_closed_from_telegram(tmp_path, dove
             assert HOSTILE in private.text and utf16_len(private.text) <= MESSAGE_LIMIT
             await desk.press(SAM, SAM, private.message_id, "Take")
             await desk.press(SAM, SAM, private.message_id, "Close")
-            assert "How long did #1 take?" in fake.message(SAM, private.message_id).text
+            asked = await fake.wait_for(lambda: "How long" in fake.message(SAM, private.message_id).text
+                                        and fake.message(SAM, private.message_id), timeout=10,
+                                        what="the card edited after the answer")
+            assert "How long did #1 take?" in asked.text
             fake.user_message(SAM, "soon")
             await fake.wait_for_bot_message(SAM, text_contains="I could not read “soon” as a time", timeout=10)
             fake.user_message(SAM, "1h 30m")

@@ -190,6 +190,15 @@ class Dovecot:
                 uids += _appended_uids(data[0])
         return uids
 
+    def set_password(self, password: str) -> None:
+        """Change the user's password on the running server, as an administrator would: the
+        passwd-file is read again when it changes, so the next LOGIN needs the new one."""
+        passwd = self.root / "passwd"
+        before = passwd.stat().st_mtime_ns
+        passwd.write_text(f"{self.address}:{{PLAIN}}{password}\n")
+        os.utime(passwd, ns=(before + 2_000_000_000, before + 2_000_000_000))  # a changed mtime, even within a tick
+        self.password = password
+
     def create_folder(self, name: str) -> None:
         with self.client() as c:
             c.create_folder(name)

@@ -9,6 +9,7 @@ from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,30 @@ class _Handler:
 
 class SmtpSink:
     """`received`: every message taken. `answer`: say this to DATA instead ("451 ...", "550 ...").
-    `stop()` / `start()`: the server goes away and comes back on the same port."""
+    `stop()` / `start()`: the server goes away and comes back on the same port.
+    `login=(user, password)`: AUTH is required (over plain text, on loopback); `login` can be
+    changed while it runs, as a password is changed on a real server. `refused_logins` counts."""
 
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.received: list[Received] = []
         self.answer: str | None = None
+        self.login = login
+        self.refused_logins = 0
         self.host, self.port = "127.0.0.1", _free_port()
         self._controller: Controller | None = None
 
     def start(self) -> SmtpSink:
-        self._controller = Controller(_Handler(self), hostname=self.host, port=self.port)
+        auth = {} if self.login is None else {
+            "auth_required": True, "auth_require_tls": False, "authenticator": self._authenticate}
+        self._controller = Controller(_Handler(self), hostname=self.host, port=self.port, **auth)
         self._controller.start()
         return self
+
+    def _authenticate(self, server, session, envelope, mechanism: str, data) -> AuthResult:
+        user, password = self.login or ("", "")
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (user.encode(), password.encode())
+        self.refused_logins += not ok
+        return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself
 
     def stop(self) -> None:
         if self._controller is not None:
@@ -54,15 +67,16 @@ class SmtpSink:
             self._controller = None
 
 
-def smtp_section(sink: SmtpSink, from_address: str) -> str:
-    """The [smtp] part of a test desk's config, pointed at the sink."""
+def smtp_section(sink: SmtpSink, from_address: str, login: tuple[str, str] | None = None) -> str:
+    """The [smtp] part of a test desk's config, pointed at the sink (with `login`: its user and password)."""
+    credentials = "" if login is None else f'username = "{login[0]}"\npassword = "{login[1]}"\n'
     return f"""
 [smtp]
 host = "{sink.host}"
 port = {sink.port}
 security = "none"
 from_address = "Desk Support <{from_address}>"
-"""
+{credentials}"""
 
 
 def _free_port() -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from deskbot.bot.forward import forward_replies
 from deskbot.bot.mailnotify import mail_outcome_notifier
+from deskbot.bot.texts import Texts
 from deskbot.dispatch.answers import answer
 from deskbot.dispatch.mailout import MailSender
 from deskbot.dispatch.tickets import Refused
@@ -19,6 +20,8 @@ from integration.test_bot_close import assigned, labels
 from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
     CONFIG, EN, PAT, SAM, desk, staff_id,
 )
+
+RU = Texts("ru")
 
 
 async def mails(desk) -> list[OutboxMessage]:
@@ -104,7 +107,9 @@ async def test_the_writer_is_told_when_the_answer_is_delivered_or_cannot_be_yet(
     smtp_sink.answer = "451 4.3.0 try again later"
     assert await mailer.drain_once() == 0
     desk.sender.wake()
-    await desk.fake.wait_for_bot_message(SAM, text_contains="could not be sent yet (451 4.3.0 try again later)")
+    told = await desk.fake.wait_for_bot_message(SAM, text_contains="has not left yet")
+    assert told.text == ("⚠️ Your answer on #1 has not left yet: the mail server asked to try again later. deskbot "
+                         "tries again by itself, at least every 5 minutes, and tells you when it is delivered.")
 
     smtp_sink.answer = None
     async with desk.sessions.begin() as s:  # the backoff has passed
@@ -114,6 +119,40 @@ async def test_the_writer_is_told_when_the_answer_is_delivered_or_cannot_be_yet(
     desk.sender.wake()
     await desk.fake.wait_for_bot_message(SAM, text_contains="✅ Your answer on #1 was delivered to ann@example.com")
     assert len(smtp_sink.received) == 1
+
+
+async def test_the_writer_reads_what_happened_not_the_exception(desk, smtp_sink):
+    """The server away, then refusing the address: the catalog's words, in the writer's language."""
+    _, private = await assigned(desk)
+    settings = SmtpSettings(host=smtp_sink.host, port=smtp_sink.port, security="none", timeout=5)
+    smtp_sink.stop()
+    desk.fake.user_message(SAM, "First answer.", reply_to=private.message_id)
+    await desk.fake.wait_for_bot_message(SAM, text_contains="is on its way")
+    mailer = MailSender(settings, desk.sessions, desk.clock, on_outcome=mail_outcome_notifier(EN, desk.clock))
+    assert await mailer.drain_once() == 0
+    desk.sender.wake()
+    away = await desk.fake.wait_for_bot_message(SAM, text_contains="has not left yet")
+    assert away.text == ("⚠️ Your answer on #1 has not left yet: the mail server could not be reached. deskbot tries "
+                         "again by itself, at least every 5 minutes, and tells you when it is delivered.")
+    [row] = await mails(desk)
+    assert "SMTPConnectError" in row.last_error  # the detail stays for the log and the database
+
+    smtp_sink.start()
+    smtp_sink.answer = "550 5.1.1 mailbox unavailable"
+    desk.pause()
+    desk.fake.user_message(SAM, "Second answer.", reply_to=private.message_id)
+    await desk.fake.wait_for_bot_message(SAM, text_contains="is on its way", count=2)
+    async with desk.sessions.begin() as s:  # the first one's backoff has passed too
+        await s.execute(update(OutboxMessage).where(OutboxMessage.channel == "email")
+                        .values(next_attempt_at=desk.clock.now()))
+    mailer = MailSender(settings, desk.sessions, desk.clock, on_outcome=mail_outcome_notifier(RU, desk.clock))
+    await mailer.drain_once()
+    desk.sender.wake()
+    refused = await desk.fake.wait_for_bot_message(SAM, text_contains="не отправлен", count=2)
+    assert refused.text == ("❌ Ваш ответ по #1 не отправлен: почтовый сервер отклонил адрес ann@example.com. "
+                            "Проверьте адрес; повторять не будем.")
+    texts = [m.text for m in desk.fake.bot_messages(SAM)]
+    assert not any("SMTP" in t or "550" in t or "Error" in t for t in texts), texts
 
 
 async def test_a_reply_to_a_ticket_view_answers_it_too(desk):

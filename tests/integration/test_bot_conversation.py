@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
 from deskbot.bot.callbacks import ConversationV1
 from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
-from deskbot.storage.models import Message, Staff, Ticket
+from deskbot.storage.models import Message, OutboxMessage, Staff, Ticket
+from harness.mails import eventually
 from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
     NINA, SAM, START, STRANGER, add_ticket, desk, staff_id,
 )
@@ -117,8 +118,14 @@ async def test_strangers_former_staff_and_other_groups_see_no_conversation(desk)
 async def test_a_ticket_that_is_gone_gets_an_alert(desk):
     await add_ticket(desk.sessions, 1, body="x " * 3000)
     _, page = await open_ticket(desk, SAM)
+
+    async def both_recorded():  # the view and the page are recorded just after they are sent
+        async with desk.sessions() as s:
+            return await s.scalar(select(func.count()).where(OutboxMessage.ticket_id == 1)) == 2
+    await eventually(both_recorded, what="the view and the page recorded")
     async with desk.sessions.begin() as s:
         await s.execute(delete(Message).where(Message.ticket_id == 1))
+        await s.execute(delete(OutboxMessage).where(OutboxMessage.ticket_id == 1))  # the view and the page sent
         await s.execute(delete(Ticket).where(Ticket.id == 1))
     desk.pause()
     answer = await desk.press(SAM, SAM, page.message_id, to_page(1))

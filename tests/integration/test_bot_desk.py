@@ -123,6 +123,7 @@ class Desk:
     sessions: async_sessionmaker[AsyncSession]
     clock: PacedClock
     sender: TelegramSender
+    handled: set[str]  # callback query ids whose update the Dispatcher has finished with
 
     def pause(self, seconds: float = 3.0) -> None:
         """A person reads, thinks and taps: seconds pass (and Telegram's per-chat limit with them)."""
@@ -140,12 +141,15 @@ class Desk:
         return await self.fake.wait_for_bot_message(DISPATCHERS, text_contains=f"#{number} ")
 
     async def press(self, user: int, chat: int, message_id: int, data: str) -> CallbackAnswer:
-        """Tap a button on the message as it is now; the bot's answer comes after its commit and edits."""
+        """Tap a button on the message as it is now; the bot's answer, once the tap is handled (edits made)."""
         query = self.fake.press_button(user, chat, message_id, data)
         return await self.answer(query)
 
     async def answer(self, query: str) -> CallbackAnswer:
-        return await self.fake.wait_for(lambda: self.fake.callback_answer(query), what=f"answer to {query}")
+        """The answer to the press, returned once the bot has finished with it: the press is answered
+        first, at the commit, and the edits follow (see bot/middleware.py)."""
+        return await self.fake.wait_for(lambda: query in self.handled and self.fake.callback_answer(query),
+                                        what=f"answer to {query}")
 
     async def reply_to(self, user: int, text: str, *, chat: int | None = None, contains: str = ""):
         """Write in a chat and wait for the bot's next message there."""
@@ -189,8 +193,21 @@ async def desk(engine):
             fake.add_user(telegram_id, name)
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DINA, DAN])
         sender = TelegramSender(bot, sessions, clock)
-        async with _running(build_dispatcher(CONFIG, sessions, clock, sender), bot, sender, fake):
-            yield Desk(fake, bot, sessions, clock, sender)
+        dp, handled = build_dispatcher(CONFIG, sessions, clock, sender), set()
+        dp.callback_query.outer_middleware(recording_handled(fake, handled))
+        async with _running(dp, bot, sender, fake):
+            yield Desk(fake, bot, sessions, clock, sender, handled)
+
+
+def recording_handled(fake: FakeTelegram, handled: set[str]):
+    """An outer middleware: a press's id joins `handled` once its update is done with; the fake's waiters look again."""
+    async def middleware(handler, event, data):
+        try:
+            return await handler(event, data)
+        finally:
+            handled.add(event.id)
+            fake.changed()
+    return middleware
 
 
 @asynccontextmanager

@@ -78,8 +78,10 @@ async def test_report_command_is_for_managers(desk):
     assert refused.text == "Only a manager can ask for reports."
     usage = await desk.reply_to(MARIA, "/report", chat=MARIA, contains="domain")
     assert "/report example.com 2026-10" in usage.text
-    missing = await desk.reply_to(MARIA, "/report nowhere.test", chat=MARIA, contains="cannot be made")
-    assert "no organization with the domain 'nowhere.test'" in missing.text
+    missing = await desk.reply_to(MARIA, "/report nowhere.test", chat=MARIA, contains="organization")
+    assert missing.text == "No organization has the domain nowhere.test."  # the catalog's words, not the error's
+    month = await desk.reply_to(MARIA, "/report example.com 2026-13", chat=MARIA, contains="month")
+    assert month.text == "2026-13 is not a month: write it as YYYY-MM, e.g. 2026-10."
     await desk.reply_to(MARIA, "/report example.com 2026-02", chat=MARIA, contains="is on its way")
     document = await desk.fake.wait_for_bot_message(MARIA, text_contains="Example Ltd, February 2026")
     assert document.file.content.startswith(b"%PDF")

@@ -159,3 +159,18 @@ def test_a_reply_to_a_closed_ticket_reopens_it_within_the_window_and_follows_it_
     assert (late.outcome, late.ticket_id, late.follows) == (Outcome.TICKET, None, 5)
     auto = Decision(Outcome.AUTO, 5, "Auto-Submitted: auto-replied")
     assert after_close(auto, now - timedelta(days=1), now, window) is auto  # automatic mail reopens nothing
+
+
+def test_a_sender_recovered_from_reply_to_threads_by_tag_only_as_an_address_on_the_ticket():
+    recovered = dict(subject="Re: [#7]", sender_source="Reply-To", sender_note="address recovered from Reply-To")
+    assert find_ticket(mail("anna@client.test", **recovered), {}, parties()) == 7
+    assert find_ticket(mail("it@partner.test", **recovered), {}, parties(addresses={"it@partner.test"})) == 7
+    assert find_ticket(mail("boss@client.test", **recovered), {}, parties()) is None  # the domain is not enough
+    assert find_ticket(mail("boss@client.test", sender_source="Sender", subject="[#7]"), {}, parties()) is None
+    assert find_ticket(mail("boss@client.test", **recovered, in_reply_to=["ours@desk.test"]),
+                       {"ours@desk.test": 9}, parties()) == 9
+
+
+def test_a_sender_read_from_a_malformed_from_threads_by_tag_like_any_other():
+    m = mail("boss@client.test", subject="[#7]", sender_note="address read from a malformed From: ...")
+    assert find_ticket(m, {}, parties()) == 7

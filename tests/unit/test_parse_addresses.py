@@ -1,9 +1,9 @@
-"""Strict address parsing: who wrote a mail decides whose ticket it is."""
+"""Strict address parsing: who wrote a mail decides whose ticket it is (the sender itself: test_parse_sender)."""
 from __future__ import annotations
 
 import pytest
 
-from deskbot.mailbox.addresses import Sender, parse_addresses, pick_sender
+from deskbot.mailbox.addresses import parse_addresses
 from deskbot.mailbox.inbound import Address
 
 
@@ -54,6 +54,11 @@ def test_raw_utf8_display_name():
     ("<a@client.example> <b@client.example>", "text after the address in '<a@client.example> <b@client.example>'"),
     ("<a@client.example <b@client.example>>", "unbalanced angle brackets in '<a@client.example <b@client.example>>'"),
     ("A <a@client.example> trailer", "text after the address in 'A <a@client.example> trailer'"),
+    ("Ivan <>", "empty address <>"),
+    ("<IMCEAEX-_O=CLIENT_OU=EXCHANGE_CN=RECIPIENTS_CN=IPETROV@client.local>",
+     "Exchange-internal address (IMCEA), not a mailbox: 'IMCEAEX-_O=CLIENT_OU=EXCHANGE_CN=RECIPIENTS_CN=IPETROV@cl...'"),
+    ("IMCEASMTP-ivan+40client+2Eexample@exch.client.example",
+     "Exchange-internal address (IMCEA), not a mailbox: 'IMCEASMTP-ivan+40client+2Eexample@exch.client.example'"),
     ('"unterminated <a@client.example>', "unterminated quote or bracket in '\"unterminated <a@client.example>'"),
 ])
 def test_refused_mailboxes_say_why(header, reason):
@@ -72,29 +77,3 @@ def test_lists_and_groups():
     assert parse_addresses([header, "undisclosed-recipients:;"]) == ([
         Address("anna@client.example", "Smith, Anna"), Address("bob@client.example"),
         Address("carol@client.example")], [])
-
-
-def test_single_from_is_the_sender_even_with_a_sender_header():
-    assert pick_sender(["Anna <anna@client.example>"], ["list-bounces@lists.example"]) == Sender(
-        Address("anna@client.example", "Anna"), None, [])
-
-
-def test_several_from_addresses_use_the_sender_header():
-    assert pick_sender(["a@client.example, b@client.example"], ["Secretary <s@client.example>"]) == Sender(
-        Address("s@client.example", "Secretary"), None, ["2 From addresses, Sender used"])
-
-
-def test_several_from_addresses_without_sender_use_the_first():
-    assert pick_sender(["a@client.example", "b@client.example"], []) == Sender(
-        Address("a@client.example"), None, ["2 From addresses, the first used"])
-
-
-@pytest.mark.parametrize("from_values, error", [
-    ([], "no From header"),
-    ([""], "empty From header"),
-    (["undisclosed-recipients:;"], "empty From header"),
-    (["a@client.example, =?utf-8?Q?x?=@victim.example"],
-     "From: encoded-word inside the address: '=?utf-8?Q?x?=@victim.example'"),
-])
-def test_no_sender_when_from_is_missing_empty_or_dubious(from_values, error):
-    assert pick_sender(from_values, ["s@client.example"]) == Sender(None, error, [])

@@ -250,3 +250,52 @@ def test_parse_batch_results_cross_a_process_boundary():
 
     assert mails == [parse_mail(raw) for raw in raws]
     assert pickle.loads(pickle.dumps(parse_batch)) is parse_batch
+
+
+IVAN = Address("ivan.petrov@client.example", "Ivan Petrov")
+
+
+@pytest.mark.parametrize("name, sender, source, note", [
+    ("from_trailing_dot.eml", Address("ivan.petrov@client.example"), "From",
+     "address read from a malformed From: invalid domain: 'ivan.petrov@client.example.'"),
+    ("from_name_without_brackets.eml", IVAN, "From",
+     "address read from a malformed From: invalid local part: '\"Ivan Petrov\" ivan.petrov@client.example'"),
+    ("from_unclosed_bracket.eml", IVAN, "From",
+     "address read from a malformed From: unterminated quote or bracket in 'Ivan Petrov <ivan.petrov@client.example'"),
+    ("from_address_before_name.eml", IVAN, "From",
+     "address read from a malformed From: text after the address in '<ivan.petrov@client.example> Ivan Petrov'"),
+    ("from_address_in_name.eml", Address("ivan.petrov@client.example"), "From",
+     "address read from a malformed From: empty address <>"),
+    ("from_last_first_unquoted.eml", Address("ivan.petrov@client.example", "Petrov, Ivan"), "From",
+     "address read from a malformed From: no @ in the address: 'Petrov'"),
+    ("from_outlook_mailto.eml", IVAN, "From", "address read from a malformed From: unbalanced angle brackets in "
+                                              "'Ivan Petrov <ivan.petrov@client.example<mailto:ivan.petro...'"),
+    ("from_encoded_name_and_bare_address.eml", Address("ivan.petrov@client.example", "Иван Петров"), "From",
+     "address read from a malformed From: encoded-word inside the address: "
+     "'=?utf-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCy?= ivan.petrov@clie...'"),
+    ("from_exchange_internal_reply_to.eml", Address("ivan.petrov@client.example", "Petrov, Ivan"), "Reply-To",
+     "address recovered from Reply-To"),
+    ("from_scanner_sender.eml", Address("anna.smirnova@client.example", "Anna Smirnova"), "Sender",
+     "address recovered from Sender"),
+    ("from_several_with_sender.eml", Address("olga@client.example", "Olga Secretary"), "Sender",
+     "2 From addresses, Sender used"),
+])
+def test_a_broken_from_of_real_software_still_names_the_person(name, sender, source, note):
+    mail = parse_file(name)
+
+    assert (mail.sender, mail.sender_source, mail.sender_note, mail.sender_error) == (sender, source, note, None)
+    assert mail.auto is None
+
+
+@pytest.mark.parametrize("name, error", [
+    ("address_attack_with_reply_to.eml",  # forged: its Reply-To is not asked either
+     "From: encoded-word inside the address: '=?utf-8?Q?director?=@victim.example'"),
+    ("address_attack_name_decodes_to_address.eml", "From: empty address <>"),
+    ("from_lotus_notes.eml", "From: invalid local part: 'Ivan Petrov/Client/RU@CLIENT'"),
+    ("from_several_without_sender.eml", "From: 2 different addresses (ivan.petrov@client.example, "
+                                        "boss@client.example) and no usable Sender to tell which one wrote"),
+])
+def test_a_from_that_names_nobody_safely_is_refused_with_the_reason(name, error):
+    mail = parse_file(name)
+
+    assert (mail.sender, mail.sender_note, mail.sender_error) == (None, None, error)

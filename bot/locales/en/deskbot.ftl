@@ -134,8 +134,6 @@ button-answer = Answer
 answer-prompt = ✍️ Type your answer to { $customer } on #{ $number }: it goes out as an e-mail in the customer's thread. /cancel to stop.
 answer-queued = 📨 Your answer on #{ $number } to { $customer } is on its way.
 answer-sent = ✅ Your answer on #{ $number } was delivered to { $customer }.
-answer-retrying = ⚠️ Your answer on #{ $number } could not be sent yet ({ $reason }). It will be retried until it goes.
-answer-failed = ❌ Your answer on #{ $number } was refused by the mail server: { $reason }. It was not sent.
 answer-cancelled = Nothing was sent on #{ $number }.
 answer-which-ticket = That message is not a ticket: reply to a ticket's card, or use its Answer button.
 answer-empty = An empty answer is not sent.
@@ -289,7 +287,6 @@ alert-report-already-sent = This report was already sent.
 alert-report-no-recipients = The contract names no report recipients: add them with `deskbot contracts edit --recipients`.
 report-manager-only = Only a manager can ask for reports.
 report-usage = Name the organization by its domain, and the month if not the last one, e.g. <code>/report example.com 2026-10</code>.
-report-cannot = The report cannot be made: { $reason }
 report-on-its-way = 📊 The report of { $organization } for { $month } is on its way.
 hours-alert-80 = ⚠️ <b>{ $organization }</b> has used { $used } of its { $package } this month ({ $percent } %).
 hours-alert-100 = 🚨 <b>{ $organization }</b> has used up its package: { $used } of { $package } this month ({ $percent } %). Further hours are billed beyond the package.
@@ -314,3 +311,87 @@ month-name = { $month ->
     [11] November
    *[12] December
 } { $year }
+
+## issue 10, items 6 and 7: words, not exceptions; a refused login is said out loud
+# What went wrong with a mail server (deskbot.mailbox.failures.Kind), in the middle of a sentence.
+mail-problem-connection = the mail server could not be reached
+mail-problem-timeout = the mail server did not answer in time
+mail-problem-tls = no secure connection to the mail server could be set up (its certificate was not accepted)
+mail-problem-authentication = the mail server refused deskbot's user name or password (or the account is blocked)
+mail-problem-busy = the mail server asked to try again later
+mail-problem-recipient = the mail server refused the address { $address }
+mail-problem-sender = the mail server refused deskbot's sender address
+mail-problem-message = the mail server refused the message
+mail-problem-too-big = the message is too big for the mail server
+mail-problem-folder = the mailbox has no such folder
+mail-problem-other = the mail server gave an answer deskbot does not understand
+answer-retrying = ⚠️ Your answer on #{ $number } has not left yet: { $problem }. deskbot tries again by itself, at least every 5 minutes, and tells you when it is delivered.
+answer-failed = ❌ Your answer on #{ $number } was not sent: { $problem }. It will not be tried again; the administrator finds the server's answer in deskbot's log.
+answer-failed-recipient = ❌ Your answer on #{ $number } was not sent: { $problem }. Check the address; it will not be tried again.
+answer-failed-too-big = ❌ Your answer on #{ $number } was not sent: { $problem }. Send smaller files, or a link to them.
+incident-mailbox = 🔐 deskbot cannot read the mailbox { $account }: { $problem }. New mail waits on the server, nothing is lost; deskbot tries again every few minutes and will say here when it works again.
+incident-mailbox-down = 📭 deskbot has not reached the mailbox { $account } for { $lasted }: { $problem }. New mail waits on the server, nothing is lost; deskbot keeps trying and will say here when it works again.
+incident-smtp = 🔐 deskbot cannot send e-mail through { $account }: { $problem }. Answers and acknowledgements wait in the queue, nothing is lost; deskbot tries again every few minutes and will say here when mail leaves again.
+incident-smtp-down = 📮 deskbot has not reached the mail server { $account } for { $lasted }: { $problem }. Answers and acknowledgements wait in the queue, nothing is lost; deskbot keeps trying and will say here when mail leaves again.
+incident-fix-mailbox-authentication = To fix it: correct <code>mailbox.username</code> / <code>mailbox.password</code> and restart deskbot, or unblock the account on the mail server.
+incident-fix-smtp-authentication = To fix it: correct <code>smtp.username</code> / <code>smtp.password</code> and restart deskbot, or unblock the account on the mail server.
+incident-fix-mailbox-folder = To fix it: correct <code>mailbox.folder</code> and restart deskbot.
+incident-recovered-mailbox = ✅ The mailbox { $account } works again (after { $lasted }): new mail is read as usual.
+incident-recovered-smtp = ✅ E-mail leaves through { $account } again (after { $lasted }): what waited is being sent.
+report-no-organization = No organization has the domain { $domain }.
+report-no-contract = { $organization } has no contract: add one with <code>deskbot contracts add</code>.
+report-bad-month = { $month } is not a month: write it as YYYY-MM, e.g. 2026-10.
+
+## issue 10, item 2: quarantined mail reaches a person
+quarantine-title = 📥 <b>Mail kept aside</b> · /quarantine_{ $id }
+quarantine-from = From: { $sender }
+quarantine-from-unknown = From: <i>no sender could be read</i>
+quarantine-subject = Subject: { $subject }
+quarantine-received = Received: { $time }
+quarantine-why-no-sender = Why: the sender's address could not be read, so nobody can be answered.
+quarantine-why-own-address = Why: it came from our own address and answers no ticket.
+quarantine-why-automatic = Why: automatic mail (a bounce, an auto-reply, a mailing list) that answers no ticket.
+quarantine-why-unstorable = Why: the database could not store it as a ticket.
+quarantine-why-other = Why: { $reason }
+quarantine-machine = 🤖 Machine mail.
+quarantine-released = ✅ Made ticket #{ $number } by { $who } at { $time }.
+quarantine-released-cli = ✅ Made ticket #{ $number } from the command line at { $time }.
+quarantine-dismissed = 🗑 Dismissed by { $who } at { $time }.
+quarantine-dismissed-cli = 🗑 Dismissed from the command line at { $time }.
+quarantine-list-header = 📥 <b>{ $count ->
+    [one] { $count } mail is
+   *[other] { $count } mails are
+} kept aside</b> (newest first; open one to decide)
+quarantine-list-empty = No mail is kept aside.
+quarantine-list-line = /quarantine_{ $id } { $subject } · { $sender }
+quarantine-list-line-machine = /quarantine_{ $id } 🤖 { $subject } · { $sender }
+quarantine-list-page = Page { $page } of { $pages }
+quarantine-notices-header = 📥 <b>{ $count ->
+    [one] { $count } person's mail was
+   *[other] { $count } people's mails were
+} kept aside</b>: open each to make it a ticket or dismiss it
+quarantine-summary = 🤖 { $count ->
+    [one] { $count } automatic mail (a bounce, an auto-reply, list or bulk mail) was
+   *[other] { $count } automatic mails (bounces, auto-replies, list and bulk mail) were
+} kept aside since the last summary. /quarantine lists them.
+quarantine-no-sender = (unknown sender)
+button-make-ticket = Make a ticket
+button-dismiss = Dismiss
+button-older = ◀ Older
+button-newer = Newer ▶
+quarantine-dispatchers-only = Only a dispatcher can see and decide on mail kept aside.
+quarantine-not-found = There is no mail { $id } kept aside.
+quarantine-already-released = Mail { $id } was already made ticket #{ $number } by { $who }.
+quarantine-already-released-cli = Mail { $id } was already made ticket #{ $number } from the command line.
+quarantine-already-dismissed = Mail { $id } was already dismissed by { $who }.
+quarantine-already-dismissed-cli = Mail { $id } was already dismissed from the command line.
+quarantine-made-ticket = Ticket #{ $number } is made; its card follows.
+quarantine-dismissed-alert = Dismissed.
+card-no-reply-address = From: <i>no reply address (the sender could not be read)</i>
+
+## issue 10, item 4: a reply acts on the ticket it replies to
+prompt-kept-answer = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for your answer to the customer on #{ $number }: type it, or /cancel to stop.
+prompt-kept-time = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for the time spent on #{ $number }: type it, or /cancel to stop.
+prompt-kept-question = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for your question for { $name } on #{ $number }: type it, or /cancel to stop.
+prompt-kept-note = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for your note on #{ $number }: type it, or /cancel to stop.
+prompt-kept-help-time = ↪️ A reply goes to the ticket of the message it answers: this one to #{ $replied }. I am still waiting for the time you spent helping on #{ $number }: type it, or /cancel to stop.

@@ -138,8 +138,6 @@ button-answer = Ответить
 answer-prompt = ✍️ Напишите ответ для { $customer } по #{ $number }: он уйдёт письмом в переписку клиента. /cancel — отменить.
 answer-queued = 📨 Ваш ответ по #{ $number } для { $customer } отправляется.
 answer-sent = ✅ Ваш ответ по #{ $number } доставлен { $customer }.
-answer-retrying = ⚠️ Ваш ответ по #{ $number } пока не отправлен ({ $reason }). Отправка будет повторяться, пока не получится.
-answer-failed = ❌ Почтовый сервер отклонил ваш ответ по #{ $number }: { $reason }. Ответ не отправлен.
 answer-cancelled = По #{ $number } ничего не отправлено.
 answer-which-ticket = Это сообщение не тикет: ответьте на карточку тикета или нажмите в ней «Ответить».
 answer-empty = Пустой ответ не отправляется.
@@ -297,7 +295,6 @@ alert-report-already-sent = Этот отчёт уже отправлен.
 alert-report-no-recipients = В договоре не указаны получатели отчёта: добавьте их через `deskbot contracts edit --recipients`.
 report-manager-only = Отчёты может запрашивать только менеджер.
 report-usage = Укажите организацию по домену и месяц, если нужен не прошлый, например <code>/report example.com 2026-10</code>.
-report-cannot = Отчёт не получится сделать: { $reason }
 report-on-its-way = 📊 Отчёт { $organization } за { $month } отправляется.
 hours-alert-80 = ⚠️ <b>{ $organization }</b> израсходовала { $used } из { $package } в этом месяце ({ $percent } %).
 hours-alert-100 = 🚨 <b>{ $organization }</b> исчерпала пакет: { $used } из { $package } в этом месяце ({ $percent } %). Дальнейшие часы оплачиваются сверх пакета.
@@ -322,3 +319,86 @@ month-name = { $month ->
     [11] ноябрь
    *[12] декабрь
 } { $year }
+
+## issue 10, items 6 and 7: words, not exceptions; a refused login is said out loud
+# Что случилось с почтовым сервером (deskbot.mailbox.failures.Kind), в середине фразы.
+mail-problem-connection = почтовый сервер недоступен
+mail-problem-timeout = почтовый сервер не ответил вовремя
+mail-problem-tls = не удалось установить защищённое соединение с почтовым сервером (его сертификат не принят)
+mail-problem-authentication = почтовый сервер не принял имя пользователя или пароль deskbot (или учётная запись заблокирована)
+mail-problem-busy = почтовый сервер попросил повторить позже
+mail-problem-recipient = почтовый сервер отклонил адрес { $address }
+mail-problem-sender = почтовый сервер отклонил адрес отправителя deskbot
+mail-problem-message = почтовый сервер отклонил письмо
+mail-problem-too-big = письмо слишком велико для почтового сервера
+mail-problem-folder = в почтовом ящике нет такой папки
+mail-problem-other = почтовый сервер дал ответ, который deskbot не понимает
+answer-retrying = ⚠️ Ваш ответ по #{ $number } пока не отправлен: { $problem }. deskbot повторяет сам, не реже раза в 5 минут, и сообщит, когда ответ будет доставлен.
+answer-failed = ❌ Ваш ответ по #{ $number } не отправлен: { $problem }. Повторять не будем; ответ сервера администратор найдёт в журнале deskbot.
+answer-failed-recipient = ❌ Ваш ответ по #{ $number } не отправлен: { $problem }. Проверьте адрес; повторять не будем.
+answer-failed-too-big = ❌ Ваш ответ по #{ $number } не отправлен: { $problem }. Пришлите файлы поменьше или ссылку на них.
+incident-mailbox = 🔐 deskbot не может читать почтовый ящик { $account }: { $problem }. Новые письма ждут на сервере, ничего не потеряется; deskbot повторяет каждые несколько минут и напишет здесь, когда всё заработает.
+incident-mailbox-down = 📭 deskbot уже { $lasted } не может связаться с почтовым ящиком { $account }: { $problem }. Новые письма ждут на сервере, ничего не потеряется; deskbot продолжает попытки и напишет здесь, когда всё заработает.
+incident-smtp = 🔐 deskbot не может отправлять почту через { $account }: { $problem }. Ответы и уведомления ждут в очереди, ничего не потеряется; deskbot повторяет каждые несколько минут и напишет здесь, когда почта снова пойдёт.
+incident-smtp-down = 📮 deskbot уже { $lasted } не может связаться с почтовым сервером { $account }: { $problem }. Ответы и уведомления ждут в очереди, ничего не потеряется; deskbot продолжает попытки и напишет здесь, когда почта снова пойдёт.
+incident-fix-mailbox-authentication = Что сделать: исправьте <code>mailbox.username</code> / <code>mailbox.password</code> и перезапустите deskbot или разблокируйте учётную запись на почтовом сервере.
+incident-fix-smtp-authentication = Что сделать: исправьте <code>smtp.username</code> / <code>smtp.password</code> и перезапустите deskbot или разблокируйте учётную запись на почтовом сервере.
+incident-fix-mailbox-folder = Что сделать: исправьте <code>mailbox.folder</code> и перезапустите deskbot.
+incident-recovered-mailbox = ✅ Почтовый ящик { $account } снова работает (перерыв { $lasted }): новые письма читаются как обычно.
+incident-recovered-smtp = ✅ Почта через { $account } снова уходит (перерыв { $lasted }): всё, что ждало, отправляется.
+report-no-organization = Нет организации с доменом { $domain }.
+report-no-contract = У { $organization } нет договора: добавьте его командой <code>deskbot contracts add</code>.
+report-bad-month = { $month } — не месяц: напишите его как ГГГГ-ММ, например 2026-10.
+
+## issue 10, item 2: quarantined mail reaches a person
+quarantine-title = 📥 <b>Письмо отложено</b> · /quarantine_{ $id }
+quarantine-from = От: { $sender }
+quarantine-from-unknown = От: <i>отправителя прочитать не удалось</i>
+quarantine-subject = Тема: { $subject }
+quarantine-received = Получено: { $time }
+quarantine-why-no-sender = Почему: не удалось прочитать адрес отправителя, ответить некому.
+quarantine-why-own-address = Почему: письмо с нашего собственного адреса и не отвечает ни на один тикет.
+quarantine-why-automatic = Почему: автоматическое письмо (отказ доставки, автоответ, рассылка), не относящееся к тикету.
+quarantine-why-unstorable = Почему: база данных не смогла сохранить его как тикет.
+quarantine-why-other = Почему: { $reason }
+quarantine-machine = 🤖 Письмо от программы.
+quarantine-released = ✅ { $who } сделал(а) из него тикет #{ $number } в { $time }.
+quarantine-released-cli = ✅ Из него сделан тикет #{ $number } из командной строки в { $time }.
+quarantine-dismissed = 🗑 { $who } отклонил(а) его в { $time }.
+quarantine-dismissed-cli = 🗑 Отклонено из командной строки в { $time }.
+quarantine-list-header = 📥 <b>Отложено { $count ->
+    [one] { $count } письмо
+    [few] { $count } письма
+   *[many] { $count } писем
+}</b> (новые сверху; откройте письмо, чтобы решить)
+quarantine-list-empty = Отложенных писем нет.
+quarantine-list-line = /quarantine_{ $id } { $subject } · { $sender }
+quarantine-list-line-machine = /quarantine_{ $id } 🤖 { $subject } · { $sender }
+quarantine-list-page = Страница { $page } из { $pages }
+quarantine-notices-header = 📥 <b>Отложено писем от людей: { $count }</b>. Откройте каждое, чтобы сделать тикет или отклонить
+quarantine-summary = 🤖 С прошлой сводки отложено { $count ->
+    [one] { $count } автоматическое письмо
+    [few] { $count } автоматических письма
+   *[many] { $count } автоматических писем
+} (отказы доставки, автоответы, рассылки). Список: /quarantine.
+quarantine-no-sender = (отправитель неизвестен)
+button-make-ticket = Сделать тикет
+button-dismiss = Отклонить
+button-older = ◀ Старше
+button-newer = Новее ▶
+quarantine-dispatchers-only = Видеть отложенные письма и решать их судьбу может только диспетчер.
+quarantine-not-found = Отложенного письма { $id } нет.
+quarantine-already-released = Из письма { $id } уже сделан тикет #{ $number } ({ $who }).
+quarantine-already-released-cli = Из письма { $id } уже сделан тикет #{ $number } из командной строки.
+quarantine-already-dismissed = Письмо { $id } уже отклонено ({ $who }).
+quarantine-already-dismissed-cli = Письмо { $id } уже отклонено из командной строки.
+quarantine-made-ticket = Тикет #{ $number } создан, его карточка следом.
+quarantine-dismissed-alert = Отклонено.
+card-no-reply-address = От: <i>адреса для ответа нет (отправителя прочитать не удалось)</i>
+
+## issue 10, item 4: a reply acts on the ticket it replies to
+prompt-kept-answer = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду ваш ответ клиенту по #{ $number }: напишите его или /cancel — отмена.
+prompt-kept-time = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду время, потраченное на #{ $number }: напишите его или /cancel — отмена.
+prompt-kept-question = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду ваш вопрос для { $name } по #{ $number }: напишите его или /cancel — отмена.
+prompt-kept-note = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду вашу заметку по #{ $number }: напишите её или /cancel — отмена.
+prompt-kept-help-time = ↪️ Ответ на сообщение относится к его тикету: этот — к #{ $replied }. Я всё ещё жду время, потраченное вами на помощь по #{ $number }: напишите его или /cancel — отмена.
