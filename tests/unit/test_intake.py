@@ -163,14 +163,14 @@ def test_a_reply_to_a_closed_ticket_reopens_it_within_the_window_and_follows_it_
 
 def test_a_sender_recovered_from_reply_to_threads_by_tag_only_as_an_address_on_the_ticket():
     recovered = dict(subject="Re: [#7]", sender_source="Reply-To", sender_note="address recovered from Reply-To")
-    assert find_ticket(mail("anna@client.test", **recovered), {}, parties()) == 7
-    assert find_ticket(mail("it@partner.test", **recovered), {}, parties(addresses={"it@partner.test"})) == 7
-    assert find_ticket(mail("boss@client.test", **recovered), {}, parties()) is None  # the domain is not enough
-    assert find_ticket(mail("boss@client.test", sender_source="Sender", subject="[#7]"), {}, parties()) is None
-    assert find_ticket(mail("boss@client.test", **recovered, in_reply_to=["ours@desk.test"]),
-                       {"ours@desk.test": 9}, parties()) == 9
+    assert found(mail("anna@client.test", **recovered), KnownIds(), parties()) == 7
+    assert found(mail("it@partner.test", **recovered), KnownIds(), parties(addresses={"it@partner.test"})) == 7
+    assert found(mail("boss@client.test", **recovered), KnownIds(), parties()) is None  # the domain is not enough
+    assert found(mail("boss@client.test", sender_source="Sender", subject="[#7]"), KnownIds(), parties()) is None
+    assert found(mail("boss@client.test", **recovered, in_reply_to=["ours@desk.test"]),
+                 KnownIds(ours={"ours@desk.test": 9}), parties()) == 9
 
 
 def test_a_sender_read_from_a_malformed_from_threads_by_tag_like_any_other():
     m = mail("boss@client.test", subject="[#7]", sender_note="address read from a malformed From: ...")
-    assert find_ticket(m, {}, parties()) == 7
+    assert found(m, KnownIds(), parties()) == 7
