@@ -1,14 +1,12 @@
 """The poller against a real Dovecot: mail in, flags after commit, crashes, UIDVALIDITY, restarts."""
 import asyncio
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 
 import pytest
 from deskbot.mailbox.imap import ImapConnection, ImapSettings
 from harness.desk import open_desk
+from harness.killed import killed_after_commit
 from harness.mails import eventually, make_mail
 
 pytestmark = pytest.mark.dovecot
@@ -174,19 +172,7 @@ async def test_uidvalidity_change_rescans_without_duplicates(desk, dovecot):
 
 async def test_kill_between_commit_and_flag_never_duplicates(desk, dovecot, tmp_path):
     uid = dovecot.append(make_mail("Crash test"))
-    # A real process, killed with SIGKILL right after the commit, before the \Seen flag.
-    script = textwrap.dedent(f"""
-        import asyncio, os, signal
-        from deskbot.dispatch.config import load_config
-        from deskbot.dispatch import service
-        from deskbot.mailbox.imap import ImapConnection
-        ImapConnection.mark_processed = lambda self, uids: os.kill(os.getpid(), signal.SIGKILL)
-        asyncio.run(service.poll_once(load_config({str(desk.config.path)!r})))
-    """)
-    with open(tmp_path / "killed.log", "wb") as log:
-        # Not a pipe: the parser processes would hold it open until they notice their parent is gone.
-        done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, stdout=log, stderr=log, timeout=60)
-    assert done.returncode == -9, (tmp_path / "killed.log").read_text()
+    killed_after_commit(desk.config.path, tmp_path)  # a real process, SIGKILLed before the \\Seen flag
     assert "\\Seen" not in dovecot.flags(uid)
     assert len(await desk.tickets()) == 1
     await desk.poll_once()

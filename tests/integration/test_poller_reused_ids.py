@@ -1,11 +1,9 @@
 """The poller against a real Dovecot, with mails that reuse a Message-ID: crashes, rescans, double delivery."""
 import logging
-import subprocess
-import sys
-import textwrap
 
 import pytest
 from harness.desk import open_desk
+from harness.killed import killed_after_commit
 from harness.mails import make_mail
 
 pytestmark = pytest.mark.dovecot
@@ -23,25 +21,9 @@ def itsm(subject: str, body: str) -> bytes:
     return make_mail(subject, "ITSM <itsm@vendor.test>", body, message_id=REUSED)
 
 
-def killed_after_commit(desk, tmp_path) -> None:
-    """`deskbot poll-once` in a real process, SIGKILLed right after its commit, before the \\Seen flag."""
-    script = textwrap.dedent(f"""
-        import asyncio, os, signal
-        from deskbot.dispatch.config import load_config
-        from deskbot.dispatch import service
-        from deskbot.mailbox.imap import ImapConnection
-        ImapConnection.mark_processed = lambda self, uids: os.kill(os.getpid(), signal.SIGKILL)
-        asyncio.run(service.poll_once(load_config({str(desk.config.path)!r})))
-    """)
-    with open(tmp_path / "killed.log", "wb") as log:
-        # Not a pipe: the parser processes would hold it open until they notice their parent is gone.
-        done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, stdout=log, stderr=log, timeout=60)
-    assert done.returncode == -9, (tmp_path / "killed.log").read_text()
-
-
 async def test_a_crash_then_another_mail_with_the_same_message_id(desk, dovecot, tmp_path, caplog):
     first = dovecot.append(itsm("INC-1 opened", "Printer down"))
-    killed_after_commit(desk, tmp_path)
+    killed_after_commit(desk.config.path, tmp_path)
     assert "\\Seen" not in dovecot.flags(first)
     second = dovecot.append(itsm("INC-2 opened", "VPN down"))
     caplog.set_level(logging.INFO)
@@ -56,7 +38,7 @@ async def test_a_crash_then_another_mail_with_the_same_message_id(desk, dovecot,
 
 async def test_a_crash_with_two_mails_sharing_a_message_id_in_the_batch(desk, dovecot, tmp_path, caplog):
     uids = [dovecot.append(itsm("INC-1 opened", "Printer down")), dovecot.append(itsm("INC-2 opened", "VPN down"))]
-    killed_after_commit(desk, tmp_path)
+    killed_after_commit(desk.config.path, tmp_path)
     assert len(await desk.tickets()) == 2
     caplog.set_level(logging.INFO)
     await desk.poll_once()
