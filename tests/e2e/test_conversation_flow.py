@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from deskbot.dispatch import service
+from deskbot.app import service
 from deskbot.dispatch.config import load_config
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import Message, Ticket

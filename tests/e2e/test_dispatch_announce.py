@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import select
 
-from deskbot.dispatch import service
+from deskbot.app import schedule, service
 from deskbot.dispatch.config import load_config
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Department, Ticket
@@ -116,8 +116,8 @@ async def test_one_scheduler_runs_every_periodic_sweep(tmp_path, dovecot, monkey
     def recorded():
         made.append(real())
         return made[-1]
-    real = service._scheduler
-    monkeypatch.setattr(service, "_scheduler", recorded)
+    real = schedule.scheduler
+    monkeypatch.setattr(schedule, "scheduler", recorded)
     async with FakeTelegram() as fake:
         fake.add_user(DANA, "Dana")
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])

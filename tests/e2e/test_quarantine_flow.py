@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from deskbot.dispatch import service
+from deskbot.app import service
 from deskbot.storage.models import OutboxMessage, QuarantineItem, Ticket
 from e2e.test_dispatch_announce import running_desk
 from e2e.test_dispatch_flow import DANA, DISPATCHERS, SAM, deskbot_run, people

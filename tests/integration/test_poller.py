@@ -178,7 +178,7 @@ async def test_kill_between_commit_and_flag_never_duplicates(desk, dovecot, tmp_
     script = textwrap.dedent(f"""
         import asyncio, os, signal
         from deskbot.dispatch.config import load_config
-        from deskbot.dispatch import service
+        from deskbot.app import service
         from deskbot.mailbox.imap import ImapConnection
         ImapConnection.mark_processed = lambda self, uids: os.kill(os.getpid(), signal.SIGKILL)
         asyncio.run(service.poll_once(load_config({str(desk.config.path)!r})))
