@@ -215,7 +215,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
             schedule.on(scheduler, summary, schedule.quarantine_trigger(config))
         else:
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
-        dispatcher = build_dispatcher(config, sessions, clock, sender)  # taps and commands: bot/handlers/
+        dispatcher = build_dispatcher(config, sessions, clock, sender, texts)  # taps and commands: bot/handlers/
         if config.telegram.mode == "webhook":
             webhook = Webhook(dispatcher, bot, config.telegram)
             await webhook.start()

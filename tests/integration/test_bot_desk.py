@@ -193,7 +193,7 @@ async def desk(engine):
             fake.add_user(telegram_id, name)
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DINA, DAN])
         sender = TelegramSender(bot, sessions, clock)
-        dp, handled = build_dispatcher(CONFIG, sessions, clock, sender), set()
+        dp, handled = build_dispatcher(CONFIG, sessions, clock, sender, EN), set()
         dp.callback_query.outer_middleware(recording_handled(fake, handled))
         async with _running(dp, bot, sender, fake):
             yield Desk(fake, bot, sessions, clock, sender, handled)

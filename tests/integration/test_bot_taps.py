@@ -118,7 +118,7 @@ async def taps(engine):
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DINA, DAN, SAM])
         sender = TelegramSender(bot, sessions, clock, sleep=clock.sleep)
         taps = Taps(fake, sessions, clock, sender)
-        dp = build_dispatcher(CONFIG, sessions, clock, sender)
+        dp = build_dispatcher(CONFIG, sessions, clock, sender, EN)
         dp.callback_query.outer_middleware(recording_handled(fake, taps.handled))
         async with _polling(dp, bot, fake):
             yield taps
