@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from deskbot.app import service
 from deskbot.storage.models import OutboxMessage, QuarantineItem, Ticket
-from e2e.test_dispatch_announce import running_desk
-from e2e.test_dispatch_flow import DANA, DISPATCHERS, SAM, deskbot_run, people
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
+from harness.service_run import DANA, DISPATCHERS, SAM, deskbot_run, people, running_desk
 
 pytestmark = pytest.mark.dovecot
 OUT_OF_OFFICE = make_mail("Out of office", headers={"Auto-Submitted": "auto-replied"})

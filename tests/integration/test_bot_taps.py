@@ -27,9 +27,8 @@ from deskbot.storage.models import Ticket
 from harness.fake_telegram import FakeTelegram
 from harness.fake_telegram.fixtures import aiogram_bot
 from harness.fake_telegram.server import RequestRecord
-from integration.test_bot_assign import to
-from integration.test_bot_desk import (
-    CONFIG, DAN, DINA, DISPATCHERS, EN, SAM, START, SUPPORT, add_ticket, recording_handled, seed,
+from harness.bot_desk import (
+    CONFIG, DAN, DINA, DISPATCHERS, EN, SAM, START, SUPPORT, add_ticket, recording_handled, seed, to,
 )
 
 
