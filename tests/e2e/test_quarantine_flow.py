@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from deskbot.app import service
+from deskbot.app import schedule
 from deskbot.storage.models import OutboxMessage, QuarantineItem, Ticket
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
@@ -67,8 +67,8 @@ async def test_machine_mail_is_counted_in_one_daily_summary(tmp_path, dovecot, m
     def recorded():
         made.append(real())
         return made[-1]
-    real = service._scheduler
-    monkeypatch.setattr(service, "_scheduler", recorded)
+    real = schedule.scheduler
+    monkeypatch.setattr(schedule, "scheduler", recorded)
     async with FakeTelegram() as fake:
         fake.add_user(DANA, "Dana")
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])
