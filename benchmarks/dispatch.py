@@ -61,7 +61,7 @@ DISPATCHER = 1001  # Dana: a dispatcher, and her private chat
 GROUP = -1001  # the dispatchers' group, for the burst
 PYTHON = Path(sys.executable)
 DESKBOT = PYTHON.parent / "deskbot"
-CARD = re.compile(r"^<b>#(\d+)</b>")  # card-title in bot/locales/*/deskbot.ftl
+CARD = re.compile(r"^<b>#(\d+)</b>")  # card-title in catalog/locales/*/deskbot.ftl
 DIGEST_LINE = re.compile(r"/ticket_(\d+)")  # digest-line
 PROBE = re.compile(r"^<b>#\d+</b> Latency probe (\d+)\n")
 

@@ -17,7 +17,7 @@ from deskbot.dispatch.config import Config
 
 
 def build_dispatcher(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                     sender: TelegramSender | None = None) -> Dispatcher:
+                     sender: TelegramSender | None, texts: Texts) -> Dispatcher:
     """A Dispatcher ready for `start_polling(bot)` or a webhook.
 
     Handlers receive `config`, `sessions`, `clock`, `texts`, `notify` and `sender` as
@@ -32,7 +32,6 @@ def build_dispatcher(config: Config, sessions: async_sessionmaker[AsyncSession],
     (they carry the ticket), but a typed answer is no longer read; pressing Close again
     asks again. Everything else is in the database.
     """
-    texts = Texts(config.telegram.language)
     dp = Dispatcher(storage=MemoryStorage(), config=config, sessions=sessions, clock=clock, texts=texts,
                     notify=Notifier(config, texts), sender=sender)
     dp.callback_query.middleware(CallbackAnswerMiddleware())

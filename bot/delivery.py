@@ -49,8 +49,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.bot.limits import TELEGRAM_LIMITS, FloodControl, Limits, backoff, fit_text
 from deskbot.dispatch import outbox
-from deskbot.dispatch.background import first_of
 from deskbot.dispatch.clock import Clock
+from deskbot.mailbox.waits import first_of
 from deskbot.storage.models import OutboxMessage, Report
 
 log = logging.getLogger("deskbot.delivery")

@@ -1,1 +1,1 @@
-"""The rules of ticket life, the service that wires the parts, and the CLI."""
+"""The rules of ticket life (rules/) and the use cases that read and write tickets."""

@@ -17,7 +17,7 @@ from email.utils import parseaddr
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.texts import Texts
+from deskbot.catalog.words import Catalog
 from deskbot.dispatch import outbox
 from deskbot.dispatch.config import Config
 from deskbot.mailbox.outbound import Outbound, compose, new_message_id, reply_subject
@@ -44,7 +44,7 @@ def may_write(address: str | None, own: set[str]) -> bool:
     return bool(address) and address.lower() not in own and takes_replies(address)
 
 
-async def acknowledge_due(session: AsyncSession, config: Config, texts: Texts, now: datetime) -> int:
+async def acknowledge_due(session: AsyncSession, config: Config, texts: Catalog, now: datetime) -> int:
     """Queue the acknowledgements of new tickets, in the caller's transaction; how many were queued."""
     rows = (await session.execute(
         select(Ticket.id, Ticket.subject, Ticket.created_at, Customer.email, Customer.name)

@@ -74,17 +74,6 @@ class OwnedTasks:
         await asyncio.gather(*(_finish(task, grace) for task in list(self._started)))
 
 
-async def first_of(*waits: Awaitable[Any]) -> None:
-    """Until the first of these is done (a sleep, a wake, a stop); the others are cancelled."""
-    futures = [asyncio.ensure_future(w) for w in waits]
-    try:
-        await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for future in futures:
-            future.cancel()
-        await asyncio.gather(*futures, return_exceptions=True)
-
-
 async def _finish(task: asyncio.Task, grace: float) -> None:
     """Wait for the task to end by itself, then cancel it; never raise its outcome."""
     done, _ = await asyncio.wait({task}, timeout=grace)

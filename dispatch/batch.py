@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.intake import (
     Decision, Outcome, after_close, decide, find_ticket, note_unclear_thread, organization_domain,
 )
@@ -23,8 +24,21 @@ from deskbot.mailbox.inbound import Attachment as InboundAttachment
 from deskbot.mailbox.inbound import Fetched, InboundMail
 from deskbot.storage.models import Attachment, Customer, Message, Organization, RawMail, Ticket, TicketEvent
 
-if TYPE_CHECKING:
-    from deskbot.dispatch.ingest import Ingest
+
+@dataclass(frozen=True, slots=True)
+class MailboxPlace:
+    mailbox: str  # "user@host": a mail's key (mailbox/identity.py) is unique per mailbox
+    folder: str
+
+
+class IngestSettings(Protocol):
+    """What a batch needs of the ingest that writes it (dispatch/ingest.py): the clock, the place, the intake settings."""
+
+    clock: Clock
+    place: MailboxPlace
+    own_addresses: set[str]
+    free_mail_domains: set[str]
+    reopen_within: timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +55,7 @@ class Stored:
 class BatchWriter:
     """One batch, one transaction: duplicates dropped, replies matched, tickets opened, everything kept."""
 
-    def __init__(self, ingest: Ingest, session: AsyncSession, uidvalidity: int) -> None:
+    def __init__(self, ingest: IngestSettings, session: AsyncSession, uidvalidity: int) -> None:
         self.ingest = ingest
         self.session = session
         self.uidvalidity = uidvalidity

@@ -9,12 +9,11 @@ from datetime import timedelta
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.dispatch.batch import BatchWriter, Stored, stored_keys
+from deskbot.dispatch.batch import BatchWriter, MailboxPlace, Stored, stored_keys
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.intake import Outcome
 from deskbot.dispatch.quarantine import keep_aside
@@ -27,12 +26,6 @@ log = logging.getLogger("deskbot.ingest")
 def _brief(exc: Exception) -> str:
     text = str(getattr(exc, "orig", None) or exc).splitlines()[0]
     return text[:200]
-
-
-@dataclass(frozen=True, slots=True)
-class MailboxPlace:
-    mailbox: str  # "user@host": a mail's key (mailbox/identity.py) is unique per mailbox
-    folder: str
 
 
 class Ingest:

@@ -28,10 +28,11 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.dispatch import outbox
-from deskbot.dispatch.background import backoff, first_of
+from deskbot.dispatch.background import backoff
 from deskbot.dispatch.clock import Clock
 from deskbot.mailbox.failures import Failure, Watcher
 from deskbot.mailbox.smtp import SmtpFailure, SmtpSettings, send
+from deskbot.mailbox.waits import first_of
 from deskbot.storage.models import Message, OutboxMessage
 
 log = logging.getLogger("deskbot.mailout")

@@ -16,7 +16,7 @@ from pathlib import Path
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
-from deskbot.bot.texts import Texts, cut
+from deskbot.catalog.words import Catalog, cut
 from deskbot.dispatch.hours import ReportData
 
 FONT_ENV = "DESKBOT_REPORT_FONT"
@@ -55,8 +55,8 @@ def number(value: Decimal, lang: str) -> str:
     return format(value, ",.2f").translate({ord(","): group, ord("."): point})
 
 
-def spent(texts: Texts, minutes: int) -> str:
-    """ "13 h 20 min": hours past a day stay hours (Texts.duration turns 30 h into "1 d 6 h")."""
+def spent(texts: Catalog, minutes: int) -> str:
+    """ "13 h 20 min": hours past a day stay hours (Catalog.duration turns 30 h into "1 d 6 h")."""
     hours, rest = divmod(minutes, 60)
     if hours and rest:
         return texts.plain("duration-hours-minutes", hours=hours, minutes=rest)
@@ -66,7 +66,7 @@ def spent(texts: Texts, minutes: int) -> str:
 
 
 class _Document(FPDF):
-    def __init__(self, texts: Texts) -> None:
+    def __init__(self, texts: Catalog) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.texts = texts
         self.glyphs: set[int] = set()
@@ -93,7 +93,7 @@ class _Document(FPDF):
         return "".join(kept)
 
 
-def render(report: ReportData, texts: Texts, font: tuple[Path, Path] | None = None) -> bytes:
+def render(report: ReportData, texts: Catalog, font: tuple[Path, Path] | None = None) -> bytes:
     """The report as PDF bytes, A4, in the language of `texts`; `font` defaults to find_font()."""
     pdf = _Document(texts)
     try:
@@ -103,7 +103,7 @@ def render(report: ReportData, texts: Texts, font: tuple[Path, Path] | None = No
             loaded.close()  # fpdf2 keeps the .ttf open until output(); an error must not leak it
 
 
-def _draw(pdf: _Document, report: ReportData, texts: Texts, font: tuple[Path, Path]) -> bytes:
+def _draw(pdf: _Document, report: ReportData, texts: Catalog, font: tuple[Path, Path]) -> bytes:
     regular, bold = font
     t, lang, terms, sums = texts.plain, texts.lang, report.terms, report.totals
     pdf.add_font(FAMILY, "", str(regular))

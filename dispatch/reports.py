@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.texts import Texts
+from deskbot.catalog.words import Catalog
 from deskbot.dispatch import contracts, hours, outbox
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.report_pdf import render
@@ -52,7 +52,7 @@ async def organization_of(session: AsyncSession, name: str) -> Organization:
     return found
 
 
-async def make(session: AsyncSession, config: Config, texts: Texts, organization: Organization, month: str,
+async def make(session: AsyncSession, config: Config, texts: Catalog, organization: Organization, month: str,
                now: datetime) -> Made:
     """The report of `organization` for `month`: made anew unless a manager already decided on it."""
     zone = ZoneInfo(config.dispatch.timezone)
@@ -105,7 +105,7 @@ async def month_lines(session: AsyncSession, organization_id: int, start: dateti
     return lines
 
 
-async def month_reports(session: AsyncSession, config: Config, texts: Texts, now: datetime, *,
+async def month_reports(session: AsyncSession, config: Config, texts: Catalog, now: datetime, *,
                         only_missing: bool = False) -> list[Made]:
     """The cron's work on the 1st: last month's report of every organization whose contract had begun.
 
@@ -133,7 +133,7 @@ async def managers_of(session: AsyncSession, contract: Contract) -> list[Staff]:
     return [person for person in people if "manager" in person.role_set]
 
 
-async def decide(session: AsyncSession, report_id: int, actor: Staff, send: bool, config: Config, texts: Texts,
+async def decide(session: AsyncSession, report_id: int, actor: Staff, send: bool, config: Config, texts: Catalog,
                  now: datetime) -> Made:
     """Send (queue the e-mail to the recipients) or hold a report; only a manager, and a sent one stays sent."""
     report = await session.get(Report, report_id, with_for_update=True)
@@ -157,7 +157,7 @@ async def decide(session: AsyncSession, report_id: int, actor: Staff, send: bool
     return Made(report, organization, contract, False)
 
 
-def queue_mail(session: AsyncSession, config: Config, texts: Texts, report: Report, organization: Organization,
+def queue_mail(session: AsyncSession, config: Config, texts: Catalog, report: Report, organization: Organization,
                recipients: list[str], now: datetime) -> None:
     sender = config.smtp.from_address or config.mailbox.username
     team = parseaddr(sender)[0] or texts.plain("mail-team")

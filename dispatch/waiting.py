@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.texts import Texts
+from deskbot.catalog.words import Catalog
 from deskbot.dispatch import rules
 from deskbot.dispatch.acknowledge import may_write
 from deskbot.dispatch.config import Config
@@ -29,7 +29,7 @@ MAX_PER_SWEEP = 200
 OnClosed = Callable[[AsyncSession, Done, datetime], Awaitable[None]]
 
 
-async def autoclose_due(session: AsyncSession, config: Config, texts: Texts, now: datetime,
+async def autoclose_due(session: AsyncSession, config: Config, texts: Catalog, now: datetime,
                         on_closed: OnClosed | None = None) -> int:
     """Close the tickets that waited long enough, in the caller's transaction; how many were closed."""
     after = config.dispatch.autoclose_after

@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from deskbot.dispatch.background import first_of
 from deskbot.mailbox.failures import NEEDS_A_PERSON, Failure, Watcher, classify_imap
 from deskbot.mailbox.imap import CONNECTION_ERRORS, ImapConnection, ImapSettings
 from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
 from deskbot.mailbox.identity import mail_key
 from deskbot.mailbox.parse_pool import ParsePool
+from deskbot.mailbox.waits import first_of
 
 log = logging.getLogger("deskbot.poller")
 MAX_BATCH_BYTES = 16 * 1024 * 1024

@@ -2,25 +2,14 @@
 import json
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from harness.desk import write_config
 from harness.mails import make_mail
+from harness.service_run import DESKBOT, deskbot
 
-DESKBOT = str(Path(sys.executable).parent / "deskbot")
 pytestmark = pytest.mark.dovecot
-
-
-def deskbot(*args, cwd, env=None, timeout=60):
-    return subprocess.run([DESKBOT, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
-
-
-@pytest.fixture
-def config(tmp_path, dovecot):
-    return write_config(tmp_path / "config.toml", dovecot, f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
 
 
 def test_check_config(tmp_path, config):

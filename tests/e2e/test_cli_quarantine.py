@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from e2e.test_cli import config, deskbot  # noqa: F401  (config is a fixture)
 from harness.mails import make_mail
+from harness.service_run import deskbot
 
 pytestmark = pytest.mark.dovecot
 

@@ -10,26 +10,18 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from deskbot.dispatch import service
+from deskbot.app import service
 from deskbot.dispatch.config import load_config
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import Message, Ticket
-from e2e.test_dispatch_flow import DANA, DISPATCHERS, SAM, Service, deskbot_run, people
 from harness.desk import dispatch_sections, write_config
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
+from harness.service_run import DANA, DISPATCHERS, SAM, Service, assigned_to_sam, deskbot_run, people
 from harness.smtp import smtp_section
 
 pytestmark = pytest.mark.dovecot
 SECRET = "the core switch admin password is hunter2"
-
-
-async def assigned_to_sam(desk: Service, fake: FakeTelegram, subject: str):
-    """The mail's card, assigned by Dana to Sam: Sam's private card."""
-    card = await desk.card(subject)
-    await desk.press(DANA, DISPATCHERS, card.message_id, "Support")
-    await desk.press(DANA, DISPATCHERS, card.message_id, "Sam")
-    return await fake.wait_for_bot_message(SAM, text_contains="Dana assigned you a ticket", timeout=10)
 
 
 async def test_a_colleagues_notes_never_reach_the_customer(tmp_path, dovecot, smtp_sink):

@@ -6,38 +6,21 @@ signal, so the test can watch the fake Telegram while the service works.
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import select
 
-from deskbot.dispatch import service
+from deskbot.app import schedule, service
 from deskbot.dispatch.config import load_config
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Department, Ticket
-from harness.desk import dispatch_sections, write_config
+from harness.desk import write_config
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
+from harness.service_run import running_desk
 
 pytestmark = pytest.mark.dovecot
 DISPATCHERS, DANA = -1001, 1001
-
-
-@asynccontextmanager
-async def running_desk(tmp_path, dovecot, fake: FakeTelegram, *, nag_every: str):
-    db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
-    path = write_config(tmp_path / "config.toml", dovecot, db_url)
-    path.write_text(path.read_text() + dispatch_sections(fake.token, fake.url, DISPATCHERS, DANA, nag_every))
-    config = load_config(path, environ={})
-    engine = await service.prepare_database(config)  # the schema, before the test reads it
-    stop = asyncio.Event()
-    run = asyncio.create_task(service.run(config, stop=stop))
-    try:
-        yield session_factory(engine), run
-    finally:
-        stop.set()
-        await asyncio.wait_for(run, 30)
-        await engine.dispose()
 
 
 async def test_an_email_becomes_a_card_in_the_dispatcher_chat_and_is_nagged(tmp_path, dovecot):
@@ -116,8 +99,8 @@ async def test_one_scheduler_runs_every_periodic_sweep(tmp_path, dovecot, monkey
     def recorded():
         made.append(real())
         return made[-1]
-    real = service._scheduler
-    monkeypatch.setattr(service, "_scheduler", recorded)
+    real = schedule.scheduler
+    monkeypatch.setattr(schedule, "scheduler", recorded)
     async with FakeTelegram() as fake:
         fake.add_user(DANA, "Dana")
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])

@@ -1,4 +1,4 @@
-"""The whole product as its users meet it: `deskbot run` as a process, Dovecot in, the fake Telegram out.
+"""The whole product as its users meet it: `deskbot run` as a process (tests/harness/service_run.py), Dovecot in, the fake Telegram out.
 
 The fake runs in the test's event loop and the service talks to it over loopback HTTP,
 exactly as it would to api.telegram.org; people are played through the fake's control
@@ -7,98 +7,18 @@ every wait is on a condition, with a timeout.
 """
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
-from deskbot.storage.db import create_engine, session_factory
-from deskbot.storage.models import OutboxMessage, Ticket, TicketEvent, TimeEntry
-from harness.desk import dispatch_sections, write_config
+from deskbot.storage.models import Ticket, TicketEvent, TimeEntry
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
-from harness.smtp import smtp_section
+from harness.service_run import DANA, DISPATCHERS, SAM, STRANGER, Service, deskbot_run, people
 
 pytestmark = pytest.mark.dovecot
-DESKBOT = str(Path(sys.executable).parent / "deskbot")
-DISPATCHERS, DANA, SAM, STRANGER = -1001, 1001, 1003, 4242
 HOSTILE = "<b>Invoice</b> & co <i>unclosed"
 LONG_BODY = ("The VPN drops every hour & the <printer> too. " * 120)[:5000]
-
-
-@dataclass
-class Service:
-    fake: FakeTelegram
-    sessions: async_sessionmaker[AsyncSession]
-    log: Path
-
-    async def card(self, subject: str):
-        return await self.fake.wait_for_bot_message(DISPATCHERS, text_contains=subject, timeout=20)
-
-    async def press(self, user: int, chat: int, message_id: int, text: str):
-        """Tap the button once it is shown, as a person does: a press is answered before the
-        bot edits the message, so the previous tap's edit may still be on its way."""
-        await self.fake.wait_for(lambda: any(b["text"] == text for b in self.fake.message(chat, message_id).buttons()),
-                                 timeout=10, what=f"the button {text!r}")
-        query = self.fake.press_button(user, chat, message_id, text=text)
-        return await self.fake.wait_for(lambda: self.fake.callback_answer(query), timeout=10,
-                                        what=f"the answer to {text!r}")
-
-    async def count(self, model) -> int:
-        async with self.sessions() as s:
-            return await s.scalar(select(func.count()).select_from(model))
-
-    async def outbox_settled(self) -> list[OutboxMessage]:
-        """Every queued Bot API call sent (none pending): the rows."""
-        async def settled():
-            async with self.sessions() as s:
-                rows = list(await s.scalars(select(OutboxMessage)))
-            return rows if rows and all(r.status != "pending" for r in rows) else None
-        return await eventually(settled, timeout=30, what="the outbox drained")
-
-
-@asynccontextmanager
-async def deskbot_run(tmp_path: Path, dovecot, fake: FakeTelegram, *, nag_every: str = "1h",
-                      smtp=None) -> AsyncIterator[Service]:
-    db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
-    config = write_config(tmp_path / "config.toml", dovecot, db_url)
-    config.write_text(config.read_text() + dispatch_sections(fake.token, fake.url, DISPATCHERS, DANA, nag_every,
-                                                             specialist_id=SAM))
-    if smtp is not None:
-        config.write_text(config.read_text() + smtp_section(smtp, dovecot.user))
-    log = tmp_path / "deskbot.log"
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=tmp_path,
-                                                    stdout=out, stderr=out)
-    engine = create_engine(db_url)
-    try:
-        # getMe opens polling; a getUpdates is only logged when its long poll ends, 10 s later.
-        await fake.wait_for(lambda: fake.calls("getMe"), timeout=60, what="deskbot starting to poll Telegram")
-        yield Service(fake, session_factory(engine), log)
-    except BaseException:
-        print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
-        raise
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(proc.wait(), 30)
-        await engine.dispose()
-        assert code == 0, log.read_text(errors="replace")[-4000:]
-    assert "Traceback" not in log.read_text(errors="replace")
-
-
-def people(fake: FakeTelegram) -> None:
-    for user, name in [(DANA, "Dana"), (SAM, "Sam"), (STRANGER, "Eve")]:
-        fake.add_user(user, name)
-    fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA, SAM, STRANGER])
 
 
 def reminders(fake: FakeTelegram) -> list:

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from deskbot.dispatch import mailout, service
+from deskbot.app import service
+from deskbot.dispatch import mailout
 from deskbot.dispatch.config import load_config
 from deskbot.mailbox import poller
-from e2e.test_dispatch_flow import DISPATCHERS, people
 from harness.desk import dispatch_sections, write_config
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
+from harness.service_run import DISPATCHERS, people
 from harness.smtp import SmtpSink, smtp_section
 
 pytestmark = pytest.mark.dovecot

@@ -9,12 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from deskbot.dispatch import service
+from deskbot.app import schedule
 from deskbot.storage.models import OutboxMessage, QuarantineItem, Ticket
-from e2e.test_dispatch_announce import running_desk
-from e2e.test_dispatch_flow import DANA, DISPATCHERS, SAM, deskbot_run, people
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
+from harness.service_run import DANA, DISPATCHERS, SAM, deskbot_run, people, running_desk
 
 pytestmark = pytest.mark.dovecot
 OUT_OF_OFFICE = make_mail("Out of office", headers={"Auto-Submitted": "auto-replied"})
@@ -68,8 +67,8 @@ async def test_machine_mail_is_counted_in_one_daily_summary(tmp_path, dovecot, m
     def recorded():
         made.append(real())
         return made[-1]
-    real = service._scheduler
-    monkeypatch.setattr(service, "_scheduler", recorded)
+    real = schedule.scheduler
+    monkeypatch.setattr(schedule, "scheduler", recorded)
     async with FakeTelegram() as fake:
         fake.add_user(DANA, "Dana")
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])

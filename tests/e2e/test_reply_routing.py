@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from e2e.test_conversation_flow import assigned_to_sam
-from e2e.test_dispatch_flow import SAM, deskbot_run, people
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
+from harness.service_run import SAM, assigned_to_sam, deskbot_run, people
 
 pytestmark = pytest.mark.dovecot
 

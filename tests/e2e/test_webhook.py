@@ -7,7 +7,7 @@ import socket
 import aiohttp
 import pytest
 
-from deskbot.dispatch import service
+from deskbot.app import service
 from deskbot.dispatch.config import load_config
 from harness.desk import write_config
 from harness.fake_telegram import FakeTelegram

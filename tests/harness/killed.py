@@ -11,7 +11,7 @@ def killed_after_commit(config_path: Path, tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import asyncio, os, signal
         from deskbot.dispatch.config import load_config
-        from deskbot.dispatch import service
+        from deskbot.app import service
         from deskbot.mailbox.imap import ImapConnection
         ImapConnection.mark_processed = lambda self, uids: os.kill(os.getpid(), signal.SIGKILL)
         asyncio.run(service.poll_once(load_config({str(config_path)!r})))

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-from email import message_from_bytes
-from email.policy import default
 
 import pytest
 from sqlalchemy import select, update
@@ -16,26 +14,11 @@ from deskbot.dispatch.mailout import MailSender
 from deskbot.dispatch.tickets import Refused
 from deskbot.mailbox.smtp import SmtpSettings
 from deskbot.storage.models import Message, OutboxMessage, Staff, TicketEvent
-from integration.test_bot_close import assigned, labels
-from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
-    CONFIG, EN, PAT, SAM, desk, staff_id,
+from harness.bot_desk import (
+    CONFIG, EN, PAT, SAM, assigned, desk_data, email_of, labels, mails, staff_id, with_message_id,
 )
 
 RU = Texts("ru")
-
-
-async def mails(desk) -> list[OutboxMessage]:
-    async with desk.sessions() as s:
-        return list(await s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")))
-
-
-def email_of(row: OutboxMessage):
-    return message_from_bytes(json.loads(row.payload)["data"].encode(), policy=default)
-
-
-async def with_message_id(desk) -> None:
-    async with desk.sessions.begin() as s:  # the customer's mail, as ingest stores it
-        await s.execute(update(Message).where(Message.ticket_id == 1).values(message_id="first@example.com"))
 
 
 async def test_answer_then_text_becomes_an_email_in_the_customers_thread(desk):
@@ -59,10 +42,6 @@ async def test_answer_then_text_becomes_an_email_in_the_customers_thread(desk):
         kinds = [e.kind for e in await s.scalars(select(TicketEvent).order_by(TicketEvent.id))]
     assert msg["Message-ID"] == f"<{stored.message_id}>" and stored.sender_name == "Sam Specialist"
     assert kinds == ["assigned", "answered"]
-
-
-def desk_data(message, label: str) -> str:
-    return next(b["callback_data"] for b in message.buttons() if b["text"] == label)
 
 
 async def test_a_telegram_reply_to_the_card_answers_that_ticket(desk):

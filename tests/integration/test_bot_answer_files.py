@@ -8,9 +8,7 @@ from sqlalchemy import select
 
 from deskbot.dispatch.answers import MAX_ATTACHMENT_BYTES
 from deskbot.storage.models import Attachment, Message
-from integration.test_bot_answer import desk_data, email_of, mails, with_message_id
-from integration.test_bot_close import assigned
-from integration.test_bot_desk import SAM, desk  # noqa: F401  (desk is a fixture)
+from harness.bot_desk import SAM, assigned, desk_data, email_of, mails, with_message_id
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40  # every byte value: the base64 round trip is checked
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + bytes(range(200)) + b"\xff\xd9"

@@ -3,34 +3,20 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from deskbot.bot.callbacks import AssignV2, DepartmentsV1, DepartmentV1
+from deskbot.bot.callbacks import DepartmentsV1, DepartmentV1
 from deskbot.dispatch import tickets
 from deskbot.storage.models import Department, Staff, TicketEvent
-from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
-    DAN, DINA, DISPATCHERS, HOSTILE_SUBJECT, NETWORK, PAT, SAM, STRANGER, SUPPORT, add_ticket, desk, staff_id,
+from harness.bot_desk import (
+    DAN, DEPARTMENTS, DINA, DISPATCHERS, HOSTILE_SUBJECT, PAT, SAM, STRANGER, SUPPORT, add_ticket, labels,
+    open_support, staff_id, to,
 )
 
-DEPARTMENTS = [DepartmentV1(ticket=1, department=SUPPORT).pack(), DepartmentV1(ticket=1, department=NETWORK).pack()]
 SUPPORT_PEOPLE = ["Dan Dispatcher", "Pat Specialist", "Sam Specialist", "« Back"]
-
-
-def to(person: int) -> str:
-    return AssignV2(ticket=1, department=SUPPORT, staff=staff_id(person)).pack()
-
-
-def labels(message) -> list[str]:
-    return [button["text"] for button in message.buttons()]
 
 
 async def events(desk) -> int:
     async with desk.sessions() as s:
         return await s.scalar(select(func.count()).select_from(TicketEvent))
-
-
-async def open_support(desk, card, who: int = DINA) -> None:
-    desk.pause()
-    await desk.press(who, DISPATCHERS, card.message_id, DEPARTMENTS[0])
-    desk.pause()
 
 
 async def test_department_then_person_assigns_and_the_assignee_gets_the_ticket(desk):

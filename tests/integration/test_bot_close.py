@@ -6,9 +6,7 @@ from sqlalchemy import select
 from deskbot.bot.callbacks import AssignV2, DepartmentV1, TicketActionV1, TimeSpentV1
 from deskbot.bot.keyboards import CANCEL, NO_CHARGE
 from deskbot.storage.models import TimeEntry
-from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
-    DINA, DISPATCHERS, HOSTILE_SUBJECT, PAT, SAM, SUPPORT, add_ticket, desk, staff_id,
-)
+from harness.bot_desk import DINA, DISPATCHERS, PAT, SAM, SUPPORT, assigned, labels, shows, staff_id
 
 TAKE, CLOSE, REASSIGN = (TicketActionV1(ticket=1, action=a).pack() for a in ("take", "close", "reassign"))
 
@@ -17,32 +15,9 @@ def minutes(value: int) -> str:
     return TimeSpentV1(ticket=1, minutes=value).pack()
 
 
-def labels(message) -> list[str]:
-    return [button["text"] for button in message.buttons()]
-
-
-async def assigned(desk, person: int = SAM):
-    """Ticket 1, assigned to `person` from the dispatcher chat: (the dispatcher card, the private card)."""
-    await add_ticket(desk.sessions, 1, HOSTILE_SUBJECT)
-    card = await desk.card(1)
-    desk.pause()
-    await desk.press(DINA, DISPATCHERS, card.message_id, DepartmentV1(ticket=1, department=SUPPORT).pack())
-    desk.pause()
-    await desk.press(DINA, DISPATCHERS, card.message_id, AssignV2(ticket=1, department=SUPPORT, staff=staff_id(person)).pack())
-    private = await desk.fake.wait_for_bot_message(person, text_contains="assigned you a ticket")
-    desk.pause()
-    return card, private
-
-
 async def time_entries(desk) -> list[tuple[int, bool]]:
     async with desk.sessions() as s:
         return [(e.minutes, e.no_charge) for e in await s.scalars(select(TimeEntry).order_by(TimeEntry.id))]
-
-
-def shows(desk, chat: int, message_id: int, text: str):
-    def check():
-        return text in desk.fake.message(chat, message_id).text
-    return check
 
 
 async def test_take_then_close_reprompts_on_nonsense_and_records_90_minutes(desk):

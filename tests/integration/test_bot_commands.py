@@ -8,8 +8,8 @@ from sqlalchemy import insert
 from deskbot.bot.callbacks import DepartmentV1, TicketActionV1
 from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
 from deskbot.storage.models import Ticket
-from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
-    DINA, DISPATCHERS, HOSTILE_SUBJECT, NINA, SAM, START, STRANGER, SUPPORT, add_ticket, desk, staff_id,
+from harness.bot_desk import (
+    DINA, DISPATCHERS, HOSTILE_SUBJECT, NINA, SAM, START, STRANGER, SUPPORT, add_ticket,
 )
 
 

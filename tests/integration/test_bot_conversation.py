@@ -9,9 +9,7 @@ from deskbot.bot.callbacks import ConversationV1
 from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
 from deskbot.storage.models import Message, OutboxMessage, Staff, Ticket
 from harness.mails import eventually
-from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
-    NINA, SAM, START, STRANGER, add_ticket, desk, staff_id,
-)
+from harness.bot_desk import NINA, SAM, START, STRANGER, add_ticket, staff_id
 
 PAGE = " · conversation · "
 

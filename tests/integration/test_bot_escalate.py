@@ -8,10 +8,7 @@ from deskbot.bot.callbacks import EscalateV1, HelpTimeV1, HelpV1, TicketActionV1
 from deskbot.dispatch import escalation
 from deskbot.dispatch.tickets import Refused
 from deskbot.storage.models import Message, OutboxMessage, Staff, Ticket, TicketEvent, TicketHelper, TimeEntry
-from integration.test_bot_close import assigned, labels
-from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
-    NETWORK, NINA, PAT, SAM, SUPPORT, desk, staff_id,
-)
+from harness.bot_desk import NETWORK, NINA, PAT, SAM, SUPPORT, assigned, labels, staff_id
 
 ESCALATE = TicketActionV1(ticket=1, action="escalate").pack()
 

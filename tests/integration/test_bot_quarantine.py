@@ -13,9 +13,7 @@ from deskbot.mailbox.inbound import Fetched
 from deskbot.mailbox.parse import parse_mail
 from deskbot.storage.models import QuarantineEvent, QuarantineItem, Staff, Ticket
 from harness.mails import make_mail
-from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
-    CONFIG, DAN, DINA, DISPATCHERS, SAM, START, STRANGER, desk, staff_id,
-)
+from harness.bot_desk import CONFIG, DAN, DINA, DISPATCHERS, SAM, START, STRANGER, staff_id
 
 NO_SENDER = make_mail("Help <me> & now", sender="Anna Petrova", body="Please <b>call</b> me & soon\n")
 AUTO = make_mail("Out of office", headers={"Auto-Submitted": "auto-replied"})

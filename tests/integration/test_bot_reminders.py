@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 from deskbot.bot.nags import nag_due_tickets
-from integration.test_bot_assign import DEPARTMENTS, open_support, to
-from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
-    CONFIG, DINA, DISPATCHERS, EN, SAM, add_ticket, desk,
-)
+from harness.bot_desk import CONFIG, DEPARTMENTS, DINA, DISPATCHERS, EN, SAM, add_ticket, open_support, to
 
 FIVE_MINUTES = 300.0
 

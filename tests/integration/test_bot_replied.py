@@ -16,9 +16,7 @@ from deskbot.bot.notify import Notifier
 from deskbot.dispatch import escalation, outbox
 from deskbot.storage.models import Message, OutboxMessage, Staff, Ticket, TicketHelper, TimeEntry
 from harness.mails import eventually
-from integration.test_bot_desk import (  # noqa: F401  (desk is a fixture)
-    CONFIG, EN, NETWORK, NINA, PAT, SAM, add_ticket, desk, staff_id,
-)
+from harness.bot_desk import CONFIG, EN, NETWORK, NINA, PAT, SAM, add_ticket, staff_id
 
 
 def action(number: int, name: str) -> str:

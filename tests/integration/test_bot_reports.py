@@ -11,7 +11,7 @@ from sqlalchemy import select
 from deskbot.bot.reports import ReportV1, ask_managers, tell_hours
 from deskbot.dispatch import contracts, reports
 from deskbot.storage.models import OutboxMessage, Report, Staff, TimeEntry
-from integration.test_bot_desk import CONFIG, EN, SAM, add_ticket, desk  # noqa: F401  (desk is a fixture)
+from harness.bot_desk import CONFIG, EN, SAM, add_ticket
 
 MARIA = 1006  # a manager; not in the desk's seed
 

@@ -27,9 +27,8 @@ from deskbot.storage.models import Ticket
 from harness.fake_telegram import FakeTelegram
 from harness.fake_telegram.fixtures import aiogram_bot
 from harness.fake_telegram.server import RequestRecord
-from integration.test_bot_assign import to
-from integration.test_bot_desk import (
-    CONFIG, DAN, DINA, DISPATCHERS, EN, SAM, START, SUPPORT, add_ticket, recording_handled, seed,
+from harness.bot_desk import (
+    CONFIG, DAN, DINA, DISPATCHERS, EN, SAM, START, SUPPORT, add_ticket, recording_handled, seed, to,
 )
 
 
@@ -118,7 +117,7 @@ async def taps(engine):
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DINA, DAN, SAM])
         sender = TelegramSender(bot, sessions, clock, sleep=clock.sleep)
         taps = Taps(fake, sessions, clock, sender)
-        dp = build_dispatcher(CONFIG, sessions, clock, sender)
+        dp = build_dispatcher(CONFIG, sessions, clock, sender, EN)
         dp.callback_query.outer_middleware(recording_handled(fake, taps.handled))
         async with _polling(dp, bot, fake):
             yield taps

@@ -14,8 +14,7 @@ from deskbot.bot.stale import nudge_stale
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.waiting import autoclose_due
 from deskbot.storage.models import Message, OutboxMessage, Ticket, TicketEvent, TimeEntry
-from integration.test_bot_close import assigned, labels, shows
-from integration.test_bot_desk import CONFIG, DISPATCHERS, EN, SAM, desk  # noqa: F401  (desk is a fixture)
+from harness.bot_desk import CONFIG, DISPATCHERS, EN, SAM, assigned, labels, shows
 
 WAIT, RESUME = (TicketActionV1(ticket=1, action=a).pack() for a in ("wait", "resume"))
 WITH_SMTP = CONFIG.model_copy(update={"smtp": CONFIG.smtp.model_copy(update={

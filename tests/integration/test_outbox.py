@@ -11,97 +11,23 @@ import asyncio
 import html
 import json
 import logging
-from contextlib import asynccontextmanager
 from itertools import pairwise
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from deskbot.bot.delivery import TelegramSender
 from deskbot.dispatch import outbox
-from deskbot.dispatch.clock import FrozenClock, SystemClock
+from deskbot.dispatch.clock import SystemClock
 from deskbot.storage.db import session_factory
-from deskbot.storage.models import OutboxMessage, TelegramMessage, Ticket
+from deskbot.storage.models import OutboxMessage, TelegramMessage
 from harness.fake_telegram import FakeTelegram, RateLimits
 from harness.fake_telegram.fixtures import aiogram_bot
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-DANA, OLEG, STRANGER = 1001, 1002, 4242  # the stranger never started the bot
-DISPATCHERS = -1001
-BUTTONS = {"inline_keyboard": [[{"text": "Support", "callback_data": "d1:7:support"}]]}
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(START)
-
-
-@pytest.fixture
-async def fake(clock):
-    async with FakeTelegram(clock=lambda: clock.now().timestamp()) as fake:
-        fake.add_user(DANA, "Dana")
-        fake.add_user(OLEG, "Oleg")
-        fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA, OLEG])
-        yield fake
-
-
-@pytest.fixture
-async def bot(fake):
-    async with aiogram_bot(fake) as bot:
-        yield bot
-
-
-@pytest.fixture
-def sessions(engine):
-    return session_factory(engine)
-
-
-def virtual_sleep(clock: FrozenClock):
-    async def sleep(seconds: float) -> None:
-        clock.advance(timedelta(seconds=seconds))
-        await asyncio.sleep(0)
-    return sleep
-
-
-def sender_for(bot, sessions, clock, **options) -> TelegramSender:
-    return TelegramSender(bot, sessions, clock, sleep=virtual_sleep(clock), **options)
-
-
-@asynccontextmanager
-async def running(*senders: TelegramSender):
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(s.run(stop)) for s in senders]
-    try:
-        yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(asyncio.gather(*tasks), 5)
-
-
-async def queue(sessions, clock, *messages: tuple[int, str], purpose: str = "notify") -> None:
-    async with sessions.begin() as session:
-        for chat_id, text in messages:
-            outbox.send_message(session, chat_id=chat_id, text=text, purpose=purpose, now=clock.now())
-
-
-async def all_rows(sessions) -> list[OutboxMessage]:
-    async with sessions() as session:
-        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-async def until_settled(fake: FakeTelegram, sessions, timeout: float = 10.0) -> list[OutboxMessage]:
-    """Wait until no row is pending any more; the rows."""
-    async def settled():
-        rows = await all_rows(sessions)
-        return rows if all(r.status != outbox.PENDING for r in rows) else None
-
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (rows := await settled()) is None:
-        assert asyncio.get_running_loop().time() < deadline, f"rows still pending after {timeout}s"
-        await fake.wait_for_version(fake.version, 0.2)
-    return rows
-
+from harness.outbox_run import (
+    BUTTONS, DANA, DISPATCHERS, OLEG, START, STRANGER, all_rows, new_ticket, queue, reply, running,
+    sender_for, until_settled,
+)
 
 def assert_delivered_once(fake: FakeTelegram, rows: list[OutboxMessage]) -> None:
     """Each row is exactly one message in the fake, and the fake holds nothing else."""
@@ -192,13 +118,6 @@ async def test_a_refused_message_fails_and_the_chat_goes_on(fake, bot, sessions,
     assert (blocked.status, blocked.last_error) == (outbox.FAILED, "Forbidden: bot was blocked by the user")
     assert all(r.attempts == 1 for r in (bad_html, stranger, blocked))  # refused once, never retried
     assert sum("refused, not retried" in r.getMessage() for r in caplog.records) == 3
-
-
-async def new_ticket(session, clock, subject: str = "Printer") -> Ticket:
-    ticket = Ticket(subject=subject, status="new", created_at=clock.now(), updated_at=clock.now())
-    session.add(ticket)
-    await session.flush()
-    return ticket
 
 
 async def test_an_edit_finds_the_card_queued_before_it(fake, bot, sessions, clock):
@@ -349,10 +268,6 @@ async def test_wake_sends_at_once_without_waiting_for_the_next_check(sessions):
 
 
 # Replies to a person who just acted (TelegramSender.send_now) ------------------------------
-
-def reply(text: str) -> dict:
-    return {"text": text, "parse_mode": "HTML"}
-
 
 async def test_a_reply_goes_at_once_and_counts_against_the_chats_limit(fake, bot, sessions, clock):
     sender = sender_for(bot, sessions, clock)

@@ -53,7 +53,7 @@ def test_built_wheel_works_outside_the_checkout(tmp_path):
     # -S: no site-packages processing, so the editable install of the checkout is out of sight.
     code = (
         f"import sys; sys.path[:0] = [{str(target)!r}]; sys.path.append({deps!r});"
-        "import mailbox, deskbot.mailbox.inbound as i, deskbot.dispatch.cli as cli;"
+        "import mailbox, deskbot.mailbox.inbound as i, deskbot.app.cli as cli;"
         f"assert i.__file__.startswith({str(target)!r}), i.__file__;"
         "assert hasattr(mailbox, 'Maildir');"
         f"sys.exit(cli.main(['db', 'upgrade', '-c', {str(config)!r}]))"

@@ -9,9 +9,7 @@ from aiogram.types import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Mess
 from deskbot.bot.about import About, replied_about
 from deskbot.bot.notify import NOTE
 from deskbot.dispatch import outbox
-from integration.test_outbox import (  # noqa: F401  (fixtures)
-    DANA, START, all_rows, bot, clock, fake, new_ticket, reply, running, sender_for, sessions, until_settled,
-)
+from harness.outbox_run import DANA, START, all_rows, new_ticket, reply, running, sender_for, until_settled
 
 BOT = User(id=42, is_bot=True, first_name="Deskbot")
 

@@ -16,7 +16,7 @@ from deskbot.dispatch import contracts, reports
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.contracts import ContractError
 from deskbot.dispatch.hours import totals
-from deskbot.dispatch.service import monthly_trigger
+from deskbot.app.schedule import monthly_trigger
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Customer, HoursAlert, Organization, Report, Staff, Ticket, TimeEntry
 
@@ -199,7 +199,7 @@ async def test_hours_alerts_at_80_and_100_percent_once_a_month(sessions):
 
 async def test_the_scheduled_job_makes_the_reports_and_asks_the_managers(sessions):
     from deskbot.dispatch.clock import FrozenClock
-    from deskbot.dispatch.service import monthly_reports
+    from deskbot.app.sweeps import monthly_reports
     from deskbot.storage.models import OutboxMessage
 
     async with sessions.begin() as s:
@@ -223,9 +223,9 @@ async def test_the_catch_up_makes_only_what_is_missing_and_never_before_the_cont
     async with sessions.begin() as s:
         made = await reports.month_reports(s, CONFIG, RU, NOW, only_missing=True)
     assert [m.organization.domain for m in made] == ["example.com"]
-    from deskbot.dispatch.service import _past_this_months_run
+    from deskbot.app.schedule import past_this_months_run
     moscow_05_59 = datetime(2026, 11, 1, 2, 59, tzinfo=UTC)
-    assert not _past_this_months_run(CONFIG, moscow_05_59) and _past_this_months_run(CONFIG, NOW)
+    assert not past_this_months_run(CONFIG, moscow_05_59) and past_this_months_run(CONFIG, NOW)
 
 
 async def test_a_name_longer_than_the_column_is_cut_not_refused_by_postgresql(sessions):

@@ -1,6 +1,6 @@
 import logging
 
-from deskbot.dispatch.logs import RedactSecrets
+from deskbot.app.logs import RedactSecrets
 from deskbot.mailbox.imap import ImapSettings
 
 

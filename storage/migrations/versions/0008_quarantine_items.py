@@ -60,7 +60,7 @@ def upgrade() -> None:
 def _carry_over() -> None:
     """Mail quarantined before this version: open, and counted as told (it is listed by /quarantine),
     so that an upgrade does not flood the dispatcher chat with old mail."""
-    from deskbot.mailbox.identity import header_summary
+    from deskbot.storage.migrations.header_0008 import header_summary
 
     now = datetime.now(timezone.utc).replace(tzinfo=None)  # naive UTC, as the models store it
     bind = op.get_bind()

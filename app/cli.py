@@ -7,9 +7,9 @@ import json
 import logging
 import sys
 
-from deskbot.dispatch import cli_quarantine, cli_reports
+from deskbot.app import cli_quarantine, cli_reports
+from deskbot.app.logs import setup_logging
 from deskbot.dispatch.config import Config, ConfigError, default_path, load_config
-from deskbot.dispatch.logs import setup_logging
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_MAILBOX = 2, 3, 4
 STATUSES = ["new", "assigned", "in_progress", "waiting", "closed"]
@@ -54,10 +54,12 @@ def main(argv: list[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from deskbot.dispatch import service
+    from deskbot.app import database, service
+    from deskbot.bot.texts import Texts
     from deskbot.mailbox.imap import CONNECTION_ERRORS
 
     log = logging.getLogger("deskbot")
+    texts = Texts(config.telegram.language)  # the command line's catalog
     try:
         if args.command == "run":
             await service.run(config)
@@ -70,8 +72,8 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         elif args.command == "quarantine":
             return await _with_sessions(config, lambda sessions: cli_quarantine.run(args, config, sessions))
         elif args.command in ("contracts", "report", "reports"):
-            return await _with_sessions(config, lambda sessions: cli_reports.run(args, config, sessions))
-    except (service.DatabaseNotReady, service.DatabaseUnavailable) as exc:
+            return await _with_sessions(config, lambda sessions: cli_reports.run(args, config, texts, sessions))
+    except (database.DatabaseNotReady, database.DatabaseUnavailable) as exc:
         log.error("database: %s", exc)  # our own words
         return EXIT_DATABASE
     except SQLAlchemyError as exc:
@@ -80,7 +82,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return EXIT_DATABASE
     except CONNECTION_ERRORS as exc:
         log.debug("mailbox: %s", _first_line(exc))
-        log.error("mailbox %s: %s", _mailbox(config), _mailbox_problem(config, exc))
+        log.error("mailbox %s: %s", _mailbox(config), _mailbox_problem(texts, exc))
         return EXIT_MAILBOX
     return 0
 
@@ -89,17 +91,16 @@ def _mailbox(config: Config) -> str:
     return f"{config.mailbox.username} ({config.mailbox.host}:{config.mailbox.port}, folder {config.mailbox.folder})"
 
 
-def _mailbox_problem(config: Config, exc: BaseException) -> str:
+def _mailbox_problem(texts, exc: BaseException) -> str:
     """The catalog's words for what went wrong (one line: a refused login is not a traceback)."""
     from deskbot.bot.mailnotify import problem
-    from deskbot.bot.texts import Texts
     from deskbot.mailbox.failures import classify_imap
 
-    return problem(Texts(config.telegram.language), classify_imap(exc))
+    return problem(texts, classify_imap(exc))
 
 
 async def _db_upgrade(config: Config) -> None:
-    from deskbot.dispatch.service import reachable
+    from deskbot.app.database import reachable
     from deskbot.storage import migrate
     from deskbot.storage.db import create_engine
 
@@ -135,7 +136,7 @@ async def _read(config: Config, query):
 
 
 async def _with_sessions(config: Config, work):
-    from deskbot.dispatch.service import prepare_database
+    from deskbot.app.database import prepare_database
     from deskbot.storage.db import session_factory
 
     engine = await prepare_database(config, create=False)  # the CLI never races the service to create tables

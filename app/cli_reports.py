@@ -47,7 +47,7 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
     stored.add_argument("--json", action="store_true", help="one JSON object per line")
 
 
-async def run(args: argparse.Namespace, config: Config, sessions) -> int:
+async def run(args: argparse.Namespace, config: Config, texts, sessions) -> int:
     """The command's work in `sessions` (an async_sessionmaker); the exit code."""
     from deskbot.dispatch.contracts import ContractError
 
@@ -55,7 +55,7 @@ async def run(args: argparse.Namespace, config: Config, sessions) -> int:
         if args.command == "contracts":
             return await _contracts(args, sessions)
         if args.command == "report":
-            return await _report(args, config, sessions)
+            return await _report(args, config, texts, sessions)
         return await _reports(args, sessions)
     except (ContractError, ValueError) as error:
         print(f"deskbot: {error}", file=sys.stderr)
@@ -101,13 +101,12 @@ async def _contracts(args: argparse.Namespace, sessions) -> int:
     return 0
 
 
-async def _report(args: argparse.Namespace, config: Config, sessions) -> int:
-    from deskbot.bot.texts import Texts
+async def _report(args: argparse.Namespace, config: Config, texts, sessions) -> int:
     from deskbot.dispatch import reports
 
     async with sessions.begin() as session:
         organization = await reports.organization_of(session, args.org)
-        made = await reports.make(session, config, Texts(config.telegram.language), organization, args.month,
+        made = await reports.make(session, config, texts, organization, args.month,
                                   datetime.now(timezone.utc))
         pdf, status = made.report.pdf, made.report.status
     out = Path(args.out or reports.file_name(made.organization, args.month))

@@ -1,0 +1,69 @@
+"""When every sweep runs: one APScheduler, its periods and its two daily and monthly triggers.
+
+Each sweep is also woken by what makes it due (a commit that opens tickets, a row queued,
+IDLE's news): the period is the safety net.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from deskbot.dispatch.background import Sweep
+from deskbot.dispatch.config import Config
+
+ANNOUNCE_EVERY = 1.0  # seconds
+NAG_SWEEP_EVERY = 5.0  # seconds at most; dispatch.nag_every decides when a ticket is due
+OUTBOX_SWEEP_EVERY = 5.0  # seconds: rows queued by another process (the CLI) get no wake
+LIFECYCLE_SWEEP_EVERY = 30.0  # seconds: auto-close and stale nudges count in days
+# The loops' own timers, for when the scheduler is gone: RFC 2177 wants IDLE renewed within 29 minutes.
+IDLE_RENEW = 25 * 60.0
+SENDER_BACKSTOP = 300.0
+DAILY_GRACE = 6 * 3600  # a daily or monthly run missed by up to six hours still runs
+
+
+def scheduler() -> AsyncIOScheduler:
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per run every second is noise
+    return AsyncIOScheduler(timezone=timezone.utc)
+
+
+def every(scheduler: AsyncIOScheduler, sweep: Sweep, seconds: float) -> None:
+    """Run `sweep` now and every `seconds`; its wake() moves the next run to now."""
+    sweep.job = scheduler.add_job(sweep.run, "interval", seconds=seconds, id=sweep.name, coalesce=True,
+                                  max_instances=2, misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
+
+
+def wake_every(scheduler: AsyncIOScheduler, seconds: float, wake: Callable[[], None], name: str) -> None:
+    """A loop with its own timers (a sender, the poller) looks again at least every `seconds`."""
+    scheduler.add_job(wake, "interval", seconds=seconds, id=name, coalesce=True, misfire_grace_time=None)
+
+
+def on(scheduler: AsyncIOScheduler, sweep: Sweep, trigger: CronTrigger) -> None:
+    """Run `sweep` at each time of a cron trigger (one pass at a time)."""
+    sweep.job = scheduler.add_job(sweep.run, trigger, id=sweep.name, coalesce=True, max_instances=1,
+                                  misfire_grace_time=DAILY_GRACE)
+
+
+def once(scheduler: AsyncIOScheduler, sweep: Sweep) -> None:
+    """Run `sweep` once, at once."""
+    sweep.job = scheduler.add_job(sweep.run, id=sweep.name, next_run_time=datetime.now(timezone.utc))
+
+
+def monthly_trigger(config: Config) -> CronTrigger:
+    """The 1st of each month at reports.hour, in the desk's time zone."""
+    return CronTrigger(day=1, hour=config.reports.hour, minute=0, timezone=config.dispatch.timezone)
+
+
+def quarantine_trigger(config: Config) -> CronTrigger:
+    """Daily at quarantine.summary_hour, in the desk's time zone: the count of machine mail kept aside."""
+    return CronTrigger(hour=config.quarantine.summary_hour, minute=0, timezone=config.dispatch.timezone)
+
+
+def past_this_months_run(config: Config, now: datetime) -> bool:
+    """Whether this month's reports were due already (the 1st's hour has passed)."""
+    local = now.astimezone(ZoneInfo(config.dispatch.timezone))
+    return local.day > 1 or local.hour >= config.reports.hour

@@ -1,0 +1,269 @@
+"""Wires the parts: database, mailbox poller, ingest and, with a bot token, the Telegram side.
+
+`deskbot run` and `deskbot poll-once` start here. When each sweep runs: app/schedule.py;
+what each pass does: app/sweeps.py.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from deskbot.app import schedule, sweeps
+from deskbot.app.database import DatabaseNotReady, DatabaseUnavailable, prepare_database, reachable  # noqa: F401
+from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests read them)
+    ANNOUNCE_EVERY, IDLE_RENEW, LIFECYCLE_SWEEP_EVERY, NAG_SWEEP_EVERY, OUTBOX_SWEEP_EVERY, SENDER_BACKSTOP,
+)
+from deskbot.bot.app import build_dispatcher
+from deskbot.bot.delivery import TelegramSender
+from deskbot.bot.mailnotify import incident_text, mail_outcome_notifier
+from deskbot.bot.texts import Texts
+from deskbot.bot.webhook import Webhook
+from deskbot.dispatch.acknowledge import acknowledge_due
+from deskbot.dispatch.background import OwnedTasks, Sweep
+from deskbot.dispatch.clock import Clock, SystemClock
+from deskbot.dispatch.config import Config, TelegramConfig
+from deskbot.dispatch.incidents import Incidents
+from deskbot.dispatch.ingest import Ingest, MailboxPlace
+from deskbot.dispatch.mailout import MailSender
+from deskbot.dispatch.staff import sync_staff
+from deskbot.mailbox.imap import ImapSettings
+from deskbot.mailbox.inbound import ParseOptions
+from deskbot.mailbox.poller import Poller
+from deskbot.mailbox.smtp import SmtpSettings
+from deskbot.storage.db import session_factory
+
+log = logging.getLogger("deskbot.service")
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def build_poller(config: Config, engine: AsyncEngine, clock: Clock, *, own_timer: float | None = None) -> Poller:
+    """`own_timer`: how long the poller waits by itself, when a scheduler runs the safety poll."""
+    box = config.mailbox
+    settings = ImapSettings(
+        host=box.host, port=box.port, security=box.security, username=box.username,
+        password=box.password.get_secret_value(), folder=box.folder, processed_folder=box.processed_folder,
+        ca_file=box.ca_file,
+    )
+    ingest = Ingest(
+        session_factory(engine), clock, MailboxPlace(f"{box.username}@{box.host}".lower(), box.folder),
+        own_addresses=config.own_addresses, free_mail_domains=set(box.free_mail_domains),
+        reopen_within=config.dispatch.reopen_within,
+    )
+    attachments = Path(box.attachments_dir).resolve()
+    options = ParseOptions(attachments_dir=str(attachments), max_attachment_size=box.max_attachment_size)
+    return Poller(
+        settings, ingest, options, idle=box.idle, poll_every=own_timer or box.poll_every.total_seconds(),
+        batch_size=box.batch_size, workers=box.parse_workers,
+    )
+
+
+async def poll_once(config: Config, clock: Clock | None = None) -> None:
+    engine = await prepare_database(config)
+    poller = build_poller(config, engine, clock or SystemClock())
+    try:
+        await poller.poll_once()
+    finally:
+        await poller.close()
+        await engine.dispose()
+
+
+async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | None = None) -> None:
+    """Until SIGINT or SIGTERM; or, for a service run inside a test, until `stop` is set."""
+    clock = clock or SystemClock()
+    texts = Texts(config.telegram.language)  # the one catalog of the service, passed to every part
+    engine = await prepare_database(config)
+    poller = build_poller(config, engine, clock, own_timer=IDLE_RENEW)
+    scheduler = schedule.scheduler()
+    schedule.wake_every(scheduler, config.mailbox.poll_every.total_seconds(), poller.wake, "imap safety poll")
+    tasks = OwnedTasks()
+    if stop is not None:
+        tasks.start(_stop_when_set(stop, poller), "stop watcher")
+    else:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                asyncio.get_running_loop().add_signal_handler(sig, poller.stop)
+    log.info("deskbot running: mailbox %s@%s/%s", config.mailbox.username, config.mailbox.host, config.mailbox.folder)
+    try:
+        scheduler.start()
+        sessions = session_factory(engine)
+        incidents = mail_incidents(config, sessions, clock, texts)
+        poller.watcher = incidents.watch("mailbox", f"{config.mailbox.username} ({config.mailbox.host})")
+        async with mail_out(config, sessions, clock, texts, scheduler, incidents) as acknowledger, \
+                telegram(config, sessions, clock, texts, scheduler) as bot_sweeps:
+            announcer, forwarder = bot_sweeps or (None, None)
+            for sweep in (acknowledger, announcer):
+                if sweep is not None:
+                    poller.sink.on_new_tickets.append(sweep.wake)
+            if forwarder is not None:
+                poller.sink.on_replies.append(forwarder.wake)
+            if announcer is not None:  # a person's mail kept aside is told as promptly as a new ticket
+                poller.sink.on_kept_aside.append(announcer.wake)
+            async with lifecycle(config, sessions, clock, texts, scheduler):
+                await poller.run()
+    finally:
+        log.info("deskbot stopping")
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await tasks.close(grace=0)  # the stop watcher, if the poller ended first
+        await poller.close()
+        await engine.dispose()
+
+
+async def _stop_when_set(stop: asyncio.Event, poller: Poller) -> None:
+    await stop.wait()
+    poller.stop()
+
+
+def mail_incidents(config: Config, sessions: Sessions, clock: Clock, texts: Texts) -> Incidents:
+    """A refused login or a long outage of a mail server, told in the dispatcher chat (dispatch/incidents.py)."""
+    chat = config.telegram.dispatcher_chat_id if config.telegram.token.get_secret_value() else 0
+    return Incidents(sessions, clock, chat, lambda notice: incident_text(texts, notice))
+
+
+# -- e-mail out -------------------------------------------------------------------------------
+
+
+def smtp_settings(config: Config) -> SmtpSettings:
+    smtp = config.smtp
+    return SmtpSettings(host=smtp.host, port=smtp.port, security=smtp.security, username=smtp.username,
+                        password=smtp.password.get_secret_value())
+
+
+@contextlib.asynccontextmanager
+async def mail_out(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
+                   scheduler, incidents=None) -> AsyncIterator[Sweep | None]:
+    """The e-mail sender and the acknowledgement sweep; yields the sweep (None without `smtp.host`)."""
+    if not config.smtp.host:
+        log.info("smtp.host is not set: no e-mail is sent (acknowledgements, answers)")
+        yield None
+        return
+    told = mail_outcome_notifier(texts, clock) if config.telegram.token.get_secret_value() else None
+
+    async def on_outcome(session: AsyncSession, row, outcome: str, failure) -> None:
+        if told is not None:
+            await told(session, row, outcome, failure)  # a Telegram notice: the outbox sweep sends it
+
+    smtp = config.smtp
+    watcher = incidents.watch("smtp", f"{smtp.host} ({smtp.username})" if smtp.username else smtp.host) \
+        if incidents is not None else None
+    sender = MailSender(smtp_settings(config), sessions, clock, on_outcome=on_outcome, idle_check=SENDER_BACKSTOP,
+                        watcher=watcher)
+    tasks, stop = OwnedTasks(), asyncio.Event()
+
+    async def acknowledge() -> None:
+        async with sessions.begin() as session:
+            queued = await acknowledge_due(session, config, texts, clock.now())
+        if queued:
+            sender.wake()
+
+    acknowledger = Sweep("acknowledge sweep", acknowledge)
+    try:
+        tasks.start(sender.run(stop), "mail sender")
+        schedule.wake_every(scheduler, OUTBOX_SWEEP_EVERY, sender.wake, "mail sweep")
+        schedule.every(scheduler, acknowledger, OUTBOX_SWEEP_EVERY)
+        yield acknowledger
+    finally:
+        await acknowledger.close()
+        stop.set()
+        await tasks.close()
+
+
+# -- the Telegram side -------------------------------------------------------------------------
+
+
+def build_bot(settings: TelegramConfig) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_server)) if settings.api_server else None
+    return Bot(settings.token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode="HTML"))
+
+
+@contextlib.asynccontextmanager
+async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
+                   scheduler) -> AsyncIterator[tuple[Sweep, Sweep] | None]:
+    """The bot, the outbox sender, the sweeps (jobs of the running `scheduler`) and the handlers;
+    yields the announcer and the forwarder of customer replies (None without a token)."""
+    if not config.telegram.token.get_secret_value():
+        log.info("telegram.token is not set: tickets are stored, nobody is notified")
+        yield None
+        return
+    async with sessions.begin() as session:
+        await sync_staff(session, config)
+    bot = build_bot(config.telegram)
+    sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
+    tasks, sender_stop = OwnedTasks(), asyncio.Event()
+    announcer, nagger = sweeps.announcer_and_nagger(config, sessions, clock, texts, sender)
+    summary = sweeps.quarantine_summary(config, sessions, clock, texts, sender)
+    forwarder = sweeps.forwarder(config, sessions, clock, texts, sender)
+    polling, webhook = None, None
+    try:
+        tasks.start(sender.run(sender_stop), "outbox sender")
+        schedule.wake_every(scheduler, OUTBOX_SWEEP_EVERY, sender.wake, "outbox sweep")
+        schedule.every(scheduler, forwarder, NAG_SWEEP_EVERY)
+        if config.telegram.dispatcher_chat_id:
+            nag_seconds = max(1.0, min(NAG_SWEEP_EVERY, config.dispatch.nag_every.total_seconds()))
+            schedule.every(scheduler, announcer, ANNOUNCE_EVERY)
+            schedule.every(scheduler, nagger, nag_seconds)
+            schedule.on(scheduler, summary, schedule.quarantine_trigger(config))
+        else:
+            log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
+        dispatcher = build_dispatcher(config, sessions, clock, sender, texts)  # taps and commands: bot/handlers/
+        if config.telegram.mode == "webhook":
+            webhook = Webhook(dispatcher, bot, config.telegram)
+            await webhook.start()
+        else:
+            polling = tasks.start(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
+                                  "telegram polling")
+        yield announcer, forwarder
+    finally:
+        if webhook is not None:
+            await webhook.stop()
+        if scheduler.running:
+            scheduler.pause()  # no new runs; a pass under way may still commit
+        await asyncio.gather(announcer.close(), nagger.close(), forwarder.close(), summary.close())
+        if polling is not None:
+            try:
+                await dispatcher.stop_polling()
+            except RuntimeError:  # "Polling is not started" yet: nothing to wait for
+                polling.cancel()
+        sender_stop.set()
+        await tasks.close()
+        await bot.session.close()
+
+
+@contextlib.asynccontextmanager
+async def lifecycle(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
+                    scheduler) -> AsyncIterator[None]:
+    """The sweeps that act on time alone: the auto-close of tickets waiting for a silent
+    customer, the nudges about stale work (both off when their setting is ""), the hours
+    alerts and the monthly reports."""
+    has_bot = bool(config.telegram.token.get_secret_value())
+    timed = []
+    if config.dispatch.autoclose_after is not None:
+        timed.append(sweeps.autoclose(config, sessions, clock, texts, has_bot))
+    if config.dispatch.stale_after is not None and has_bot:
+        timed.append(sweeps.stale(config, sessions, clock, texts))
+    if has_bot:
+        timed.append(sweeps.hours(config, sessions, clock, texts))
+    for sweep in timed:
+        schedule.every(scheduler, sweep, LIFECYCLE_SWEEP_EVERY)
+    monthly = Sweep("monthly reports", lambda: sweeps.monthly_reports(config, sessions, clock, texts, has_bot))
+    schedule.on(scheduler, monthly, schedule.monthly_trigger(config))
+    # A 1st the service was down for: last month's missing reports now (none before the 1st's hour).
+    catch_up = Sweep("missed monthly reports",
+                     lambda: sweeps.monthly_reports(config, sessions, clock, texts, has_bot, only_missing=True))
+    if schedule.past_this_months_run(config, clock.now()):
+        schedule.once(scheduler, catch_up)
+    timed.append(catch_up)
+    try:
+        yield
+    finally:
+        await asyncio.gather(*(sweep.close() for sweep in [*timed, monthly]))

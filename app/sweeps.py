@@ -1,0 +1,104 @@
+"""The periodic passes of the service, each one transaction; app/schedule.py says when they run."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from deskbot.bot.announce import announce_due, chat_budget
+from deskbot.bot.forward import forward_replies
+from deskbot.bot.nags import nag_due_tickets
+from deskbot.bot.notify import Notifier
+from deskbot.bot.quarantine import announce_kept_aside, summarize_machine_mail
+from deskbot.bot.reports import ask_managers, tell_hours
+from deskbot.bot.stale import nudge_stale
+from deskbot.bot.texts import Texts
+from deskbot.dispatch.background import Sweep
+from deskbot.dispatch.clock import Clock
+from deskbot.dispatch.config import Config
+from deskbot.dispatch.reports import month_reports
+from deskbot.dispatch.waiting import autoclose_due
+
+log = logging.getLogger("deskbot.service")
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def announcer_and_nagger(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender) -> tuple[Sweep, Sweep]:
+    """The announcer and the nagger: each pass is one transaction that queues and marks what it showed."""
+    chat = config.telegram.dispatcher_chat_id
+    budget_lock = asyncio.Lock()  # both spend the chat's budget: one reads and spends it at a time
+
+    def sweep_of(notify: Callable[..., Awaitable[int]]) -> Callable[[], Awaitable[None]]:
+        async def sweep() -> None:
+            async with budget_lock, sessions.begin() as session:
+                queued = await notify(session, config, texts, clock.now(), await chat_budget(session, chat))
+            if queued:
+                sender.wake()
+        return sweep
+
+    async def announce(session: AsyncSession, config: Config, texts: Texts, now: datetime, budget: int) -> int:
+        # New tickets first; people's mail kept aside in what the chat can still take (the cards now queued count).
+        shown = await announce_due(session, config, texts, now, budget)
+        return shown + await announce_kept_aside(session, config, texts, now, await chat_budget(session, chat))
+
+    return Sweep("announce sweep", sweep_of(announce)), Sweep("nag sweep", sweep_of(nag_due_tickets))
+
+
+def forwarder(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender) -> Sweep:
+    """Customer replies to their assignees, privately (no dispatcher chat budget involved)."""
+    notify = Notifier(config, texts)
+
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            queued = await forward_replies(session, texts, clock.now(), notify)
+        if queued:
+            sender.wake()
+    return Sweep("forward sweep", sweep)
+
+
+def quarantine_summary(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender) -> Sweep:
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            counted = await summarize_machine_mail(session, config, texts, clock.now())
+        if counted:
+            sender.wake()
+    return Sweep("quarantine summary", sweep)
+
+
+def autoclose(config: Config, sessions: Sessions, clock: Clock, texts: Texts, has_bot: bool) -> Sweep:
+    """Tickets waiting for a silent customer close by themselves; with a bot, the assignee is told."""
+    on_closed = Notifier(config, texts).auto_closed if has_bot else None
+
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            await autoclose_due(session, config, texts, clock.now(), on_closed)
+    return Sweep("autoclose sweep", sweep)
+
+
+def stale(config: Config, sessions: Sessions, clock: Clock, texts: Texts) -> Sweep:
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            await nudge_stale(session, config, texts, clock.now())
+    return Sweep("stale sweep", sweep)
+
+
+def hours(config: Config, sessions: Sessions, clock: Clock, texts: Texts) -> Sweep:
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            await tell_hours(session, config, texts, clock.now())
+    return Sweep("hours sweep", sweep)
+
+
+async def monthly_reports(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
+                          has_bot: bool, *, only_missing: bool = False) -> int:
+    """Last month's reports, made and stored; with a bot, sent to the managers for approval. How many made."""
+    async with sessions.begin() as session:
+        made = await month_reports(session, config, texts, clock.now(), only_missing=only_missing)
+        if has_bot:
+            await ask_managers(session, made, texts, clock.now())
+    fresh = sum(one.fresh for one in made)
+    log.info("monthly reports: %d made for %s", fresh, made[0].report.month if made else "last month")
+    return fresh
