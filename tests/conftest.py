@@ -1,4 +1,4 @@
 """Shared fixtures. The helpers live in tests/harness (on sys.path via pytest's pythonpath)."""
-from harness.databases import db_url, engine, pg_url  # noqa: F401  (fixtures)
+from harness.databases import db_url, engine, migrated_templates, pg_url  # noqa: F401  (fixtures)
 from harness.dovecot import dovecot  # noqa: F401  (fixture)
 from harness.smtp import smtp_sink  # noqa: F401  (fixture)

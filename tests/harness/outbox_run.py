@@ -53,7 +53,7 @@ async def all_rows(sessions) -> list[OutboxMessage]:
         return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-async def until_settled(fake: FakeTelegram, sessions, timeout: float = 10.0) -> list[OutboxMessage]:
+async def until_settled(fake: FakeTelegram, sessions, timeout: float = 30.0) -> list[OutboxMessage]:
     """Wait until no row is pending any more; the rows."""
     async def settled():
         rows = await all_rows(sessions)

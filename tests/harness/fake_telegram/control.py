@@ -185,7 +185,7 @@ class Control:
     def calls(self, method: str) -> list[RequestRecord]:
         return [r for r in self.requests if r.method.lower() == method.lower()]
 
-    async def wait_for_bot_message(self, chat_id: int, *, count: int = 1, timeout: float = 5.0,
+    async def wait_for_bot_message(self, chat_id: int, *, count: int = 1, timeout: float = 20.0,
                                    text_contains: str | None = None) -> Message:
         """Wait until the bot has ``count`` live messages in the chat (that contain
         ``text_contains``, if given); return the last of them."""

@@ -273,7 +273,7 @@ class FakeTelegram(Control):
         event, self._changed = self._changed, asyncio.Event()
         event.set()
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0,
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 20.0,
                        what: str | None = None) -> T:
         """Wait until ``predicate()`` is truthy (re-checked after each change); return its value."""
         loop = asyncio.get_running_loop()
