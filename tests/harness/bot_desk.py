@@ -128,12 +128,7 @@ class Desk:
 
     async def card(self, number: int):
         """The ticket's card in the dispatcher chat, queued in the outbox as the announcer does."""
-        notify = Notifier(CONFIG, EN)
-        async with self.sessions.begin() as s:
-            ticket = await s.get(Ticket, number)
-            outbox.send_message(s, chat_id=DISPATCHERS, purpose=outbox.CARD, ticket_id=number, now=self.clock.now(),
-                                text=await notify.dispatcher_card(s, ticket),
-                                reply_markup=await notify.departments(s, ticket))
+        await queue_card(self.sessions, number, self.clock.now())
         self.sender.wake()
         return await self.fake.wait_for_bot_message(DISPATCHERS, text_contains=f"#{number} ")
 
@@ -258,3 +253,13 @@ async def with_message_id(desk) -> None:
 
 def desk_data(message, label: str) -> str:
     return next(b["callback_data"] for b in message.buttons() if b["text"] == label)
+
+
+async def queue_card(sessions: async_sessionmaker[AsyncSession], number: int, now) -> None:
+    """The ticket's card for the dispatcher chat, queued in the outbox as the announcer does."""
+    notify = Notifier(CONFIG, EN)
+    async with sessions.begin() as s:
+        ticket = await s.get(Ticket, number)
+        outbox.send_message(s, chat_id=DISPATCHERS, purpose=outbox.CARD, ticket_id=number, now=now,
+                            text=await notify.dispatcher_card(s, ticket),
+                            reply_markup=await notify.departments(s, ticket))

@@ -20,15 +20,13 @@ from deskbot.bot.app import build_dispatcher
 from deskbot.bot.callbacks import DepartmentV1
 from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.middleware import Transaction
-from deskbot.bot.notify import Notifier
 from deskbot.dispatch import outbox
 from deskbot.storage.db import session_factory
-from deskbot.storage.models import Ticket
 from harness.fake_telegram import FakeTelegram
 from harness.fake_telegram.fixtures import aiogram_bot
 from harness.fake_telegram.server import RequestRecord
 from harness.bot_desk import (
-    CONFIG, DAN, DINA, DISPATCHERS, EN, SAM, START, SUPPORT, add_ticket, recording_handled, seed, to,
+    CONFIG, DAN, DINA, DISPATCHERS, EN, SAM, START, SUPPORT, add_ticket, queue_card, recording_handled, seed, to,
 )
 
 
@@ -63,12 +61,7 @@ class Taps:
 
     async def card(self, number: int):
         """The ticket's card, queued in the outbox and sent (when the chat's limits allow it now)."""
-        notify = Notifier(CONFIG, EN)
-        async with self.sessions.begin() as s:
-            ticket = await s.get(Ticket, number)
-            outbox.send_message(s, chat_id=DISPATCHERS, purpose=outbox.CARD, ticket_id=number, now=self.clock.now(),
-                                text=await notify.dispatcher_card(s, ticket),
-                                reply_markup=await notify.departments(s, ticket))
+        await queue_card(self.sessions, number, self.clock.now())
         await self.drain()
         return await self.fake.wait_for_bot_message(DISPATCHERS, text_contains=f"#{number} ")
 
