@@ -19,7 +19,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from deskbot.app import schedule, sweeps
-from deskbot.app.database import DatabaseNotReady, DatabaseUnavailable, prepare_database, reachable  # noqa: F401
+from deskbot.app.database import prepare_database
 from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests read them)
     ANNOUNCE_EVERY, IDLE_RENEW, LIFECYCLE_SWEEP_EVERY, NAG_SWEEP_EVERY, OUTBOX_SWEEP_EVERY, SENDER_BACKSTOP,
 )

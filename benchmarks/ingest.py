@@ -117,7 +117,8 @@ async def _count_async(url: str) -> int:
 async def idle_latency(samples: int) -> list[float]:
     from deskbot.dispatch.clock import SystemClock
     from deskbot.dispatch.config import load_config
-    from deskbot.app.service import build_poller, prepare_database
+    from deskbot.app.database import prepare_database
+    from deskbot.app.service import build_poller
 
     with tempfile.TemporaryDirectory(prefix="deskbot-bench-") as tmp, Dovecot(parent=DOVECOT_DIR) as dovecot:
         workdir = Path(tmp)
