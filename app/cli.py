@@ -54,17 +54,19 @@ def main(argv: list[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from deskbot.app import database, service
+    from deskbot.app import database
     from deskbot.bot.texts import Texts
     from deskbot.mailbox.imap import CONNECTION_ERRORS
 
     log = logging.getLogger("deskbot")
     texts = Texts(config.telegram.language)  # the command line's catalog
     try:
-        if args.command == "run":
-            await service.run(config)
-        elif args.command == "poll-once":
-            await service.poll_once(config)
+        if args.command in ("run", "poll-once"):
+            # Only these two need the service (aiogram alone takes seconds to import on a slow
+            # machine): the listing and maintenance commands stay quick.
+            from deskbot.app import service
+
+            await (service.run if args.command == "run" else service.poll_once)(config)
         elif args.command == "db":
             await _db_upgrade(config)
         elif args.command == "tickets":

@@ -87,13 +87,15 @@ def test_run_ingests_and_stops_cleanly_on_sigterm(tmp_path, config, dovecot):
         proc = subprocess.Popen([DESKBOT, "run", "-c", str(config)], cwd=tmp_path, stderr=out, text=True)
     try:
         dovecot.append(make_mail("Sent while running"))
-        deadline = time.monotonic() + 20
+        # Each listing is a new process: on 2 loaded cores one can take seconds, so the wait is generous.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            rows = deskbot("tickets", "--json", "-c", str(config), cwd=tmp_path).stdout.splitlines()
+            listed = deskbot("tickets", "--json", "-c", str(config), cwd=tmp_path)
+            rows = listed.stdout.splitlines()
             if rows:
                 break
             time.sleep(0.1)
-        assert [json.loads(r)["subject"] for r in rows] == ["Sent while running"], log.read_text()
+        assert [json.loads(r)["subject"] for r in rows] == ["Sent while running"], (listed.stderr, log.read_text())
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
