@@ -16,9 +16,8 @@ from deskbot.bot.texts import Safe, Texts
 from deskbot.dispatch import outbox
 from deskbot.dispatch.answers import ANSWER
 from deskbot.dispatch.incidents import DOWN, Notice, level_of
-from deskbot.dispatch.mailout import FAILED, RETRYING, SENT
 from deskbot.mailbox.failures import Failure, Kind
-from deskbot.storage.models import OutboxMessage
+from deskbot.storage.models import OutboxMessage, OutboxStatus
 
 NOTICE = "mail-notice"  # the outbox purpose of these Telegram messages
 _REFUSED_WITH_ADVICE = {Kind.RECIPIENT: "answer-failed-recipient", Kind.TOO_BIG: "answer-failed-too-big"}
@@ -31,15 +30,17 @@ def problem(texts: Texts, failure: Failure, recipients: str = "") -> str:
 
 
 def mail_outcome_notifier(texts: Texts, clock):
-    async def notify(session: AsyncSession, row: OutboxMessage, outcome: str, failure: Failure | None) -> None:
+    async def notify(session: AsyncSession, row: OutboxMessage, failure: Failure | None) -> None:
+        """The row's status says what became of it: sent, failed, or still pending (to be retried)."""
         payload = json.loads(row.payload)
         chat = payload.get("notify_chat")
-        if row.purpose != ANSWER or chat is None or (outcome == RETRYING and row.attempts > 1):
+        retrying = row.status == OutboxStatus.PENDING
+        if row.purpose != ANSWER or chat is None or (retrying and row.attempts > 1):
             return
         number, customer = row.ticket_id or 0, ", ".join(payload["rcpt_to"])
-        if outcome == SENT or failure is None:
+        if row.status == OutboxStatus.SENT or failure is None:
             text = texts.t("answer-sent", number=number, customer=customer)
-        elif outcome == FAILED:
+        elif row.status == OutboxStatus.FAILED:
             text = texts.t(_REFUSED_WITH_ADVICE.get(failure.kind, "answer-failed"), number=number,
                            problem=problem(texts, failure, customer))
         else:
