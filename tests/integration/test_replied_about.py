@@ -9,6 +9,7 @@ from aiogram.types import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Mess
 from deskbot.bot.about import About, replied_about
 from deskbot.bot.notify import NOTE
 from deskbot.dispatch import outbox
+from deskbot.storage.models import OutboxStatus
 from harness.outbox_run import DANA, START, all_rows, new_ticket, reply, running, sender_for, until_settled
 
 BOT = User(id=42, is_bot=True, first_name="Deskbot")
