@@ -10,8 +10,9 @@ What an attempt comes to (`Verdict`, from the transport's `classify`):
 - told to wait (a rate limit): due again after that long, without a backoff;
 - trouble (the other side unreachable, or refusing for now): due again after a backoff
   doubling up to five minutes, for as long as it takes, and the loop pauses: the drain
-  stops and sleeps until the backoff ends (a wake looks again at once). One log line when
-  the trouble starts (or changes its kind), one when it ends.
+  stops and sleeps until the backoff ends (a wake looks again at once; the transport's
+  `hold` may keep its rows back meanwhile, as Telegram's flood control does). One log
+  line when the trouble starts (or changes its kind), one when it ends.
 
 Exactly once, almost: the other side has no idempotency key, so a crash between its answer
 and our commit sends that one row again at the next start. The window is one row wide.
