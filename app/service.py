@@ -149,9 +149,9 @@ async def mail_out(config: Config, sessions: Sessions, clock: Clock, texts: Text
         return
     told = mail_outcome_notifier(texts, clock) if config.telegram.token.get_secret_value() else None
 
-    async def on_outcome(session: AsyncSession, row, failure) -> None:
+    async def on_outcome(session: AsyncSession, row, outcome: str, failure) -> None:
         if told is not None:
-            await told(session, row, failure)  # a Telegram notice: the outbox sweep sends it
+            await told(session, row, outcome, failure)  # a Telegram notice: the outbox sweep sends it
 
     smtp = config.smtp
     watcher = incidents.watch("smtp", f"{smtp.host} ({smtp.username})" if smtp.username else smtp.host) \

@@ -122,19 +122,19 @@ class TelegramSender(Transport):
         self.flood.spend(lane)
 
     def hold(self, row: OutboxMessage, attempt: Attempt, seconds: float) -> str:
-        if attempt.verdict is Verdict.WAIT:
+        if attempt.verdict is Verdict.WAITING:
             return "for the whole bot" if self.flood.hold(row.chat_id, seconds) else f"in chat {row.chat_id}"
         self.flood.hold_all(seconds)  # unreachable: replies (send_now) wait for the backoff too
         return ""
 
     def classify(self, error: Exception) -> Attempt | None:
         if isinstance(error, TelegramRetryAfter):
-            return Attempt(Verdict.WAIT, f"Too Many Requests: retry after {error.retry_after}",
+            return Attempt(Verdict.WAITING, f"Too Many Requests: retry after {error.retry_after}",
                            kind="flood control", retry_after=error.retry_after)
         if isinstance(error, _REFUSED):
-            return Attempt(Verdict.REFUSED, _describe(error))
+            return Attempt(Verdict.FAILED, _describe(error))
         if isinstance(error, _UNREACHABLE):
-            return Attempt(Verdict.TROUBLE, _describe(error), kind=type(error).__name__)
+            return Attempt(Verdict.RETRYING, _describe(error), kind=type(error).__name__)
         return None
 
     def describe(self, row: OutboxMessage) -> str:
@@ -205,10 +205,10 @@ class TelegramSender(Transport):
                     attempt = self.classify(e)
                     if attempt is None:
                         raise
-                    if attempt.verdict is Verdict.REFUSED:
+                    if attempt.verdict is Verdict.FAILED:
                         log.warning("reply %s to chat %s refused: %s", method, chat_id, attempt.error)
                         return
-                    if attempt.verdict is Verdict.WAIT:
+                    if attempt.verdict is Verdict.WAITING:
                         self.flood.hold(chat_id, attempt.retry_after)
                         retry_at += timedelta(seconds=attempt.retry_after)
                     else:

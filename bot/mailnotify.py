@@ -16,8 +16,9 @@ from deskbot.bot.texts import Safe, Texts
 from deskbot.dispatch import outbox
 from deskbot.dispatch.answers import ANSWER
 from deskbot.dispatch.incidents import DOWN, Notice, level_of
+from deskbot.dispatch.mailout import FAILED, RETRYING, SENT
 from deskbot.mailbox.failures import Failure, Kind
-from deskbot.storage.models import OutboxMessage, OutboxStatus
+from deskbot.storage.models import OutboxMessage
 
 NOTICE = "mail-notice"  # the outbox purpose of these Telegram messages
 _REFUSED_WITH_ADVICE = {Kind.RECIPIENT: "answer-failed-recipient", Kind.TOO_BIG: "answer-failed-too-big"}
@@ -30,17 +31,15 @@ def problem(texts: Texts, failure: Failure, recipients: str = "") -> str:
 
 
 def mail_outcome_notifier(texts: Texts, clock):
-    async def notify(session: AsyncSession, row: OutboxMessage, failure: Failure | None) -> None:
-        """The row's status says what became of it: sent, failed, or still pending (to be retried)."""
+    async def notify(session: AsyncSession, row: OutboxMessage, outcome: str, failure: Failure | None) -> None:
         payload = json.loads(row.payload)
         chat = payload.get("notify_chat")
-        retrying = row.status == OutboxStatus.PENDING
-        if row.purpose != ANSWER or chat is None or (retrying and row.attempts > 1):
+        if row.purpose != ANSWER or chat is None or (outcome == RETRYING and row.attempts > 1):
             return
         number, customer = row.ticket_id or 0, ", ".join(payload["rcpt_to"])
-        if row.status == OutboxStatus.SENT or failure is None:
+        if outcome == SENT or failure is None:
             text = texts.t("answer-sent", number=number, customer=customer)
-        elif row.status == OutboxStatus.FAILED:
+        elif outcome == FAILED:
             text = texts.t(_REFUSED_WITH_ADVICE.get(failure.kind, "answer-failed"), number=number,
                            problem=problem(texts, failure, customer))
         else:

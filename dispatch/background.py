@@ -80,3 +80,13 @@ async def _finish(task: asyncio.Task, grace: float) -> None:
     if not done:
         task.cancel()
         await asyncio.wait({task})
+
+
+def backoff(failures: int, *, jitter: float, first: float = 1.0, cap: float = 300.0) -> float:
+    """Seconds to wait after `failures` failures in a row: doubling up to `cap`.
+
+    `jitter` in [0, 1) (random.random()) scales the wait into [half, whole], so
+    that several bots coming back from the same outage do not knock at once.
+    """
+    whole = min(cap, first * 2.0 ** (min(failures, 32) - 1))
+    return whole * (0.5 + jitter / 2)

@@ -4,11 +4,11 @@ The loop runs until stopped: it takes the rows the transport says are due, oldes
 and for each claims it, hands it to the transport, sorts out what happened and records it,
 in one short transaction per row, right after the call.
 
-What an attempt comes to (`Verdict`, from the transport's `classify`):
-- sent: the row is marked sent, and never sent again;
-- refused for good (asking again cannot help): the row fails with the reason, logged;
-- told to wait (a rate limit): due again after that long, without a backoff;
-- trouble (the other side unreachable, or refusing for now): due again after a backoff
+What an attempt comes to (a `Verdict`; the transport's `classify` sorts out its failures):
+- SENT: the row is marked sent, and never sent again;
+- FAILED, refused for good (asking again cannot help): the row fails with the reason, logged;
+- WAITING, told to wait (a rate limit): due again after that long, without a backoff;
+- RETRYING, trouble (the other side unreachable, or refusing for now): due again after a backoff
   doubling up to five minutes, for as long as it takes, and the loop pauses: the drain
   stops and sleeps until the backoff ends (a wake looks again at once; the transport's
   `hold` may keep its rows back meanwhile, as Telegram's flood control does). One log
@@ -39,6 +39,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.dispatch import outbox
+from deskbot.dispatch.background import backoff
 from deskbot.dispatch.clock import Clock
 from deskbot.mailbox.waits import first_of
 from deskbot.storage.models import OutboxMessage, OutboxStatus
@@ -51,9 +52,9 @@ class Verdict(StrEnum):
     """What one attempt came to."""
 
     SENT = "sent"
-    REFUSED = "refused"  # for good: the row fails
-    WAIT = "wait"  # the other side asked us to wait `retry_after` seconds
-    TROUBLE = "trouble"  # unreachable, or refusing for now: backoff, and the loop pauses
+    FAILED = "failed"  # refused for good: the row fails, never retried
+    WAITING = "waiting"  # the other side asked us to wait `retry_after` seconds
+    RETRYING = "retrying"  # trouble: unreachable, or refusing for now; backoff, and the loop pauses
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ class Attempt:
     verdict: Verdict
     error: str = ""  # the row's last_error: for the log and the database, never shown to people
     kind: str = ""  # the kind of trouble: one log line per kind, not one per row
-    retry_after: float = 0.0  # WAIT
+    retry_after: float = 0.0  # WAITING
     result: Any = None  # SENT: what the transport records (Telegram's message id)
     cause: Any = None  # the transport's own account of a failure (mail: its `Failure`)
 
@@ -131,16 +132,6 @@ class Transport(Protocol):
         """The outcome is committed: tell whom it may concern."""
 
 
-def backoff(failures: int, *, jitter: float, first: float = 1.0, cap: float = 300.0) -> float:
-    """Seconds to wait after `failures` failures in a row: doubling up to `cap`.
-
-    `jitter` in [0, 1) (random.random()) scales the wait into [half, whole], so
-    that several senders coming back from the same outage do not knock at once.
-    """
-    whole = min(cap, first * 2.0 ** (min(failures, 32) - 1))
-    return whole * (0.5 + jitter / 2)
-
-
 class Drain:
     """Drains the outbox through `transport`. `run` until `stop` is set; `wake` after committing rows."""
 
@@ -189,7 +180,7 @@ class Drain:
                     self._ready_in = wait if self._ready_in is None else min(self._ready_in, wait)
                     continue
                 verdict = await self._attempt(row_id, lane)
-                if verdict is Verdict.TROUBLE:
+                if verdict is Verdict.RETRYING:
                     return sent  # the other side is in trouble: pause, rather than knock with every row
                 tried = tried or verdict is not None
                 sent += verdict is Verdict.SENT
@@ -220,7 +211,7 @@ class Drain:
     def _record(self, row: OutboxMessage, attempt: Attempt) -> bool:
         """The outcome on the row; True when it ends a time of trouble."""
         now, words = self.clock.now(), self._words
-        if attempt.verdict is Verdict.TROUBLE:
+        if attempt.verdict is Verdict.RETRYING:
             self._failures += 1
             delay = backoff(self._failures, jitter=self._jitter())
             self.transport.hold(row, attempt, delay)
@@ -229,13 +220,13 @@ class Drain:
                        words.prefix, words.peer, words.trouble, attempt.told)
             return False
         self._failures = 0  # the other side answered: it is reachable
-        if attempt.verdict is Verdict.WAIT:
+        if attempt.verdict is Verdict.WAITING:
             where = self.transport.hold(row, attempt, attempt.retry_after)
             row.next_attempt_at = now + timedelta(seconds=attempt.retry_after)
             row.last_error = attempt.error
             self._note(attempt.kind, "%s: %s asked to wait %ds %s", words.prefix, words.peer,
                        attempt.retry_after, where)
-        elif attempt.verdict is Verdict.REFUSED:
+        elif attempt.verdict is Verdict.FAILED:
             row.status, row.last_error = OutboxStatus.FAILED, attempt.error
             self._log.error("%s: %s refused, not retried: %s", words.prefix, self.transport.describe(row),
                             attempt.told)

@@ -7,10 +7,9 @@ unreachable, a timeout, a refused login) is trouble, retried with the loop's bac
 long as it takes; a permanent one (5xx) fails the row with the server's answer (`last_error`:
 for the log and the database, never shown to people). When the server takes mail again,
 what the trouble pushed back goes now, not at the end of each row's backoff.
-`on_outcome` is told either way, with the failure, in the same transaction (the row's status
-says which: sent, failed, or pending for a retry; the bot tells the person who wrote the
-answer); `watcher` is told after the commit (`dispatch.incidents` announces a refused login
-or a long outage).
+`on_outcome` is told either way (SENT, RETRYING or FAILED, with the failure's kind), in the
+same transaction (the bot uses it to tell the person who wrote the answer); `watcher` is told
+after the commit (`dispatch.incidents` announces a refused login or a long outage).
 
 Exactly once, almost: SMTP has no idempotency key, so a crash between the server's
 "250 OK" and our commit sends that one message again at the next start. Its
@@ -38,10 +37,12 @@ from deskbot.storage.models import Message, OutboxMessage, OutboxStatus
 
 log = logging.getLogger("deskbot.mailout")
 
-Outcome = Callable[[AsyncSession, OutboxMessage, Failure | None], Awaitable[None]]
+# What `on_outcome` is told: the drain loop's verdicts (an e-mail is never told to wait).
+SENT, RETRYING, FAILED = Verdict.SENT, Verdict.RETRYING, Verdict.FAILED
+Outcome = Callable[[AsyncSession, OutboxMessage, Verdict, Failure | None], Awaitable[None]]
 
 
-async def _nothing(session: AsyncSession, row: OutboxMessage, failure: Failure | None) -> None:
+async def _nothing(session: AsyncSession, row: OutboxMessage, outcome: Verdict, failure: Failure | None) -> None:
     return None
 
 
@@ -86,7 +87,7 @@ class MailSender(Transport):
     def classify(self, error: Exception) -> Attempt | None:
         if not isinstance(error, SmtpFailure):
             return None
-        verdict = Verdict.REFUSED if error.permanent else Verdict.TROUBLE
+        verdict = Verdict.FAILED if error.permanent else Verdict.RETRYING
         return Attempt(verdict, str(error), kind=str(error.failure.kind), cause=error.failure)
 
     def describe(self, row: OutboxMessage) -> str:
@@ -103,13 +104,13 @@ class MailSender(Transport):
                     OutboxMessage.channel == outbox.EMAIL, OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.next_attempt_at > row.sent_at, OutboxMessage.id != row.id,
                 ).values(next_attempt_at=row.sent_at))
-        await self._on_outcome(session, row, attempt.cause)
+        await self._on_outcome(session, row, attempt.verdict, attempt.cause)
 
     async def committed(self, row: OutboxMessage, attempt: Attempt) -> None:
         """After the commit (SQLite: one writer at a time). A refusal of one message means the server works."""
         if self.watcher is None:
             return
-        if attempt.verdict is Verdict.TROUBLE:
+        if attempt.verdict is Verdict.RETRYING:
             await self.watcher.failing(attempt.cause)
         else:
             await self.watcher.working()

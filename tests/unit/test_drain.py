@@ -86,11 +86,11 @@ class Scripted(Transport):
 
     def classify(self, error: Exception) -> Attempt | None:
         if isinstance(error, Away):
-            return Attempt(Verdict.TROUBLE, f"Away: {error}", kind="Away")
+            return Attempt(Verdict.RETRYING, f"Away: {error}", kind="Away")
         if isinstance(error, No):
-            return Attempt(Verdict.REFUSED, str(error))
+            return Attempt(Verdict.FAILED, str(error))
         if isinstance(error, Later):
-            return Attempt(Verdict.WAIT, f"wait {error.seconds}", kind="rate limit", retry_after=error.seconds)
+            return Attempt(Verdict.WAITING, f"wait {error.seconds}", kind="rate limit", retry_after=error.seconds)
         return None
 
     async def recorded(self, session, row, attempt, *, recovered) -> None:
@@ -172,7 +172,7 @@ async def test_trouble_is_retried_with_a_backoff_doubling_up_to_five_minutes(ses
     assert (row.status, row.attempts, row.last_error, row.sent_at) == (
         OutboxStatus.SENT, 12, "Away: connection refused", clock.now())
     assert transport.sent == [row_id] and transport.recovered == [row_id]
-    assert [h[1] for h in transport.holds] == [Verdict.TROUBLE] * 11
+    assert [h[1] for h in transport.holds] == [Verdict.RETRYING] * 11
     # One line when the trouble starts, one when it ends: not one per attempt.
     assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == Scripted.log.name] == [
         ("WARNING", "test out: the peer unreachable (Away: connection refused); retrying with backoff, "
@@ -188,7 +188,7 @@ async def test_trouble_pauses_the_loop_until_its_backoff_ends_then_everything_go
 
     # Each trouble stops the drain and the loop sleeps out its backoff: the others are not tried meanwhile.
     assert time.pauses[:2] == [1.0, 2.0]
-    assert transport.holds == [(first, Verdict.TROUBLE, 1.0), (first, Verdict.TROUBLE, 2.0)]
+    assert transport.holds == [(first, Verdict.RETRYING, 1.0), (first, Verdict.RETRYING, 2.0)]
     assert transport.sent == [first, *others] and transport.recovered == [first]
     assert [(r.status, r.attempts) for r in await rows(sessions)] == [
         (OutboxStatus.SENT, 3), (OutboxStatus.SENT, 1), (OutboxStatus.SENT, 1)]
@@ -216,7 +216,7 @@ async def test_a_refusal_is_an_answer_and_the_next_trouble_starts_the_backoff_ag
     assert await loop.drain_once() == 0
     clock.advance(timedelta(seconds=1))
     assert await loop.drain_once() == 0  # `one` refused: the drain goes on, and `two` meets new trouble
-    assert transport.holds == [(one, Verdict.TROUBLE, 1.0), (two, Verdict.TROUBLE, 1.0)]  # not 2 s
+    assert transport.holds == [(one, Verdict.RETRYING, 1.0), (two, Verdict.RETRYING, 1.0)]  # not 2 s
 
 
 async def test_told_to_wait_holds_the_row_that_long_without_a_backoff(sessions, clock):
@@ -233,7 +233,7 @@ async def test_told_to_wait_holds_the_row_that_long_without_a_backoff(sessions, 
     [row] = await rows(sessions)
     # The wait was an answer: the trouble after it starts the backoff again at one second.
     assert row.next_attempt_at - clock.now() == timedelta(seconds=1)
-    assert transport.holds == [(row_id, Verdict.TROUBLE, 1.0), (row_id, Verdict.WAIT, 7), (row_id, Verdict.TROUBLE, 1.0)]
+    assert transport.holds == [(row_id, Verdict.RETRYING, 1.0), (row_id, Verdict.WAITING, 7), (row_id, Verdict.RETRYING, 1.0)]
 
 
 async def test_a_lane_held_by_the_transports_limits_waits_and_the_others_go(sessions, clock):

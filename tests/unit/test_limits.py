@@ -1,8 +1,7 @@
 """Telegram's limits on our side: sliding windows, 429 holds, the outage backoff, message length."""
 import pytest
 
-from deskbot.bot.limits import FloodControl, Limits, fit_text
-from deskbot.dispatch.drain import backoff
+from deskbot.bot.limits import FloodControl, Limits, backoff, fit_text
 
 PRIVATE, OTHER, GROUP = 1001, 1002, -100
 
