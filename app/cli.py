@@ -55,7 +55,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from deskbot.app import database
-    from deskbot.bot.texts import Texts
+    from deskbot.bot.render.texts import Texts
     from deskbot.mailbox.imap import CONNECTION_ERRORS
 
     log = logging.getLogger("deskbot")

@@ -12,7 +12,7 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.texts import Safe, Texts
+from deskbot.bot.render.texts import Safe, Texts
 from deskbot.dispatch import outbox
 from deskbot.dispatch.answers import ANSWER
 from deskbot.dispatch.incidents import DOWN, Notice, level_of

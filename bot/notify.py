@@ -17,9 +17,9 @@ from aiogram.types import Chat, InlineKeyboardMarkup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import keyboards
-from deskbot.bot.announce import ticket_cards
-from deskbot.bot.texts import Safe, TicketCard, Texts, cut
+from deskbot.bot.render import keyboards
+from deskbot.bot.sweeps.announce import ticket_cards
+from deskbot.bot.render.texts import Safe, TicketCard, Texts, cut
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.escalation import Noted

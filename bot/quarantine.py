@@ -14,8 +14,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.callbacks import QuarantinePageV1, QuarantineV1
-from deskbot.bot.texts import ADDRESS_CHARS, DIGEST_STYLES, SUBJECT_CHARS, Safe, Texts, cut, visible_length
+from deskbot.bot.render.callbacks import QuarantinePageV1, QuarantineV1
+from deskbot.bot.render.texts import ADDRESS_CHARS, DIGEST_STYLES, SUBJECT_CHARS, Safe, Texts, cut, visible_length
 from deskbot.dispatch import outbox, quarantine
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.quarantine import ItemView

@@ -19,7 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.middleware import Replies, must_be_staff
-from deskbot.bot.texts import Safe, Texts, cut
+from deskbot.bot.render.texts import Safe, Texts, cut
 from deskbot.dispatch import outbox, reports
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config

@@ -15,10 +15,10 @@ from aiogram.types import Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import conversation
+from deskbot.bot.render import conversation
 from deskbot.bot.middleware import Replies, must_be_staff
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import DIGEST_SUBJECT_CHARS, Safe, Texts, cut, visible_length
+from deskbot.bot.render.texts import DIGEST_SUBJECT_CHARS, Safe, Texts, cut, visible_length
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import DIGEST_CHARS, Status, WaitingTicket

@@ -9,11 +9,11 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import conversation
-from deskbot.bot.callbacks import ConversationV1
+from deskbot.bot.render import conversation
+from deskbot.bot.render.callbacks import ConversationV1
 from deskbot.bot.middleware import Replies, must_be_staff
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.tickets import Refused
 from deskbot.storage.models import Staff, Ticket

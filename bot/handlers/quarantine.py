@@ -16,10 +16,10 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot import quarantine as shown
-from deskbot.bot.callbacks import QuarantinePageV1, QuarantineV1
+from deskbot.bot.render.callbacks import QuarantinePageV1, QuarantineV1
 from deskbot.bot.middleware import Replies, must_be_staff
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import quarantine, rules
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from deskbot.bot.announce import announce_due, chat_budget, excerpt, messages_per_minute
+from deskbot.bot.sweeps.announce import announce_due, chat_budget, excerpt, messages_per_minute
 from deskbot.bot.delivery import TelegramSender
-from deskbot.bot.texts import MESSAGE_LIMIT, Texts, visible_length
+from deskbot.bot.render.texts import MESSAGE_LIMIT, Texts, visible_length
 from deskbot.dispatch.rules import BURST_PATIENCE, BURST_QUIET
 from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import FrozenClock

@@ -6,7 +6,7 @@ from datetime import timezone
 
 from aiogram.types import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
-from deskbot.bot.about import About, replied_about
+from deskbot.bot.handlers.about import About, replied_about
 from deskbot.bot.notify import NOTE
 from deskbot.dispatch import outbox
 from harness.outbox_run import DANA, START, all_rows, new_ticket, reply, running, sender_for, until_settled

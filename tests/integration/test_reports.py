@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import contracts, reports
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.contracts import ContractError

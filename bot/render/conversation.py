@@ -27,8 +27,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.callbacks import ConversationV1
-from deskbot.bot.texts import NAME_CHARS, Safe, Texts, cut, utf16_len, visible_length
+from deskbot.bot.render.callbacks import ConversationV1
+from deskbot.bot.render.texts import NAME_CHARS, Safe, Texts, cut, utf16_len, visible_length
 from deskbot.dispatch.rules import DIGEST_CHARS
 from deskbot.storage.models import Message
 

@@ -15,9 +15,9 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import keyboards
+from deskbot.bot.render import keyboards
 from deskbot.bot.limits import TELEGRAM_LIMITS, Limits
-from deskbot.bot.texts import DIGEST_STYLES, Texts, TicketCard, cut
+from deskbot.bot.render.texts import DIGEST_STYLES, Texts, TicketCard, cut
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.staff import active_departments

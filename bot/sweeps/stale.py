@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts, cut
+from deskbot.bot.render.texts import Texts, cut
 from deskbot.dispatch import outbox
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import Status

@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import keyboards
-from deskbot.bot.announce import excerpt
+from deskbot.bot.render import keyboards
+from deskbot.bot.sweeps.announce import excerpt
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts, cut
+from deskbot.bot.render.texts import Texts, cut
 from deskbot.dispatch import outbox
 from deskbot.dispatch.rules import Status
 from deskbot.dispatch.tickets import Done
