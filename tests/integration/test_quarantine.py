@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DataError
 
-from deskbot.bot.quarantine import announce_kept_aside, summarize_machine_mail
+from deskbot.bot.sweeps.quarantine import announce_kept_aside, summarize_machine_mail
 from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import quarantine
 from deskbot.dispatch.batch import BatchWriter

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from deskbot.bot import quarantine as shown
+from deskbot.bot.render import quarantine as shown
 from deskbot.bot.render.callbacks import QuarantinePageV1, QuarantineV1
 from deskbot.bot.render.texts import MESSAGE_LIMIT, Texts, visible_length
 from deskbot.dispatch.quarantine import ItemView, first_lines
