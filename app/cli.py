@@ -95,7 +95,7 @@ def _mailbox(config: Config) -> str:
 
 def _mailbox_problem(texts, exc: BaseException) -> str:
     """The catalog's words for what went wrong (one line: a refused login is not a traceback)."""
-    from deskbot.bot.mailnotify import problem
+    from deskbot.bot.render.mail import problem
     from deskbot.mailbox.failures import classify_imap
 
     return problem(texts, classify_imap(exc))

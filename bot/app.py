@@ -7,8 +7,8 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.bot import handlers
-from deskbot.bot.handlers import conversation
 from deskbot.bot.delivery import TelegramSender
+from deskbot.bot.handlers import conversation
 from deskbot.bot.middleware import Transaction
 from deskbot.bot.notify import Notifier
 from deskbot.bot.render.texts import Texts

@@ -19,8 +19,8 @@ from aiohttp import ClientError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.render.callbacks import TicketActionV1
 from deskbot.bot.middleware import Replies, must_be_staff
+from deskbot.bot.render.callbacks import TicketActionV1
 from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.answers import MAX_ATTACHMENT_BYTES, answer, answerable
 from deskbot.dispatch.clock import Clock

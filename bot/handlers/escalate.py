@@ -15,11 +15,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskbot.bot.middleware import Replies, hold_ticket, must_be_staff
+from deskbot.bot.notify import Notifier
 from deskbot.bot.render import keyboards
 from deskbot.bot.render.callbacks import EscalateV1, HelpTimeV1, HelpV1, TicketActionV1
 from deskbot.bot.render.keyboards import CANCEL
-from deskbot.bot.middleware import Replies, hold_ticket, must_be_staff
-from deskbot.bot.notify import Notifier
 from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import escalation
 from deskbot.dispatch.clock import Clock

@@ -6,9 +6,9 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from deskbot.bot.sweeps.forward import forward_replies
 from deskbot.bot.mailnotify import mail_outcome_notifier
 from deskbot.bot.render.texts import Texts
+from deskbot.bot.sweeps.forward import forward_replies
 from deskbot.dispatch.answers import answer
 from deskbot.dispatch.mailout import MailSender
 from deskbot.dispatch.tickets import Refused

@@ -8,8 +8,8 @@ from email.policy import default
 
 from sqlalchemy import select, update
 
-from deskbot.bot.render.callbacks import TicketActionV1
 from deskbot.bot.notify import Notifier
+from deskbot.bot.render.callbacks import TicketActionV1
 from deskbot.bot.sweeps.stale import nudge_stale
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.waiting import autoclose_due
