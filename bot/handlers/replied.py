@@ -1,4 +1,4 @@
-"""A Telegram reply acts on the ticket of the message it replies to (`bot.about`), whatever prompt waits.
+"""A Telegram reply acts on the ticket of the message it replies to (`handlers/about.py`), whatever prompt waits.
 
 The reply is a note when it answers a request for help or a note (text only: a note is
 text), otherwise an answer to the customer. Two routers, around the prompts' own:

@@ -143,7 +143,7 @@ async def test_a_reply_to_a_ticket_view_answers_it_too(desk):
     assert "From the view." in email_of(row).get_body(("plain",)).get_content()
 
 
-# Customer replies reach the assignee (bot.forward) -------------------------------------------
+# Customer replies reach the assignee (bot/sweeps/forward.py) -------------------------------------------
 
 async def customer_writes(desk, body: str, *, auto: str | None = None) -> None:
     async with desk.sessions.begin() as s:  # as ingest stores a reply on the ticket

@@ -1,4 +1,4 @@
-"""Which ticket a message of ours is about (`bot.about.replied_about` over `dispatch.outbox.ticket_shown`),
+"""Which ticket a message of ours is about (`bot.handlers.about.replied_about` over `dispatch.outbox.ticket_shown`),
 on both databases: cards, notes and replies sent at once or late through the outbox, and buttons alone."""
 from __future__ import annotations
 
