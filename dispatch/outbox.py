@@ -26,8 +26,6 @@ from deskbot.storage.models import OutboxMessage, OutboxStatus, TelegramMessage
 TELEGRAM, EMAIL = "telegram", "email"
 SMTP = "smtp"  # the method of an e-mail row
 ACK = "ack"  # an e-mail's purpose: the automatic acknowledgement of a new ticket
-# Until bot/announce.py and bot/notify.py (being reorganised) say OutboxStatus.PENDING: nothing else uses it.
-PENDING = OutboxStatus.PENDING
 CARD = "card"  # the message that shows a ticket, with its buttons; edited as the ticket changes
 NAG = "nag"  # a reminder card, with the same buttons; the latest of a ticket's in a chat is remembered
 HELP = "help"  # a colleague's request for help on a ticket: a Telegram reply to it is a note

@@ -22,10 +22,10 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.bot.callbacks import AssignV2, DepartmentV1
 from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.callbacks import AssignV2, DepartmentV1
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import outbox
 from deskbot.dispatch.config import Config
 from deskbot.storage.models import (

@@ -14,13 +14,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from deskbot.bot.announce import announce_due, chat_budget, excerpt, messages_per_minute
 from deskbot.bot.delivery import TelegramSender
-from deskbot.bot.texts import MESSAGE_LIMIT, Texts, visible_length
-from deskbot.dispatch.rules import BURST_PATIENCE, BURST_QUIET
+from deskbot.bot.render.texts import MESSAGE_LIMIT, Texts, visible_length
+from deskbot.bot.sweeps.announce import announce_due
+from deskbot.bot.sweeps.budget import chat_budget, messages_per_minute
 from deskbot.dispatch import outbox
+from deskbot.dispatch.cards import excerpt
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config
+from deskbot.dispatch.rules import BURST_PATIENCE, BURST_QUIET
 from deskbot.dispatch.staff import sync_staff
 from deskbot.storage.models import (
     Attachment, Customer, Department, Message, Organization, OutboxMessage, OutboxStatus, Ticket,

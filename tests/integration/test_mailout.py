@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.acknowledge import ACK_WITHIN, acknowledge_due, takes_replies
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config

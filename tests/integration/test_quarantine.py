@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DataError
 
-from deskbot.bot.quarantine import announce_kept_aside, summarize_machine_mail
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
+from deskbot.bot.sweeps.quarantine import announce_kept_aside, summarize_machine_mail
 from deskbot.dispatch import quarantine
 from deskbot.dispatch.batch import BatchWriter
 from deskbot.dispatch.clock import FrozenClock
@@ -210,7 +210,7 @@ async def test_the_migration_carries_mail_quarantined_before_over_without_announ
 
 
 async def test_notices_wait_while_the_chat_is_full_then_come(ingest, engine, config):
-    from deskbot.bot.announce import chat_budget
+    from deskbot.bot.sweeps.budget import chat_budget
     from deskbot.dispatch import outbox
 
     await ingest.store(7, [fetched(1, NO_SENDER)], 1)

@@ -1,4 +1,4 @@
-"""Which ticket a message of ours is about (`bot.about.replied_about` over `dispatch.outbox.ticket_shown`),
+"""Which ticket a message of ours is about (`bot.handlers.about.replied_about` over `dispatch.outbox.ticket_shown`),
 on both databases: cards, notes and replies sent at once or late through the outbox, and buttons alone."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timezone
 
 from aiogram.types import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
-from deskbot.bot.about import About, replied_about
+from deskbot.bot.handlers.about import About, replied_about
 from deskbot.bot.notify import NOTE
 from deskbot.dispatch import outbox
 from deskbot.storage.models import OutboxStatus
