@@ -1,11 +1,12 @@
 """The `deskbot` command. Exit codes: 0 ok, 2 configuration, 3 database, 4 mailbox, 1 anything else."""
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing itself is not imported: see below
 if TYPE_CHECKING:
+    import argparse
+
     from deskbot.dispatch.config import Config
 
 # The rest is imported when needed: `deskbot ingest`, which an MTA starts for every mail, must
@@ -16,6 +17,8 @@ STATUSES = ["new", "assigned", "in_progress", "waiting", "closed"]
 
 
 def parser() -> argparse.ArgumentParser:
+    import argparse
+
     from deskbot.app import cli_ingest, cli_quarantine, cli_reports
     from deskbot.dispatch.config import default_path
 

@@ -241,7 +241,7 @@ class Config(Section):
     def pipe_socket(self) -> Path:
         from deskbot.mailbox.pipe import socket_path
 
-        return socket_path(self.pipe.socket, self.path)
+        return Path(socket_path(self.pipe.socket, self.path))
 
     @property
     def own_addresses(self) -> set[str]:

@@ -12,58 +12,67 @@ or `tempfail <why>` when it cannot store it now.
 from __future__ import annotations
 
 import os
-import socket
 import tomllib
-from dataclasses import dataclass
-from pathlib import Path
+
+# The C module under `socket`: socket.py builds its enums at import, a third of this command's own
+# start-up. Only what every CPython has is used (AF_UNIX, SOCK_STREAM, SHUT_WR).
+import _socket
 
 SOCKET_NAME = "ingest.sock"  # beside the config file, when [pipe] socket is empty
 ANSWER_LIMIT = 4096
 EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the message and tries again
 
 
-@dataclass(frozen=True, slots=True)
 class Answer:
-    ok: bool
-    words: str  # "ticket 12", "duplicate -", or why it failed
+    """What the service said: stored (`words`: "ticket 12", "duplicate -"...) or not, and why."""
+
+    __slots__ = ("ok", "words")
+
+    def __init__(self, ok: bool, words: str) -> None:
+        self.ok, self.words = ok, words
 
 
 class NoService(Exception):
     """Nobody listens on the socket (no file, or the service is not running): store another way."""
 
 
-def socket_path(setting: str, config_file: str | os.PathLike[str]) -> Path:
+def socket_path(setting: str, config_file: str | os.PathLike[str]) -> str:
     """The socket as configured, or `ingest.sock` in the config file's folder: both the service
-    and the MTA's command are given the same config file, whatever their working directories."""
-    return Path(setting) if setting else Path(config_file).resolve().parent / SOCKET_NAME
+    and the MTA's command are given the same config file, whatever their working directories.
+    (os.path, not pathlib: pathlib alone would double this command's imports.)"""
+    return setting or os.path.join(os.path.dirname(os.path.realpath(config_file)), SOCKET_NAME)
 
 
-def configured_socket(config_file: str | os.PathLike[str], environ: os._Environ | dict[str, str]) -> Path:
+def configured_socket(config_file: str | os.PathLike[str], environ) -> str:
     """The socket path from the config file, without validating the rest of it (the service did).
 
     Raises OSError or tomllib.TOMLDecodeError when the file cannot be read.
     """
     setting = environ.get("DESKBOT_PIPE_SOCKET")
     if setting is None:
-        data = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        with open(config_file, "rb") as file:
+            data = tomllib.load(file)
         pipe = data.get("pipe")
         setting = pipe.get("socket", "") if isinstance(pipe, dict) else ""
     return socket_path(str(setting), config_file)
 
 
-def hand_over(path: Path, raw: bytes, timeout: float) -> Answer:
+def hand_over(path: str, raw: bytes, timeout: float) -> Answer:
     """Give the message to the service listening at `path` and wait for its answer."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
         conn.settimeout(timeout)
         try:
-            conn.connect(str(path))
+            conn.connect(os.fspath(path))
         except (FileNotFoundError, ConnectionRefusedError) as exc:
             raise NoService(exc.strerror or str(exc)) from None
         conn.sendall(raw)
-        conn.shutdown(socket.SHUT_WR)
-        chunks = []
+        conn.shutdown(_socket.SHUT_WR)
+        chunks: list[bytes] = []
         while sum(map(len, chunks)) < ANSWER_LIMIT and (chunk := conn.recv(ANSWER_LIMIT)):
             chunks.append(chunk)
+    finally:
+        conn.close()
     line = b"".join(chunks).decode("utf-8", "replace").strip()
     verdict, _, words = line.partition(" ")
     if verdict == "ok":
