@@ -1,7 +1,8 @@
 """Dispatch benchmark: e-mail -> card or digest in the dispatcher chat, through real processes.
 
     .venv/bin/python benchmarks/dispatch.py [--latency 100] [--burst 2000] [--burst-wait 600] \
-        [--taps 20] [--busy 60] [--busy-burst 300]
+        [--taps 20] [--busy 60] [--busy-burst 300] \
+        [--pipe 100] [--ingest-command PATH]
 
 Everything runs as separate processes on 127.0.0.1: a throwaway Dovecot (on tmpfs),
 the fake Telegram Bot API (tests/harness/fake_telegram, Telegram's default flood
@@ -15,6 +16,9 @@ time.monotonic() of the fake's process, the same system clock as ours.
    is a *private* chat here (1 message/s): into a group, 20 messages a minute would
    make the probe measure the group limit, not the latency. For the same reason a
    probe is appended only once the chat's one-a-second window is free again.
+1b. Pipe latency (--pipe): the same probes handed to `deskbot ingest` (as an MTA's pipe
+   transport runs it, one process per mail) to a service with mailbox.mode = "pipe"; timed
+   from the command's start to the fake recording the card's `sendMessage`.
 2. Burst: N corpus mails are appended at once (MULTIAPPEND) into the mailbox of the
    running service, with a *group* as the dispatcher chat; the time from the start
    of the append until every ticket is shown (a card `#N`, or a digest line
@@ -226,7 +230,7 @@ def latency(samples: int) -> tuple[list[float], int]:
 
 # -- 1b. latency through the MTA's pipe ------------------------------------------------------
 
-def pipe_latency(samples: int) -> tuple[list[float], list[float]]:
+def pipe_latency(samples: int, command: Path = DESKBOT) -> tuple[list[float], list[float]]:
     """`deskbot ingest` started -> sendMessage of the card recorded by the fake, in seconds (a service
     with mailbox.mode = "pipe", no IMAP), and the command's own run times."""
     with running_desk(DISPATCHER, mode="pipe") as (_, fake, proc, workdir):
@@ -234,7 +238,7 @@ def pipe_latency(samples: int) -> tuple[list[float], list[float]]:
 
         def pipe(raw: bytes) -> tuple[float, float]:
             t0 = time.monotonic()
-            done = subprocess.run([DESKBOT, "ingest", "-c", config], input=raw, cwd="/", capture_output=True)
+            done = subprocess.run([command, "ingest", "-c", config], input=raw, cwd="/", capture_output=True)
             if done.returncode:
                 raise SystemExit(f"deskbot ingest exited {done.returncode}: {done.stderr.decode()[-500:]}")
             return t0, time.monotonic() - t0
@@ -351,6 +355,8 @@ def main() -> None:
     args = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     args.add_argument("--latency", type=int, default=100, help="latency probes (0: skip)")
     args.add_argument("--pipe", type=int, default=100, help="latency probes through `deskbot ingest` (0: skip)")
+    args.add_argument("--ingest-command", type=Path, default=DESKBOT,
+                      help="the `deskbot` the pipe runs (e.g. of a venv with the wheel installed, not editable)")
     args.add_argument("--burst", type=int, default=2000, help="mails in the burst (0: skip)")
     args.add_argument("--burst-wait", type=float, default=600, help="give up on the burst after this many seconds")
     args.add_argument("--taps", type=int, default=20, help="taps in a quiet group (see benchmarks/taps.py; 0: skip)")
@@ -365,7 +371,7 @@ def main() -> None:
               f"p50 {statistics.median(lat) * 1000:.0f} ms, p95 {percentile(lat, 0.95) * 1000:.0f} ms, "
               f"max {lat[-1] * 1000:.0f} ms; {paced} cards came < 1.05 s after the previous one", flush=True)
     if opts.pipe:
-        lat, runs = pipe_latency(opts.pipe)
+        lat, runs = pipe_latency(opts.pipe, opts.ingest_command)
         lat.sort()
         runs.sort()
         print(f"latency `deskbot ingest` start -> card sendMessage (private chat), {len(lat)} mails: "
