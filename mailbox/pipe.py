@@ -12,7 +12,6 @@ or `tempfail <why>` when it cannot store it now.
 from __future__ import annotations
 
 import os
-import tomllib
 
 # The C module under `socket`: socket.py builds its enums at import, a third of this command's own
 # start-up. Only what every CPython has is used (AF_UNIX, SOCK_STREAM, SHUT_WR).
@@ -46,13 +45,19 @@ def socket_path(setting: str, config_file: str | os.PathLike[str]) -> str:
 def configured_socket(config_file: str | os.PathLike[str], environ) -> str:
     """The socket path from the config file, without validating the rest of it (the service did).
 
-    Raises OSError or tomllib.TOMLDecodeError when the file cannot be read.
+    Raises OSError or ValueError (tomllib's, or not UTF-8) when the file cannot be read.
     """
     setting = environ.get("DESKBOT_PIPE_SOCKET")
     if setting is None:
         with open(config_file, "rb") as file:
-            data = tomllib.load(file)
-        pipe = data.get("pipe")
+            text = file.read()
+        # Importing tomllib (re, datetime, typing) would be half of this command's start-up: a file
+        # whose lines, outside comments, never say "socket" cannot set [pipe] socket.
+        if not any(b"socket" in line.partition(b"#")[0] for line in text.splitlines()):
+            return socket_path("", config_file)
+        import tomllib
+
+        pipe = tomllib.loads(text.decode("utf-8")).get("pipe")
         setting = pipe.get("socket", "") if isinstance(pipe, dict) else ""
     return socket_path(str(setting), config_file)
 
