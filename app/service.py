@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from aiogram import Bot
@@ -79,8 +79,14 @@ async def poll_once(config: Config, clock: Clock | None = None) -> None:
         await engine.dispose()
 
 
-async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | None = None) -> None:
-    """Until SIGINT or SIGTERM; or, for a service run inside a test, until `stop` is set."""
+async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | None = None, *,
+              pipe_ready: Callable[[PipeIntake], None] | None = None) -> None:
+    """Until SIGINT or SIGTERM; or, for a service run inside a test, until `stop` is set.
+
+    `pipe_ready`: told of the pipe intake once it takes mail (mailbox.mode "pipe" or "imap+pipe"),
+    for a program that runs the service in its own process and hands mail in directly (the demo):
+    `await intake.hand_in(raw)` is what the socket does, announced as piped mail is.
+    """
     clock = clock or SystemClock()
     texts = Texts(config.telegram.language)  # the one catalog of the service, passed to every part
     engine = await prepare_database(config)
@@ -116,6 +122,8 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                 announcer, forwarder = bot_sweeps or (None, None)
                 for sink in sinks:
                     _wake_on_mail(sink, acknowledger, announcer, forwarder)
+                if pipe is not None and pipe_ready is not None:
+                    pipe_ready(pipe)  # now that what it stores wakes the sweeps
                 async with lifecycle(config, sessions, clock, texts, scheduler):
                     if poller is not None:
                         await poller.run()

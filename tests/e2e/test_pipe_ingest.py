@@ -1,16 +1,21 @@
 """`deskbot ingest` as the MTA runs it: one mail on standard input, exit 0 when stored, 75 to be retried."""
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
 from sqlalchemy import select
 
+from deskbot.app import service
+from deskbot.dispatch.config import load_config
+from deskbot.dispatch.intake import Outcome
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import RawMail, Ticket
+from harness.desk import dispatch_sections
 from harness.fake_telegram import FakeTelegram
 from harness.mails import make_mail
-from harness.pipe import DISPATCHERS, ingest, pipe_config, piped_desk
+from harness.pipe import DANA, DISPATCHERS, ingest, pipe_config, piped_desk
 
 EX_TEMPFAIL = 75
 
@@ -100,3 +105,27 @@ async def test_imap_and_pipe_together(tmp_path, dovecot):
 
             await fake.wait_for_bot_message(DISPATCHERS, text_contains="Through the pipe", timeout=20)
             await fake.wait_for_bot_message(DISPATCHERS, text_contains="Through IMAP", timeout=20)
+
+
+async def test_a_program_running_the_service_hands_mail_in_directly(tmp_path):
+    """The door the demo uses: the intake the socket calls, given by `service.run(pipe_ready=...)`."""
+    async with FakeTelegram() as fake:
+        fake.add_user(DANA, "Dana")
+        fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])
+        path = pipe_config(tmp_path / "config.toml", f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}",
+                           extra=dispatch_sections(fake.token, fake.url, DISPATCHERS, DANA, "1h"))
+        ready: asyncio.Future = asyncio.get_running_loop().create_future()
+        stop = asyncio.Event()
+        run = asyncio.create_task(service.run(load_config(path, environ={}), stop=stop, pipe_ready=ready.set_result))
+        try:
+            intake = await asyncio.wait_for(asyncio.shield(ready), 60)
+
+            stored = await intake.hand_in(make_mail("Handed in directly", message_id="<direct@client.test>"))
+
+            assert (stored.outcome, stored.ticket_id) == (Outcome.TICKET, 1)
+            await fake.wait_for_bot_message(DISPATCHERS, text_contains="Handed in directly", timeout=10)
+            assert (await intake.hand_in(make_mail("Handed in directly", message_id="<direct@client.test>"))
+                    ).outcome is Outcome.DUPLICATE
+        finally:
+            stop.set()
+            await asyncio.wait_for(run, 30)
