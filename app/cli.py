@@ -83,12 +83,16 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         if args.command == "poll-once" and not config.mailbox.imap:
             log.error("mailbox.mode is %r: there is no IMAP mailbox to poll", config.mailbox.mode)
             return EXIT_CONFIG
-        if args.command in ("run", "poll-once"):
-            # Only these two need the service (aiogram alone takes seconds to import on a slow
-            # machine): the listing and maintenance commands stay quick.
+        # Only `run` imports the Telegram side (aiogram alone takes seconds to import on a slow
+        # machine): poll-once, the listings and the maintenance commands stay quick.
+        if args.command == "run":
             from deskbot.app import service
 
-            await (service.run if args.command == "run" else service.poll_once)(config)
+            await service.run(config)
+        elif args.command == "poll-once":
+            from deskbot.app import mailin
+
+            await mailin.poll_once(config)
         elif args.command == "db":
             await _db_upgrade(config)
         elif args.command == "tickets":

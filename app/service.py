@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from deskbot.app import pipe_server, schedule, sweeps
 from deskbot.app.database import prepare_database
+from deskbot.app.mailin import build_poller
 from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests read them)
     ANNOUNCE_EVERY, IDLE_RENEW, LIFECYCLE_SWEEP_EVERY, NAG_SWEEP_EVERY, OUTBOX_SWEEP_EVERY, SENDER_BACKSTOP,
 )
@@ -33,12 +34,9 @@ from deskbot.dispatch.background import OwnedTasks, Sweep
 from deskbot.dispatch.clock import Clock, SystemClock
 from deskbot.dispatch.config import Config, TelegramConfig
 from deskbot.dispatch.incidents import Incidents
-from deskbot.dispatch.ingest import Ingest, MailboxPlace
 from deskbot.dispatch.mailout import MailSender
 from deskbot.dispatch.pipe_intake import PipeIntake, parse_options, pipe_intake
 from deskbot.dispatch.staff import sync_staff
-from deskbot.mailbox.imap import ImapSettings
-from deskbot.mailbox.inbound import ParseOptions
 from deskbot.mailbox.parse_pool import ParsePool
 from deskbot.mailbox.poller import Poller
 from deskbot.mailbox.smtp import SmtpSettings
@@ -46,37 +44,6 @@ from deskbot.storage.db import session_factory
 
 log = logging.getLogger("deskbot.service")
 Sessions = async_sessionmaker[AsyncSession]
-
-
-def build_poller(config: Config, engine: AsyncEngine, clock: Clock, *, own_timer: float | None = None) -> Poller:
-    """`own_timer`: how long the poller waits by itself, when a scheduler runs the safety poll."""
-    box = config.mailbox
-    settings = ImapSettings(
-        host=box.host, port=box.port, security=box.security, username=box.username,
-        password=box.password.get_secret_value(), folder=box.folder, processed_folder=box.processed_folder,
-        ca_file=box.ca_file,
-    )
-    ingest = Ingest(
-        session_factory(engine), clock, MailboxPlace(f"{box.username}@{box.host}".lower(), box.folder),
-        own_addresses=config.own_addresses, free_mail_domains=set(box.free_mail_domains),
-        reopen_within=config.dispatch.reopen_within,
-    )
-    attachments = Path(box.attachments_dir).resolve()
-    options = ParseOptions(attachments_dir=str(attachments), max_attachment_size=box.max_attachment_size)
-    return Poller(
-        settings, ingest, options, idle=box.idle, poll_every=own_timer or box.poll_every.total_seconds(),
-        batch_size=box.batch_size, workers=box.parse_workers,
-    )
-
-
-async def poll_once(config: Config, clock: Clock | None = None) -> None:
-    engine = await prepare_database(config)
-    poller = build_poller(config, engine, clock or SystemClock())
-    try:
-        await poller.poll_once()
-    finally:
-        await poller.close()
-        await engine.dispose()
 
 
 async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | None = None, *,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from deskbot.dispatch.clock import SystemClock
 from deskbot.dispatch.config import Config, load_config
 from deskbot.app.database import prepare_database
-from deskbot.app.service import build_poller
+from deskbot.app.mailin import build_poller
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Message, RawMail
 from deskbot.storage.queries import TicketRow, list_quarantine, list_tickets

@@ -18,7 +18,8 @@ from deskbot.mailbox.inbound import Fetched
 from deskbot.mailbox.parse import parse_mail
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import (
-    Customer, Message, OutboxMessage, QuarantineEvent, QuarantineItem, Staff, Ticket, TicketEvent,
+    Customer, Message, OutboxMessage, OutboxStatus, QuarantineEvent, QuarantineItem, Staff, Ticket,
+    TicketEvent,
 )
 from harness.mails import make_mail
 
@@ -217,7 +218,7 @@ async def test_notices_wait_while_the_chat_is_full_then_come(ingest, engine, con
         for n in range(20):  # a burst's digests and cards, not yet sent: the group's minute is spent
             outbox.send_message(s, chat_id=CHAT, text=f"digest {n}", purpose="digest", now=NOW)
         assert await announce_kept_aside(s, config, EN, NOW, await chat_budget(s, CHAT)) == 0
-        await s.execute(update(OutboxMessage).values(status=outbox.SENT))
+        await s.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
         assert await announce_kept_aside(s, config, EN, NOW, await chat_budget(s, CHAT)) == 1
 
 
