@@ -118,7 +118,7 @@ async def test_a_program_running_the_service_hands_mail_in_directly(tmp_path):
         stop = asyncio.Event()
         run = asyncio.create_task(service.run(load_config(path, environ={}), stop=stop, pipe_ready=ready.set_result))
         try:
-            intake = await asyncio.wait_for(asyncio.shield(ready), 60)
+            intake = await asyncio.wait_for(asyncio.shield(ready), 90)
 
             stored = await intake.hand_in(make_mail("Handed in directly", message_id="<direct@client.test>"))
 

@@ -55,7 +55,7 @@ async def piped_desk(tmp_path: Path, fake, db_url: str, *, mode: str = "pipe", d
         proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=tmp_path,
                                                     stdout=out, stderr=out)
     try:
-        await fake.wait_for(lambda: fake.calls("getMe"), timeout=60, what="deskbot starting to poll Telegram")
+        await fake.wait_for(lambda: fake.calls("getMe"), timeout=90, what="deskbot starting to poll Telegram")
         await eventually(lambda: (tmp_path / "ingest.sock").is_socket() or proc.returncode is not None,
                          timeout=60, what="the pipe's socket")
         assert proc.returncode is None
