@@ -1,21 +1,27 @@
 """The `deskbot` command. Exit codes: 0 ok, 2 configuration, 3 database, 4 mailbox, 1 anything else."""
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
-import logging
 import sys
 
-from deskbot.app import cli_quarantine, cli_reports
-from deskbot.app.logs import setup_logging
-from deskbot.dispatch.config import Config, ConfigError, default_path, load_config
+TYPE_CHECKING = False  # typing itself is not imported: see below
+if TYPE_CHECKING:
+    import argparse
+
+    from deskbot.dispatch.config import Config
+
+# The rest is imported when needed: `deskbot ingest`, which an MTA starts for every mail, must
+# not pay for pydantic and SQLAlchemy (app/cli_ingest.py).
 
 EXIT_CONFIG, EXIT_DATABASE, EXIT_MAILBOX = 2, 3, 4
 STATUSES = ["new", "assigned", "in_progress", "waiting", "closed"]
 
 
 def parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from deskbot.app import cli_ingest, cli_quarantine, cli_reports
+    from deskbot.dispatch.config import default_path
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-c", "--config", default=None, help=f"config file (default: $DESKBOT_CONFIG or {default_path()})")
     top = argparse.ArgumentParser(prog="deskbot", description="Support e-mail in, dispatch from Telegram.")
@@ -23,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("run", parents=[common], help="run the service")
     commands.add_parser("poll-once", parents=[common], help="fetch the mailbox once, store, exit")
     commands.add_parser("check-config", parents=[common], help="validate the config file and exit")
+    cli_ingest.add_command(commands, common)
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", parents=[common], help="migrate the database to this version's schema")
@@ -35,6 +42,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["ingest"]:  # the light path: see app/cli_ingest.py
+        from deskbot.app.cli_ingest import ingest
+
+        return ingest(argv[1:])
+    import asyncio
+
+    from deskbot.app.logs import setup_logging
+    from deskbot.dispatch.config import ConfigError, load_config
+
     args = parser().parse_args(argv)
     try:
         config = load_config(args.config)
@@ -58,9 +75,14 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from deskbot.bot.render.texts import Texts
     from deskbot.mailbox.imap import CONNECTION_ERRORS
 
+    import logging
+
     log = logging.getLogger("deskbot")
     texts = Texts(config.telegram.language)  # the command line's catalog
     try:
+        if args.command == "poll-once" and not config.mailbox.imap:
+            log.error("mailbox.mode is %r: there is no IMAP mailbox to poll", config.mailbox.mode)
+            return EXIT_CONFIG
         # Only `run` imports the Telegram side (aiogram alone takes seconds to import on a slow
         # machine): poll-once, the listings and the maintenance commands stay quick.
         if args.command == "run":
@@ -76,8 +98,12 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         elif args.command == "tickets":
             await _print_tickets(config, args.status, args.json)
         elif args.command == "quarantine":
+            from deskbot.app import cli_quarantine
+
             return await _with_sessions(config, lambda sessions: cli_quarantine.run(args, config, sessions))
         elif args.command in ("contracts", "report", "reports"):
+            from deskbot.app import cli_reports
+
             return await _with_sessions(config, lambda sessions: cli_reports.run(args, config, texts, sessions))
     except (database.DatabaseNotReady, database.DatabaseUnavailable) as exc:
         log.error("database: %s", exc)  # our own words
@@ -120,6 +146,8 @@ async def _db_upgrade(config: Config) -> None:
 
 
 async def _print_tickets(config: Config, status: str | None, as_json: bool) -> None:
+    import json
+
     from deskbot.storage.queries import list_tickets
 
     rows = await _read(config, lambda s: list_tickets(s, status))

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from aiogram import Bot
@@ -18,7 +18,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from deskbot.app import schedule, sweeps
+from deskbot.app import pipe_server, schedule, sweeps
 from deskbot.app.database import prepare_database
 from deskbot.app.mailin import build_poller
 from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests read them)
@@ -36,7 +36,10 @@ from deskbot.dispatch.clock import Clock, SystemClock
 from deskbot.dispatch.config import Config, TelegramConfig
 from deskbot.dispatch.incidents import Incidents
 from deskbot.dispatch.mailout import MailSender
+from deskbot.dispatch.pipe_intake import PipeIntake, parse_options, pipe_intake
 from deskbot.dispatch.staff import sync_staff
+from deskbot.mailbox.parse_pool import ParsePool
+from deskbot.mailbox.poller import Poller
 from deskbot.mailbox.smtp import SmtpSettings
 from deskbot.storage.db import session_factory
 
@@ -44,51 +47,113 @@ log = logging.getLogger("deskbot.service")
 Sessions = async_sessionmaker[AsyncSession]
 
 
-async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | None = None) -> None:
-    """Until SIGINT or SIGTERM; or, for a service run inside a test, until `stop` is set."""
+async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | None = None, *,
+              pipe_ready: Callable[[PipeIntake], None] | None = None) -> None:
+    """Until SIGINT or SIGTERM; or, for a service run inside a test, until `stop` is set.
+
+    `pipe_ready`: told of the pipe intake once it takes mail (mailbox.mode "pipe" or "imap+pipe"),
+    for a program that runs the service in its own process and hands mail in directly (the demo):
+    `await intake.hand_in(raw)` is what the socket does, announced as piped mail is.
+    """
     clock = clock or SystemClock()
     texts = Texts(config.telegram.language)  # the one catalog of the service, passed to every part
     engine = await prepare_database(config)
-    poller = build_poller(config, engine, clock, own_timer=IDLE_RENEW)
+    poller = build_poller(config, engine, clock, own_timer=IDLE_RENEW) if config.mailbox.imap else None
+    stopping = asyncio.Event()
+
+    def stop_now() -> None:
+        stopping.set()
+        if poller is not None:
+            poller.stop()
+
     scheduler = schedule.scheduler()
-    schedule.wake_every(scheduler, config.mailbox.poll_every.total_seconds(), poller.wake, "imap safety poll")
+    if poller is not None:
+        schedule.wake_every(scheduler, config.mailbox.poll_every.total_seconds(), poller.wake, "imap safety poll")
     tasks = OwnedTasks()
     if stop is not None:
-        tasks.start(_stop_when_set(stop, poller), "stop watcher")
+        tasks.start(_stop_when_set(stop, stop_now), "stop watcher")
     else:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
-                asyncio.get_running_loop().add_signal_handler(sig, poller.stop)
-    log.info("deskbot running: mailbox %s@%s/%s", config.mailbox.username, config.mailbox.host, config.mailbox.folder)
+                asyncio.get_running_loop().add_signal_handler(sig, stop_now)
+    log.info("deskbot running: %s", _intake(config))
     try:
         scheduler.start()
         sessions = session_factory(engine)
         incidents = mail_incidents(config, sessions, clock, texts)
-        poller.watcher = incidents.watch("mailbox", f"{config.mailbox.username} ({config.mailbox.host})")
-        async with mail_out(config, sessions, clock, texts, scheduler, incidents) as acknowledger, \
-                telegram(config, sessions, clock, texts, scheduler) as bot_sweeps:
-            announcer, forwarder = bot_sweeps or (None, None)
-            for sweep in (acknowledger, announcer):
-                if sweep is not None:
-                    poller.sink.on_new_tickets.append(sweep.wake)
-            if forwarder is not None:
-                poller.sink.on_replies.append(forwarder.wake)
-            if announcer is not None:  # a person's mail kept aside is told as promptly as a new ticket
-                poller.sink.on_kept_aside.append(announcer.wake)
-            async with lifecycle(config, sessions, clock, texts, scheduler):
-                await poller.run()
+        if poller is not None:
+            poller.watcher = incidents.watch("mailbox", f"{config.mailbox.username} ({config.mailbox.host})")
+        async with piped_mail(config, sessions, clock, poller) as pipe:
+            sinks = [s for s in (poller.sink if poller else None, pipe.ingest if pipe else None) if s is not None]
+            async with mail_out(config, sessions, clock, texts, scheduler, incidents) as acknowledger, \
+                    telegram(config, sessions, clock, texts, scheduler) as bot_sweeps:
+                announcer, forwarder = bot_sweeps or (None, None)
+                for sink in sinks:
+                    _wake_on_mail(sink, acknowledger, announcer, forwarder)
+                if pipe is not None and pipe_ready is not None:
+                    pipe_ready(pipe)  # now that what it stores wakes the sweeps
+                async with lifecycle(config, sessions, clock, texts, scheduler):
+                    if poller is not None:
+                        await poller.run()
+                    else:
+                        await stopping.wait()
     finally:
         log.info("deskbot stopping")
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await tasks.close(grace=0)  # the stop watcher, if the poller ended first
-        await poller.close()
+        if poller is not None:
+            await poller.close()
         await engine.dispose()
 
 
-async def _stop_when_set(stop: asyncio.Event, poller: Poller) -> None:
+def _wake_on_mail(sink, acknowledger: Sweep | None, announcer: Sweep | None, forwarder: Sweep | None) -> None:
+    """Stored mail wakes the sweeps it concerns: nobody waits for a sweep period."""
+    for sweep in (acknowledger, announcer):
+        if sweep is not None:
+            sink.on_new_tickets.append(sweep.wake)
+    if forwarder is not None:
+        sink.on_replies.append(forwarder.wake)
+    if announcer is not None:  # a person's mail kept aside is told as promptly as a new ticket
+        sink.on_kept_aside.append(announcer.wake)
+
+
+def _intake(config: Config) -> str:
+    box = config.mailbox
+    parts = [f"mailbox {box.username}@{box.host}/{box.folder}"] if box.imap else []
+    if box.pipe:
+        parts.append(f"piped mail on {config.pipe_socket}")
+    return ", ".join(parts)
+
+
+async def _stop_when_set(stop: asyncio.Event, stop_now) -> None:
     await stop.wait()
-    poller.stop()
+    stop_now()
+
+
+@contextlib.asynccontextmanager
+async def piped_mail(config: Config, sessions: Sessions, clock: Clock,
+                     poller: Poller | None) -> AsyncIterator[PipeIntake | None]:
+    """The socket of `deskbot ingest` (app/pipe_server.py), when mailbox.mode takes piped mail.
+
+    Parsing runs in the poller's worker processes, or in one of its own without IMAP.
+    """
+    if not config.mailbox.pipe:
+        yield None
+        return
+    own_pool = None
+    if poller is None:
+        own_pool = ParsePool(parse_options(config), workers=1)
+    pool = own_pool or poller.parser
+    intake = pipe_intake(config, sessions, clock, pool.parse)
+    try:
+        if own_pool is not None:
+            await own_pool.warm_up()  # the first piped mail must not wait for a process to start
+        async with pipe_server.listening(config.pipe_socket, config.pipe.mode_bits, intake.hand_in):
+            yield intake
+    finally:
+        if own_pool is not None:
+            own_pool.close()
 
 
 def mail_incidents(config: Config, sessions: Sessions, clock: Clock, texts: Texts) -> Incidents:

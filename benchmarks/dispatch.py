@@ -1,7 +1,8 @@
 """Dispatch benchmark: e-mail -> card or digest in the dispatcher chat, through real processes.
 
     .venv/bin/python benchmarks/dispatch.py [--latency 100] [--burst 2000] [--burst-wait 600] \
-        [--taps 20] [--busy 60] [--busy-burst 300]
+        [--taps 20] [--busy 60] [--busy-burst 300] \
+        [--pipe 100] [--ingest-command PATH]
 
 Everything runs as separate processes on 127.0.0.1: a throwaway Dovecot (on tmpfs),
 the fake Telegram Bot API (tests/harness/fake_telegram, Telegram's default flood
@@ -15,6 +16,9 @@ time.monotonic() of the fake's process, the same system clock as ours.
    is a *private* chat here (1 message/s): into a group, 20 messages a minute would
    make the probe measure the group limit, not the latency. For the same reason a
    probe is appended only once the chat's one-a-second window is free again.
+1b. Pipe latency (--pipe): the same probes handed to `deskbot ingest` (as an MTA's pipe
+   transport runs it, one process per mail) to a service with mailbox.mode = "pipe"; timed
+   from the command's start to the fake recording the card's `sendMessage`.
 2. Burst: N corpus mails are appended at once (MULTIAPPEND) into the mailbox of the
    running service, with a *group* as the dispatcher chat; the time from the start
    of the append until every ticket is shown (a card `#N`, or a digest line
@@ -121,13 +125,15 @@ def stop_process(proc: subprocess.Popen, grace: float) -> None:
 
 # -- deskbot ------------------------------------------------------------------------------
 
-def write_config(workdir: Path, dovecot: Dovecot, fake: Fake, chat_id: int, extra: str = "") -> Path:
+def write_config(workdir: Path, dovecot: Dovecot, fake: Fake, chat_id: int, extra: str = "",
+                 mode: str = "imap") -> Path:
     path = workdir / "config.toml"
     path.write_text(f"""
 [database]
 url = "sqlite+aiosqlite:///{workdir / 'desk.sqlite3'}"
 
 [mailbox]
+mode = "{mode}"
 host = "{dovecot.host}"
 port = {dovecot.port}
 security = "none"
@@ -142,8 +148,8 @@ level = "WARNING"
 
 
 @contextmanager
-def running_desk(chat_id: int, people: dict[int, str] | None = None,
-                 extra_config: str = "") -> Iterator[tuple[Dovecot, Fake, subprocess.Popen, Path]]:
+def running_desk(chat_id: int, people: dict[int, str] | None = None, extra_config: str = "",
+                 mode: str = "imap") -> Iterator[tuple[Dovecot, Fake, subprocess.Popen, Path]]:
     """Dovecot, the fake (the people, Dana by default, and for a group the group with them) and `deskbot run`."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="deskbot-bench-")))
@@ -154,12 +160,14 @@ def running_desk(chat_id: int, people: dict[int, str] | None = None,
             fake.post("/users", {"id": user_id, "first_name": name})
         if chat_id < 0:
             fake.post("/groups", {"id": chat_id, "title": "Dispatchers", "members": list(people)})
-        config = write_config(workdir, dovecot, fake, chat_id, extra_config)
+        config = write_config(workdir, dovecot, fake, chat_id, extra_config, mode)
         log = stack.enter_context(open(workdir / "deskbot.log", "wb"))
         proc = subprocess.Popen([DESKBOT, "run", "-c", config], cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
         stack.callback(stop_process, proc, 30)
         try:
             wait_until(lambda: fake.get("/requests?method=getUpdates"), 60, "deskbot's first getUpdates", proc)
+            if mode != "imap":
+                wait_until(lambda: (workdir / "ingest.sock").is_socket(), 60, "the pipe's socket", proc)
             yield dovecot, fake, proc, workdir
         except BaseException:
             print((workdir / "deskbot.log").read_text(errors="replace")[-3000:], file=sys.stderr)
@@ -218,6 +226,46 @@ def latency(samples: int) -> tuple[list[float], int]:
         if counters["too_many_requests"]:
             print(f"  note: {counters['too_many_requests']} x 429 during the latency run", file=sys.stderr)
         return latencies, close_after_previous
+
+
+# -- 1b. latency through the MTA's pipe ------------------------------------------------------
+
+def pipe_latency(samples: int, command: Path = DESKBOT) -> tuple[list[float], list[float]]:
+    """`deskbot ingest` started -> sendMessage of the card recorded by the fake, in seconds (a service
+    with mailbox.mode = "pipe", no IMAP), and the command's own run times."""
+    with running_desk(DISPATCHER, mode="pipe") as (_, fake, proc, workdir):
+        config = workdir / "config.toml"
+
+        def pipe(raw: bytes) -> tuple[float, float]:
+            t0 = time.monotonic()
+            done = subprocess.run([command, "ingest", "-c", config], input=raw, cwd="/", capture_output=True)
+            if done.returncode:
+                raise SystemExit(f"deskbot ingest exited {done.returncode}: {done.stderr.decode()[-500:]}")
+            return t0, time.monotonic() - t0
+
+        pipe(make_mail("Warm-up"))
+        wait_until(lambda: fake.sent(DISPATCHER), 60, "the warm-up card", proc)
+        version = fake.get("/state")["version"]
+        pauses = random.Random(7)
+        latencies, runs = [], []
+        previous_card = fake.sent(DISPATCHER)[-1]["at"]
+        for i in range(samples):
+            time.sleep(max(0.0, previous_card + 1.05 - time.monotonic()) + pauses.uniform(0.0, 0.5))
+            t0, ran = pipe(make_mail(f"Latency probe {i}"))
+            runs.append(ran)
+            deadline, card = t0 + 30, None
+            while card is None:
+                for record in fake.sent(DISPATCHER):
+                    m = PROBE.match(record["params"].get("text", ""))
+                    if m and int(m.group(1)) == i:
+                        card = record
+                if card is None:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise SystemExit(f"no card for piped probe {i} within 30 s")
+                    version = fake.wait(version, min(2.0, max(0.05, deadline - time.monotonic())))
+            latencies.append(card["at"] - t0)
+            previous_card = card["at"]
+        return latencies, runs
 
 
 # -- 2. burst ----------------------------------------------------------------------------
@@ -306,6 +354,9 @@ def percentile(sorted_values: list[float], q: float) -> float:
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     args.add_argument("--latency", type=int, default=100, help="latency probes (0: skip)")
+    args.add_argument("--pipe", type=int, default=100, help="latency probes through `deskbot ingest` (0: skip)")
+    args.add_argument("--ingest-command", type=Path, default=DESKBOT,
+                      help="the `deskbot` the pipe runs (e.g. of a venv with the wheel installed, not editable)")
     args.add_argument("--burst", type=int, default=2000, help="mails in the burst (0: skip)")
     args.add_argument("--burst-wait", type=float, default=600, help="give up on the burst after this many seconds")
     args.add_argument("--taps", type=int, default=20, help="taps in a quiet group (see benchmarks/taps.py; 0: skip)")
@@ -319,6 +370,14 @@ def main() -> None:
         print(f"latency APPEND -> card sendMessage (private chat), {len(lat)} mails: "
               f"p50 {statistics.median(lat) * 1000:.0f} ms, p95 {percentile(lat, 0.95) * 1000:.0f} ms, "
               f"max {lat[-1] * 1000:.0f} ms; {paced} cards came < 1.05 s after the previous one", flush=True)
+    if opts.pipe:
+        lat, runs = pipe_latency(opts.pipe, opts.ingest_command)
+        lat.sort()
+        runs.sort()
+        print(f"latency `deskbot ingest` start -> card sendMessage (private chat), {len(lat)} mails: "
+              f"p50 {statistics.median(lat) * 1000:.0f} ms, p95 {percentile(lat, 0.95) * 1000:.0f} ms, "
+              f"max {lat[-1] * 1000:.0f} ms; the command itself: p50 {statistics.median(runs) * 1000:.0f} ms, "
+              f"p95 {percentile(runs, 0.95) * 1000:.0f} ms", flush=True)
     if opts.burst:
         r = burst(opts.burst, opts.burst_wait)
         stored_s = f"{r['stored_s']:.1f} s" if r["stored_s"] is not None else "not all"

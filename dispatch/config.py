@@ -74,10 +74,12 @@ class DatabaseConfig(Section):
 
 
 class MailboxConfig(Section):
-    host: str
+    # imap: deskbot reads the mailbox; pipe: the MTA hands each mail to `deskbot ingest`; imap+pipe: both.
+    mode: Literal["imap", "pipe", "imap+pipe"] = "imap"
+    host: str = ""
     port: int = Field(993, ge=1, le=65535)
     security: Security = "ssl"
-    username: str
+    username: str = ""
     password: SecretStr = SecretStr("")
     ca_file: str = ""  # PEM file of the CA to trust for this server; empty: the system's
     folder: str = "INBOX"
@@ -100,13 +102,47 @@ class MailboxConfig(Section):
     def _lower(cls, values: list[str]) -> list[str]:
         return [v.strip().lower() for v in values]
 
-    @field_validator("host")
-    @classmethod
-    def _not_the_example(cls, value: str) -> str:
+    @property
+    def imap(self) -> bool:
+        return "imap" in self.mode.split("+")
+
+    @property
+    def pipe(self) -> bool:
+        return "pipe" in self.mode.split("+")
+
+    @model_validator(mode="after")
+    def _imap_complete(self) -> MailboxConfig:
+        if not self.imap:
+            return self
+        for key in ("host", "username"):
+            if not getattr(self, key).strip():
+                raise ValidationError.from_exception_data(type(self).__name__, [
+                    InitErrorDetails(type="missing", loc=(key,), input=self.model_dump())])
         # A copied example file must not start a service that polls a mailbox nobody has.
-        if value.strip().lower() == EXAMPLE_IMAP_HOST:
-            raise ValueError("still the value from config.example.toml: set your IMAP server")
-        return value
+        if self.host.strip().lower() == EXAMPLE_IMAP_HOST:
+            raise ValidationError.from_exception_data(type(self).__name__, [_problem(
+                ("host",), self.host, "example_host", "still the value from config.example.toml: set your IMAP server "
+                "(or mode = \"pipe\" to take mail only from the MTA)")])
+        return self
+
+
+class PipeConfig(Section):
+    # The unix socket on which `deskbot run` takes mail from `deskbot ingest` (the MTA's pipe).
+    # Empty: ingest.sock in this config file's folder.
+    socket: str = ""
+    # Who may hand mail in: the MTA's command must be able to write to the socket.
+    socket_mode: str = "0660"
+
+    @field_validator("socket_mode")
+    @classmethod
+    def _octal(cls, value: str) -> str:
+        if not re.fullmatch(r"0?[0-7]{3}", value.strip()):
+            raise ValueError("an octal file mode such as \"0660\"")
+        return value.strip()
+
+    @property
+    def mode_bits(self) -> int:
+        return int(self.socket_mode, 8)
 
 
 class SmtpConfig(Section):
@@ -190,6 +226,7 @@ class StaffMember(Section):
 class Config(Section):
     database: DatabaseConfig = DatabaseConfig()
     mailbox: MailboxConfig
+    pipe: PipeConfig = PipeConfig()
     smtp: SmtpConfig = SmtpConfig()
     telegram: TelegramConfig = TelegramConfig()
     dispatch: DispatchConfig = DispatchConfig()
@@ -199,6 +236,12 @@ class Config(Section):
     departments: list[Department] = []
     staff: list[StaffMember] = []
     path: str = Field(DEFAULT_PATH, exclude=True)
+
+    @property
+    def pipe_socket(self) -> Path:
+        from deskbot.mailbox.pipe import socket_path
+
+        return Path(socket_path(self.pipe.socket, self.path))
 
     @property
     def own_addresses(self) -> set[str]:

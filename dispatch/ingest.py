@@ -66,11 +66,12 @@ class Ingest:
         async with self.sessions() as session:
             return await stored_keys(session, self.place.mailbox, keys)
 
-    async def store(self, uidvalidity: int, batch: list[Fetched], last_uid: int) -> list[Stored]:
+    async def store(self, uidvalidity: int, batch: list[Fetched], last_uid: int | None) -> list[Stored]:
+        """`last_uid` None: mail that has no place in a folder (handed in by the MTA), no state to keep."""
         results = await self._store_resilient(uidvalidity, batch, last_uid)
         mails = {f.uid: f.mail for f in batch}
         for r in results:
-            _log_result(r, mails[r.uid])
+            _log_result(r, mails[r.uid], f"uid {r.uid}" if last_uid is not None else self.place.mailbox + " mail")
         if any(r.outcome is Outcome.TICKET for r in results):
             self._call(self.on_new_tickets)
         if any(r.outcome is Outcome.REPLY for r in results):
@@ -86,7 +87,7 @@ class Ingest:
             except Exception:  # a listener's failure must not fail the mail, which is stored already
                 log.exception("new-ticket callback %r failed", callback)
 
-    async def _store_resilient(self, uidvalidity: int, batch: list[Fetched], last_uid: int) -> list[Stored]:
+    async def _store_resilient(self, uidvalidity: int, batch: list[Fetched], last_uid: int | None) -> list[Stored]:
         """Store the batch; a message the database refuses is quarantined alone, never blocking the rest."""
         try:
             return await self._store(uidvalidity, batch, last_uid)
@@ -96,19 +97,20 @@ class Ingest:
             log.warning("batch of %d failed to store (%s); storing one by one", len(batch), _brief(exc))
         results: list[Stored] = []
         for item in batch:
-            results += await self._store_resilient(uidvalidity, [item], item.uid)
+            results += await self._store_resilient(uidvalidity, [item], None if last_uid is None else item.uid)
         if batch:
             async with self.sessions.begin() as session:
                 await self._save_state(session, uidvalidity, last_uid)
         return results
 
-    async def _store(self, uidvalidity: int, batch: list[Fetched], last_uid: int) -> list[Stored]:
+    async def _store(self, uidvalidity: int, batch: list[Fetched], last_uid: int | None) -> list[Stored]:
         async with self.sessions.begin() as session:
             results = await BatchWriter(self, session, uidvalidity).write(batch)
             await self._save_state(session, uidvalidity, last_uid)
         return results
 
-    async def _quarantine_unstorable(self, uidvalidity: int, item: Fetched, last_uid: int, exc: Exception) -> Stored:
+    async def _quarantine_unstorable(self, uidvalidity: int, item: Fetched, last_uid: int | None,
+                                     exc: Exception) -> Stored:
         reason = f"could not be stored: {_brief(exc)}"
         async with self.sessions.begin() as session:
             if not await stored_keys(session, self.place.mailbox, [item.mail.key]):
@@ -124,7 +126,9 @@ class Ingest:
             await self._save_state(session, uidvalidity, last_uid)
         return Stored(item.uid, item.mail.key, Outcome.QUARANTINE, None, reason)
 
-    async def _save_state(self, session: AsyncSession, uidvalidity: int, last_uid: int) -> None:
+    async def _save_state(self, session: AsyncSession, uidvalidity: int, last_uid: int | None) -> None:
+        if last_uid is None:
+            return
         key = (self.place.mailbox, self.place.folder)
         row = await session.get(MailboxState, key)
         if row is None:
@@ -133,8 +137,7 @@ class Ingest:
             row.uidvalidity, row.last_uid = uidvalidity, last_uid
 
 
-def _log_result(r: Stored, mail: InboundMail) -> None:
-    where = f"uid {r.uid}"
+def _log_result(r: Stored, mail: InboundMail, where: str) -> None:
     sender = mail.sender.email if mail.sender else "?"
     if mail.sender_note:
         sender += f" ({mail.sender_note})"
