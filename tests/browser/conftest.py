@@ -1,0 +1,79 @@
+"""Browser tests: Debian's chromium (/usr/bin/chromium, installed by .ci/setup --test) driven by
+Playwright's sync API. Playwright never downloads a browser here. A failed test leaves a
+screenshot in tests/artifacts/browser/ (or $DESKBOT_TEST_ARTIFACTS) and names it in its report.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from harness.demo_stub import DemoStub
+
+CHROMIUM = "/usr/bin/chromium"
+HERE = Path(__file__).parent
+ARTIFACTS = Path(os.environ.get("DESKBOT_TEST_ARTIFACTS", HERE.parent / "artifacts")) / "browser"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `bash .ci/setup --test` (it installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def viewport():
+    return DESKTOP
+
+
+@pytest.fixture
+def page(browser: Browser, viewport) -> Page:
+    context = browser.new_context(viewport=viewport, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    # Script errors and CSP refusals land in the console: a test may assert there are none.
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+    page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def stub():
+    demo = DemoStub().start()
+    yield demo
+    demo.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or page is None or page.is_closed():
+        return
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / (re.sub(r"[^\w.-]+", "_", item.nodeid.split("::", 1)[-1])[:120] + ".png")
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Exception as error:  # the page may have crashed: the test's own failure matters more
+        report.sections.append(("screenshot", f"none: {error}"))
+        return
+    report.sections.append(("screenshot", str(path)))
+    print(f"\nscreenshot of the failure: {path}")
