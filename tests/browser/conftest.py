@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from harness.demo_stub import DemoStub
 
@@ -18,6 +18,9 @@ HERE = Path(__file__).parent
 ARTIFACTS = Path(os.environ.get("DESKBOT_TEST_ARTIFACTS", HERE.parent / "artifacts")) / "browser"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
+# Long enough for the service's sweeps (1-5 s) on a busy 2-core machine; a wait ends when its condition holds.
+TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items):
@@ -45,7 +48,7 @@ def viewport():
 def page(browser: Browser, viewport) -> Page:
     context = browser.new_context(viewport=viewport, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(TIMEOUT_MS)
     # Script errors and CSP refusals land in the console: a test may assert there are none.
     page.problems = []
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))

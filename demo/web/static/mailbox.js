@@ -112,7 +112,8 @@ export class Mailbox {
   date(iso, short) {
     const when = new Date(iso);
     if (Number.isNaN(when.getTime())) return iso ?? "";
-    const options = short ? { hour: "2-digit", minute: "2-digit" } : { dateStyle: "medium", timeStyle: "short" };
+    const options = short ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
+      : { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" };
     return new Intl.DateTimeFormat(this.lang, options).format(when);
   }
 }
