@@ -8,13 +8,16 @@ demo, WebSocket included), and a POST must be JSON (no cross-site form posts).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from fluent.syntax import ast
 
+from deskbot.catalog.words import LANGUAGES, Catalog, catalog
 from deskbot.demo.botapi import ControlError
 
 log = logging.getLogger("deskbot.demo")
@@ -33,6 +36,7 @@ def application(desk: Any) -> web.Application:
     app.router.add_get("/static/{path:.+}", static)
     app.router.add_get("/api/state", state)
     app.router.add_get("/api/live", live)
+    app.router.add_get("/api/words", words)
     app.router.add_get("/api/file/{chat_id:-?\\d+}/{message_id:\\d+}", file)
     for name, handler in (("press", press), ("say", say), ("mail", mail), ("burst", burst), ("lang", lang)):
         app.router.add_post(f"/api/{name}", handler)
@@ -53,6 +57,9 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     except (Refused, ControlError) as exc:  # a wrong value, or a tap on a button that is not there
         response = web.json_response({"ok": False, "error": str(exc)})
+    # The page has no inline script or style; its WebSocket goes to this same address.
+    response.headers.setdefault("Content-Security-Policy",
+                                f"default-src 'self'; connect-src 'self' ws://{ours}; frame-ancestors 'none'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -103,6 +110,21 @@ def _read_until_closed(socket: web.WebSocketResponse) -> asyncio.Future:
             if message.type == WSMsgType.ERROR:
                 break
     return asyncio.ensure_future(read())
+
+
+async def words(request: web.Request) -> web.Response:
+    """The page's own words: the catalog's demo-page-* messages, in the language asked for."""
+    lang = request.query.get("lang", "")
+    if lang not in LANGUAGES:
+        return web.json_response({"ok": False, "error": f"lang is one of {', '.join(LANGUAGES)}"}, status=400)
+    return web.json_response(page_words(lang), dumps=_dumps)
+
+
+@functools.cache
+def page_words(lang: str) -> dict[str, str]:
+    texts = Catalog(lang)
+    return {entry.id.name: texts.plain(entry.id.name) for entry in catalog(lang).body
+            if isinstance(entry, ast.Message) and entry.id.name.startswith("demo-page-")}
 
 
 async def file(request: web.Request) -> web.Response:
