@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 
-from deskbot.app import cli_quarantine, cli_reports
+from deskbot.app import cli_demo, cli_quarantine, cli_reports
 from deskbot.app.logs import setup_logging
 from deskbot.dispatch.config import Config, ConfigError, default_path, load_config
 
@@ -31,11 +31,14 @@ def parser() -> argparse.ArgumentParser:
     tickets.add_argument("--status", choices=STATUSES)
     cli_quarantine.add_commands(commands, common)
     cli_reports.add_commands(commands, common)
+    cli_demo.add_command(commands)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "demo":  # no config file: the demo writes its own
+        return cli_demo.run(args)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from deskbot.app import schedule
 from deskbot.storage.models import OutboxMessage, QuarantineItem, Ticket
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 from harness.mails import eventually, make_mail
 from harness.service_run import DANA, DISPATCHERS, SAM, deskbot_run, people, running_desk
 

@@ -11,7 +11,7 @@ from deskbot.bot.delivery import TelegramSender
 from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.storage.models import OutboxMessage, Ticket
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)

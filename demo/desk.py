@@ -1,0 +1,185 @@
+"""The demo, started and stopped as one: the Bot API stand-in with the desk's people, the mail
+server, deskbot's service and the page. The language switch restarts the service alone (the
+chats and the mailbox stay, as they would for a desk that changed `telegram.language`).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from pathlib import Path
+
+from aiohttp import web
+
+from deskbot.demo import letters, service, web as demo_web
+from deskbot.demo.botapi import FakeTelegram
+from deskbot.demo.intake import HandIn
+from deskbot.demo.live import Live
+from deskbot.demo.mailbox import Mailbox
+from deskbot.demo.people import (
+    CUSTOMER_ADDRESS, CUSTOMER_NAME, DISPATCH_CHAT, DISPATCH_TITLE, STAFF, config_text, person,
+)
+from deskbot.demo.snapshot import snapshot
+from deskbot.dispatch.config import load_config
+
+log = logging.getLogger("deskbot.demo")
+MARK = ".deskbot-demo"  # a folder holding this file is the demo's own: its database may be replaced
+OURS = {MARK, "config.toml", "deskbot.sqlite3", "deskbot.sqlite3-wal", "deskbot.sqlite3-shm", "attachments"}
+
+
+class FolderNotOurs(Exception):
+    """The folder holds files the demo did not write: it is left alone."""
+
+
+class Demo:
+    def __init__(self, folder: Path, *, port: int = 0, lang: str = "en") -> None:
+        self.folder = folder.resolve()
+        self.port = port
+        self.lang = lang
+        self.fake = FakeTelegram(bot_username="deskbot_demo_bot", bot_name="Deskbot")
+        self.mailbox = Mailbox(CUSTOMER_ADDRESS)
+        self.live = Live(self.fake, lambda: snapshot(self.fake, self.mailbox, self.lang))
+        self.mailbox.on_change = self.live.poke
+        self._web: web.AppRunner | None = None
+        self._service: asyncio.Task | None = None
+        self._service_stop = asyncio.Event()
+        self._hand_in: HandIn | None = None
+        self._switching = asyncio.Lock()  # the language switch, and mail waiting for the service
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}/"
+
+    async def __aenter__(self) -> Demo:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        fresh_folder(self.folder)
+        await self.fake.start()
+        for p in STAFF:
+            self.fake.add_user(p.user_id, p.first_name, last_name=p.last_name, language_code=self.lang)
+        self.fake.add_group(DISPATCH_CHAT, DISPATCH_TITLE, members=[p.user_id for p in STAFF])
+        await self.mailbox.start()
+        await self._start_service()
+        self.live.start()
+        self._web = web.AppRunner(demo_web.application(self), access_log=None, shutdown_timeout=1.0)
+        await self._web.setup()
+        site = web.TCPSite(self._web, "127.0.0.1", self.port)
+        await site.start()
+        self.port = self._web.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._web is not None:
+            await self._web.cleanup()
+        await self.live.stop()
+        await self._stop_service()
+        await self.mailbox.stop()
+        await self.fake.stop()
+
+    # -- the service ------------------------------------------------------------------------
+
+    async def _start_service(self) -> None:
+        path = self.folder / "config.toml"
+        path.write_text(config_text(self.folder, smtp_port=self.mailbox.port, botapi_url=self.fake.url,
+                                    token=self.fake.token, language=self.lang), encoding="utf-8")
+        config = load_config(path, environ={})  # the environment's DESKBOT_* belong to a real desk
+        ready: asyncio.Future[HandIn] = asyncio.get_running_loop().create_future()
+        self._service_stop = asyncio.Event()
+        self._service = asyncio.create_task(self._serve(config, ready), name="demo: deskbot's service")
+        self._hand_in = await ready
+
+    async def _serve(self, config, ready: asyncio.Future) -> None:
+        try:
+            async with service.running(config) as hand_in:
+                ready.set_result(hand_in)
+                await self._service_stop.wait()
+        except BaseException as exc:
+            if not ready.done():
+                ready.set_exception(exc)
+            else:
+                log.exception("demo: deskbot's service stopped")
+            raise
+
+    async def _stop_service(self) -> None:
+        if self._service is not None:
+            self._service_stop.set()
+            await asyncio.gather(self._service, return_exceptions=True)
+            self._service, self._hand_in = None, None
+
+    async def set_lang(self, lang: str) -> None:
+        async with self._switching:
+            if lang == self.lang and self._service is not None:
+                return
+            await self._stop_service()
+            self.lang = lang
+            await self._start_service()
+        self.live.poke()
+
+    # -- what the page does -----------------------------------------------------------------
+
+    async def press(self, chat_id: int, user_id: int, message_id: int, data: str) -> None:
+        _check_person(chat_id, user_id)
+        self.fake.press_button(user_id, chat_id, message_id, callback_data=data)
+
+    async def say(self, chat_id: int, user_id: int, text: str, reply_to: int | None) -> None:
+        _check_person(chat_id, user_id)
+        self.fake.user_message(user_id, text, chat_id=chat_id, reply_to=reply_to)
+
+    async def customer_mail(self, subject: str, text: str, in_reply_to: str | None) -> None:
+        answers = None
+        if in_reply_to is not None:
+            found = self.mailbox.find(in_reply_to)
+            if found is None:
+                raise demo_web.Refused(f"no mail {in_reply_to} in the mailbox")
+            answers = found.message
+        raw = letters.compose((CUSTOMER_NAME, CUSTOMER_ADDRESS), subject, text, answers=answers)
+        self.mailbox.keep("out", raw)
+        await self.hand_in(raw)
+
+    async def burst(self, count: int = 50) -> None:
+        """A busy morning: the new mails land together, the replies to some of them just after."""
+        new, replies = letters.burst(count)
+        await self.hand_in(*new)
+        await self.hand_in(*replies)
+
+    async def hand_in(self, *raws: bytes) -> None:
+        async with self._switching:  # not into a service that is restarting
+            if self._hand_in is None:
+                raise demo_web.Refused("deskbot's service is not running")
+            await self._hand_in.many(list(raws))
+
+
+def _check_person(chat_id: int, user_id: int) -> None:
+    if person(user_id) is None:
+        raise demo_web.Refused(f"user {user_id} is not on the demo's staff")
+    if chat_id != DISPATCH_CHAT and chat_id != user_id:
+        raise demo_web.Refused("a person acts in the dispatcher chat or in their own private chat")
+
+
+def fresh_folder(folder: Path) -> None:
+    """The demo's folder, empty of an earlier run's database (the stand-in's chats start empty)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    present = {p.name for p in folder.iterdir()}
+    if present and MARK not in present:
+        raise FolderNotOurs(f"{folder} holds files that are not the demo's: give another --dir")
+    strangers = present - OURS
+    if strangers:
+        raise FolderNotOurs(f"{folder} holds files that are not the demo's ({', '.join(sorted(strangers))})")
+    (folder / MARK).write_text("deskbot demo's folder: its database is replaced on each start.\n")
+    for name in ("deskbot.sqlite3", "deskbot.sqlite3-wal", "deskbot.sqlite3-shm"):
+        (folder / name).unlink(missing_ok=True)
+    files = folder / "attachments"
+    if files.is_dir():
+        shutil.rmtree(files)
