@@ -36,6 +36,15 @@ def test_a_button_press_names_the_chat_the_person_and_the_message(page, stub):
     assert ("press", {"chat_id": GROUP, "user_id": DANA, "message_id": 1, "data": "dep:support"}) in stub.calls
 
 
+def test_the_bots_answer_to_a_tap_shows_as_an_alert_until_dismissed(page, stub):
+    page.goto(stub.url)
+    page.locator("#pane-group").get_by_role("button", name="Network").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text("Only a dispatcher can assign tickets.")
+    alert.click()
+    expect(alert).to_be_hidden()
+
+
 def test_a_reply_goes_to_the_message_it_answers_and_shows_its_quote(page, stub):
     page.goto(stub.url)
     group = page.locator("#pane-group")

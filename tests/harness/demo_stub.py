@@ -145,8 +145,11 @@ class DemoStub:
         self.calls.append((name, body))
         if body.get("text") == "fail":
             return web.json_response({"ok": False, "error": "the stub refuses"})
+        if body.get("data") == "dep:network":  # as the real desk answers a tap it refuses
+            return web.json_response({"ok": True, "answer": {"text": "Only a dispatcher can assign tickets.",
+                                                             "show_alert": True}})
         await self._change(lambda state: getattr(self, f"_on_{name}")(state, body))
-        return web.json_response({"ok": True})
+        return web.json_response({"ok": True, "answer": None})
 
     async def _change(self, edit) -> None:
         edit(self.state)

@@ -7,7 +7,7 @@ import { t } from "./words.js";
 const QUOTE_LENGTH = 80;
 
 export class ChatPane {
-  constructor(section, { press, say, fail }) {
+  constructor(section, { press, say, fail, notice }) {
     this.section = section;
     this.list = section.querySelector(".messages");
     this.form = section.querySelector(".composer");
@@ -17,6 +17,7 @@ export class ChatPane {
     this.press = press;
     this.say = say;
     this.fail = fail;
+    this.notice = notice;
     this.nodes = new Map();
     this.messages = [];
     this.replyTo = null;
@@ -142,7 +143,9 @@ export class ChatPane {
   async tap(button, messageId, data) {
     button.classList.add("pending");
     try {
-      await this.press({ chat_id: this.chatId, user_id: this.me, message_id: messageId, data });
+      const done = await this.press({ chat_id: this.chatId, user_id: this.me, message_id: messageId, data });
+      // The bot's answer to the tap: Telegram shows it as a toast, or as an alert box.
+      if (done.answer?.text) this.notice(done.answer.text, Boolean(done.answer.show_alert));
     } catch (error) {
       this.fail(error);
     } finally {

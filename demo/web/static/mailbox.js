@@ -79,6 +79,13 @@ export class Mailbox {
     this.section.querySelector("#read-to").textContent = mail.to;
     this.section.querySelector("#read-date").textContent = this.date(mail.date, false);
     this.section.querySelector("#read-text").textContent = mail.text;
+    const files = this.section.querySelector("#read-files");
+    files.replaceChildren(...(mail.attachments ?? []).map((name) => {
+      const item = document.createElement("li");
+      item.textContent = name;
+      return item;
+    }));
+    files.hidden = files.children.length === 0;
   }
 
   write(replyTo) {
@@ -110,6 +117,7 @@ export class Mailbox {
   }
 
   date(iso, short) {
+    if (!iso) return "";
     const when = new Date(iso);
     if (Number.isNaN(when.getTime())) return iso ?? "";
     const options = short ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }

@@ -13,7 +13,8 @@ const page = {
 };
 
 const fail = (error) => toast(`${t("demo-page-failed")} ${error.message}`);
-const actions = { press: (body) => post("/api/press", body), say: (body) => post("/api/say", body), fail };
+const notice = (text, alert) => toast(text, alert);
+const actions = { press: (body) => post("/api/press", body), say: (body) => post("/api/say", body), fail, notice };
 const group = new ChatPane(document.getElementById("pane-group"), actions);
 const direct = new ChatPane(document.getElementById("pane-private"), actions);
 const mailbox = new Mailbox(document.getElementById("pane-mail"), { send: (body) => post("/api/mail", body), fail });
@@ -125,14 +126,18 @@ for (const button of document.querySelectorAll("[data-lang]")) {
 }
 
 let toastTimer = null;
-function toast(text) {
+// A toast goes by itself; an alert (show_alert, as Telegram's alert box) stays until clicked.
+function toast(text, alert = false) {
   const box = document.getElementById("toast");
   box.textContent = text;
+  box.classList.toggle("alert", alert);
   box.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => {
-    box.hidden = true;
-  }, 6000);
+  if (!alert) {
+    toastTimer = setTimeout(() => {
+      box.hidden = true;
+    }, 6000);
+  }
 }
 document.getElementById("toast").addEventListener("click", (event) => {
   event.currentTarget.hidden = true;
