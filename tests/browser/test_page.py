@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from harness.demo_stub import DANA, GROUP, OLEG
+from harness.demo_stub import DANA, GROUP, IRA, OLEG
 
 PHONE = {"width": 390, "height": 844}
 
@@ -66,11 +66,15 @@ def test_the_staff_switcher_shows_that_persons_private_chat_and_acts_as_them(pag
     expect(private.locator(".document")).to_have_text("report.pdf")
     expect(private.locator(".edited")).to_have_text("edited")
     private.locator("#private-as").select_option(label="Ira (network)")
-    expect(private.locator(".empty")).to_have_text("No messages yet.")
+    expect(private.locator(".msg")).to_have_count(1)
+    expect(private.locator(".command")).to_have_count(1)  # /not_this is code: not a command
+    private.get_by_role("button", name="/my").click()  # a command in the bot's text sends it, as in Telegram
+    expect(private.locator(".msg.mine")).to_have_text("/my↩")
     private.locator("#private-as").select_option(label="Oleg (support)")
     private.get_by_role("button", name="Take").click()
     expect(private).to_contain_text("pressed take:1 on 1")
     assert ("press", {"chat_id": OLEG, "user_id": OLEG, "message_id": 1, "data": "take:1"}) in stub.calls
+    assert ("say", {"chat_id": IRA, "user_id": IRA, "text": "/my", "reply_to": None}) in stub.calls
 
 
 def test_the_customer_writes_reads_the_acknowledgement_and_replies_in_its_thread(page, stub):

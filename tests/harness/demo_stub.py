@@ -52,7 +52,10 @@ def snapshot() -> dict[str, Any]:
                  "buttons": [[{"text": "Take", "data": "take:1"}]], "reply_to": None,
                  "document": {"name": "report.pdf", "url": "/api/file/1"}, "edited": True, "deleted": False},
             ],
-            str(IRA): [],
+            str(IRA): [
+                {"message_id": 1, "from": "bot", "user_id": None, "html": "/my lists yours. <code>/not_this</code>",
+                 "buttons": [], "reply_to": None, "document": None, "edited": False, "deleted": False},
+            ],
         },
         "mailbox": [],
         "customer": {"name": "Anna Petrova", "address": "anna@client.example"},

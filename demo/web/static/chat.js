@@ -5,6 +5,8 @@ import { plainText, telegramHtml } from "./tghtml.js";
 import { t } from "./words.js";
 
 const QUOTE_LENGTH = 80;
+// A bot command in text: "/" and a name, at the start or after a space (a capture group: split keeps it).
+const COMMAND = /(?<=^|\s)(\/[a-zA-Z][a-zA-Z0-9_]{0,63})(?=$|[\s.,;:!?)])/;
 
 export class ChatPane {
   constructor(section, { press, say, fail, notice }) {
@@ -100,6 +102,7 @@ export class ChatPane {
     const body = document.createElement("div");
     body.className = "body";
     body.append(telegramHtml(message.html));
+    if (message.from === "bot") this.commandsAsButtons(body);
     bubble.append(body);
     if (message.document) bubble.append(documentLink(message.document));
     const meta = document.createElement("div");
@@ -116,6 +119,28 @@ export class ChatPane {
     bubble.addEventListener("dblclick", () => this.setReply(message.message_id));
     if (message.buttons && message.buttons.length) item.append(this.keyboard(message));
     return item;
+  }
+
+  // As in Telegram, a /command in the bot's text sends that command when tapped (/ticket_12 in a digest).
+  commandsAsButtons(body) {
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT, {
+      acceptNode: (node) => (node.parentElement.closest("code, pre, a") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+    });
+    const texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    for (const text of texts) {
+      const parts = text.data.split(COMMAND);
+      if (parts.length === 1) continue;
+      text.replaceWith(...parts.map((part, index) => {
+        if (index % 2 === 0) return part;
+        const command = document.createElement("button");
+        command.type = "button";
+        command.className = "command";
+        command.textContent = part;
+        command.addEventListener("click", () => this.sendText(part, null));
+        return command;
+      }));
+    }
   }
 
   keyboard(message) {
@@ -155,14 +180,22 @@ export class ChatPane {
 
   async send() {
     const text = this.input.value.trim();
-    if (!text || this.chatId == null) return;
-    try {
-      await this.say({ chat_id: this.chatId, user_id: this.me, text, reply_to: this.replyTo });
+    if (!text) return;
+    if (await this.sendText(text, this.replyTo)) {
       this.input.value = "";
       this.setReply(null);
+    }
+  }
+
+  async sendText(text, replyTo) {
+    if (this.chatId == null) return false;
+    try {
+      await this.say({ chat_id: this.chatId, user_id: this.me, text, reply_to: replyTo });
       this.scrollDown();
+      return true;
     } catch (error) {
       this.fail(error);
+      return false;
     }
   }
 
