@@ -29,7 +29,10 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps its own event loop running in this
+# thread while it lives, and pytest-asyncio cannot run the async tests that xdist may give this
+# worker next. pytest tears a module's fixtures down before it runs another module's test.
+@pytest.fixture(scope="module")
 def browser() -> Browser:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run `bash .ci/setup --test` (it installs Debian's chromium)")
