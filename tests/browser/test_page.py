@@ -77,6 +77,23 @@ def test_the_staff_switcher_shows_that_persons_private_chat_and_acts_as_them(pag
     assert ("say", {"chat_id": IRA, "user_id": IRA, "text": "/my", "reply_to": None}) in stub.calls
 
 
+def test_the_switcher_counts_what_the_bot_sent_someone_else_until_their_chat_is_shown(page, stub):
+    page.goto(stub.url)
+    switcher = page.locator("#private-as")
+    expect(switcher).to_have_value(str(OLEG))
+
+    def to_ira(state):
+        for number in (2, 3):
+            state["chats"][str(IRA)].append({
+                "message_id": number, "from": "bot", "user_id": None, "html": f"news {number}", "buttons": [],
+                "reply_to": None, "document": None, "edited": False, "deleted": False})
+    stub.change(to_ira)
+    expect(switcher.locator("option", has_text="Ira")).to_have_text("Ira (network) ● 2")
+    switcher.select_option(str(IRA))
+    expect(page.locator("#pane-private")).to_contain_text("news 3")
+    expect(switcher.locator("option", has_text="Ira")).to_have_text("Ira (network)")
+
+
 def test_the_customer_writes_reads_the_acknowledgement_and_replies_in_its_thread(page, stub):
     page.goto(stub.url)
     mail = page.locator("#pane-mail")

@@ -43,12 +43,13 @@ async function draw(state) {
   page.groupAs = pick(page.groupAs, staff, dispatchers[0] ?? staff[0]);
   const specialists = staff.filter((person) => !(person.roles ?? []).includes("dispatcher"));
   page.privateAs = pick(page.privateAs, staff, specialists[0] ?? staff[0]);
-  fillStaff(document.getElementById("group-as"), [...dispatchers, ...staff.filter((p) => !dispatchers.includes(p))], page.groupAs);
-  fillStaff(document.getElementById("private-as"), staff, page.privateAs);
+  const chats = state.chats ?? {};
+  fillStaff(document.getElementById("group-as"), [...dispatchers, ...staff.filter((p) => !dispatchers.includes(p))],
+    page.groupAs, () => 0);
+  fillStaff(document.getElementById("private-as"), staff, page.privateAs, (person) => unread(chats, person.user_id));
 
   const chat = state.dispatcher_chat ?? {};
   document.getElementById("group-title").textContent = chat.title ?? "";
-  const chats = state.chats ?? {};
   group.show(chat.chat_id ?? null, page.groupAs, chats[String(chat.chat_id)] ?? []);
   direct.show(page.privateAs, page.privateAs, chats[String(page.privateAs)] ?? []);
   mailbox.show(state);
@@ -84,12 +85,21 @@ function pick(current, staff, fallback) {
   return staff.some((person) => person.user_id === current) ? current : fallback?.user_id ?? null;
 }
 
-function fillStaff(select, staff, chosen) {
+// What the bot sent a person since their chat was last on screen: the switcher shows "● N".
+const read = {};
+function unread(chats, userId) {
+  const messages = (chats[String(userId)] ?? []).filter((message) => message.from === "bot");
+  if (userId === page.privateAs || read[userId] === undefined) read[userId] = messages.length;
+  return messages.length - read[userId];
+}
+
+function fillStaff(select, staff, chosen, news) {
   const options = staff.map((person) => {
     const option = document.createElement("option");
     option.value = String(person.user_id);
     const roles = (person.roles ?? []).join(", ");
-    option.textContent = roles ? `${person.name} (${roles})` : person.name;
+    const count = news(person);
+    option.textContent = (roles ? `${person.name} (${roles})` : person.name) + (count > 0 ? ` ● ${count}` : "");
     return option;
   });
   const same = options.length === select.options.length &&
