@@ -64,3 +64,37 @@ def test_a_mail_becomes_a_card_is_assigned_taken_answered_and_closed_with_the_ti
     expect(group.locator(".msg", has_text=SUBJECT).first).to_contain_text("Closed by Sam")
     expect(group.locator(".msg", has_text=SUBJECT).first).to_contain_text("1 h 30 min recorded")
     assert page.problems == []
+
+
+def test_the_customer_replies_and_the_specialist_answers_with_a_telegram_reply(page, demo):
+    page.goto(demo)
+    group, private, mail = page.locator("#pane-group"), page.locator("#pane-private"), page.locator("#pane-mail")
+    mail.get_by_role("button", name="Write to support").click()
+    mail.get_by_label("Subject").fill("VPN drops every hour")
+    mail.get_by_label("Text").fill("The VPN disconnects every hour.")
+    mail.get_by_role("button", name="Send").click()
+    card = group.locator(".msg", has_text="VPN drops every hour").first
+    card.get_by_role("button", name="Technical support").click()
+    card.get_by_role("button", name=re.compile("^Sam")).click()
+    task = private.locator(".msg", has_text="assigned you a ticket")
+    task.get_by_role("button", name="Take").click()
+    expect(task).to_contain_text("Sam Ortiz is working on it")
+
+    # The customer answers the acknowledgement, in its thread.
+    mail.locator(".mail-row.in", has_text="[#1]").click()
+    mail.get_by_role("button", name="Reply").click()
+    mail.get_by_label("Text").fill("It happens on my phone too.")
+    mail.get_by_role("button", name="Send").click()
+
+    # Sam sees it, and answers with a reply to that message (the ↩ on it), not a button.
+    forwarded = private.locator(".msg", has_text="It happens on my phone too.")
+    expect(forwarded).to_contain_text("replied on #1")
+    forwarded.get_by_role("button", name="Reply").click()
+    expect(private.locator(".replying")).to_contain_text("It happens on my phone too.")
+    box = private.get_by_placeholder("Message")
+    box.fill("Thanks, we are looking at the phone profile too.")
+    box.press("Enter")
+    expect(private.locator(".msg.mine .quote")).to_contain_text("replied on #1")
+    answer = mail.locator(".mail-row.in", has_text="phone profile")
+    expect(answer).to_contain_text("[#1]")
+    assert page.problems == []
