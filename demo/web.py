@@ -25,7 +25,8 @@ WEB = Path(__file__).resolve().parent / "web"
 PLACEHOLDER = """<!doctype html><meta charset="utf-8"><title>deskbot demo</title>
 <p>deskbot demo: the page is not built yet. The API answers at <a href="/api/state">/api/state</a>.</p>"""
 DESK = web.AppKey("desk", object)
-MAX_TEXT = 10_000  # characters: Telegram's own limits apply after this, in the stand-in
+MAX_TEXT = 10_000  # characters of a mail's subject or text
+TELEGRAM_TEXT = 4096  # what a person can type into one Telegram message
 
 
 def application(desk: Any) -> web.Application:
@@ -144,8 +145,9 @@ async def file(request: web.Request) -> web.Response:
 
 async def press(request: web.Request) -> web.Response:
     body = await _body(request)
-    return await _act(request, lambda desk: desk.press(
-        _int(body, "chat_id"), _int(body, "user_id"), _int(body, "message_id"), _text(body, "data")))
+    answer = await request.app[DESK].press(_int(body, "chat_id"), _int(body, "user_id"), _int(body, "message_id"),
+                                           _text(body, "data"))
+    return web.json_response({"ok": True, "answer": answer}, dumps=_dumps)
 
 
 async def say(request: web.Request) -> web.Response:
@@ -154,7 +156,7 @@ async def say(request: web.Request) -> web.Response:
     if reply_to is not None:
         reply_to = _int(body, "reply_to")
     return await _act(request, lambda desk: desk.say(
-        _int(body, "chat_id"), _int(body, "user_id"), _text(body, "text"), reply_to))
+        _int(body, "chat_id"), _int(body, "user_id"), _text(body, "text", limit=TELEGRAM_TEXT), reply_to))
 
 
 async def mail(request: web.Request) -> web.Response:
@@ -205,10 +207,10 @@ def _int(body: dict[str, Any], key: str) -> int:
     return value
 
 
-def _text(body: dict[str, Any], key: str, *, empty: bool = False) -> str:
+def _text(body: dict[str, Any], key: str, *, empty: bool = False, limit: int = MAX_TEXT) -> str:
     value = body.get(key, "" if empty else None)
-    if not isinstance(value, str) or (not empty and not value.strip()) or len(value) > MAX_TEXT:
-        raise Refused(f"{key} must be a text of at most {MAX_TEXT} characters")
+    if not isinstance(value, str) or (not empty and not value.strip()) or len(value) > limit:
+        raise Refused(f"{key} must be a text of at most {limit} characters")
     return value
 
 
