@@ -161,7 +161,7 @@ class Demo:
         async with self._switching:  # not into a service that is restarting
             if self._hand_in is None:
                 raise demo_web.Refused("deskbot's service is not running")
-            await self._hand_in.many(list(raws))
+            await self._hand_in.hand_in_together(list(raws))
 
 
 def _check_person(chat_id: int, user_id: int) -> None:
