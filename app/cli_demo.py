@@ -32,22 +32,31 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(folder: Path, port: int, lang: str) -> int:
-    from deskbot.demo.desk import Demo, FolderNotOurs
+    from deskbot.demo.folder import FolderNotOurs, fresh_folder
+
+    try:
+        fresh_folder(folder)  # a wrong folder is told before the service is imported (seconds on a slow machine)
+    except (FolderNotOurs, OSError) as exc:
+        print(f"deskbot demo: {exc}", file=sys.stderr)
+        return 2
+    from deskbot.demo.desk import Demo
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    demo = Demo(folder, port=port, lang=lang)
     try:
-        async with Demo(folder, port=port, lang=lang) as demo:
-            print(f"deskbot demo: open {demo.url} in a browser (Ctrl+C stops it; its files are in {demo.folder})",
-                  flush=True)
-            await stop.wait()
-    except FolderNotOurs as exc:
-        print(f"deskbot demo: {exc}", file=sys.stderr)
-        return 2
+        await demo.start()
     except OSError as exc:  # the port is taken
+        await demo.stop()
         print(f"deskbot demo: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    try:
+        print(f"deskbot demo: open {demo.url} in a browser (Ctrl+C stops it; its files are in {demo.folder})",
+              flush=True)
+        await stop.wait()
+    finally:
+        await demo.stop()
     return 0

@@ -6,34 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from pathlib import Path
 
 from aiohttp import web
 
 from deskbot.demo import letters, service, web as demo_web
-from deskbot.demo.botapi import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram, WaitTimeout
+from deskbot.demo.folder import fresh_folder
 from deskbot.demo.intake import HandIn
 from deskbot.demo.live import Live
 from deskbot.demo.mailbox import Mailbox
 from deskbot.demo.people import (
-    CUSTOMER_ADDRESS, CUSTOMER_NAME, DISPATCH_CHAT, DISPATCH_TITLE, STAFF, config_text, person,
+    CUSTOMER_ADDRESS, CUSTOMER_NAME, DISPATCH_CHAT, DISPATCH_TITLE, NAG_EVERY, STAFF, config_text, person,
 )
 from deskbot.demo.snapshot import snapshot
 from deskbot.dispatch.config import load_config
 
 log = logging.getLogger("deskbot.demo")
-MARK = ".deskbot-demo"  # a folder holding this file is the demo's own: its database may be replaced
-OURS = {MARK, "config.toml", "deskbot.sqlite3", "deskbot.sqlite3-wal", "deskbot.sqlite3-shm", "attachments"}
-
-
-class FolderNotOurs(Exception):
-    """The folder holds files the demo did not write: it is left alone."""
+ANSWER_WAIT = 5.0  # seconds: a tap's answer comes in well under one; a busy machine gets more
 
 
 class Demo:
-    def __init__(self, folder: Path, *, port: int = 0, lang: str = "en") -> None:
+    def __init__(self, folder: Path, *, port: int = 0, lang: str = "en", nag_every: str = NAG_EVERY) -> None:
         self.folder = folder.resolve()
+        self.nag_every = nag_every
         self.port = port
         self.lang = lang
         self.fake = FakeTelegram(bot_username="deskbot_demo_bot", bot_name="Deskbot")
@@ -67,6 +63,11 @@ class Demo:
 
     async def start(self) -> None:
         fresh_folder(self.folder)
+        # The page's port first: a port in use is told before the service starts.
+        self._web = web.AppRunner(demo_web.application(self), access_log=None, shutdown_timeout=1.0)
+        await self._web.setup()
+        await web.TCPSite(self._web, "127.0.0.1", self.port).start()
+        self.port = self._web.addresses[0][1]
         await self.fake.start()
         for p in STAFF:
             self.fake.add_user(p.user_id, p.first_name, last_name=p.last_name, language_code=self.lang)
@@ -74,11 +75,6 @@ class Demo:
         await self.mailbox.start()
         await self._start_service()
         self.live.start()
-        self._web = web.AppRunner(demo_web.application(self), access_log=None, shutdown_timeout=1.0)
-        await self._web.setup()
-        site = web.TCPSite(self._web, "127.0.0.1", self.port)
-        await site.start()
-        self.port = self._web.addresses[0][1]
 
     async def stop(self) -> None:
         if self._web is not None:
@@ -93,7 +89,8 @@ class Demo:
     async def _start_service(self) -> None:
         path = self.folder / "config.toml"
         path.write_text(config_text(self.folder, smtp_port=self.mailbox.port, botapi_url=self.fake.url,
-                                    token=self.fake.token, language=self.lang), encoding="utf-8")
+                                    token=self.fake.token, language=self.lang, nag_every=self.nag_every),
+                        encoding="utf-8")
         config = load_config(path, environ={})  # the environment's DESKBOT_* belong to a real desk
         ready: asyncio.Future[HandIn] = asyncio.get_running_loop().create_future()
         self._service_stop = asyncio.Event()
@@ -129,9 +126,15 @@ class Demo:
 
     # -- what the page does -----------------------------------------------------------------
 
-    async def press(self, chat_id: int, user_id: int, message_id: int, data: str) -> None:
+    async def press(self, chat_id: int, user_id: int, message_id: int, data: str) -> dict | None:
+        """The tap, and the bot's answer to it (the toast or alert Telegram shows), when it comes in time."""
         _check_person(chat_id, user_id)
-        self.fake.press_button(user_id, chat_id, message_id, callback_data=data)
+        query = self.fake.press_button(user_id, chat_id, message_id, callback_data=data)
+        try:
+            answer = await self.fake.wait_for(lambda: self.fake.callback_answer(query), timeout=ANSWER_WAIT)
+        except WaitTimeout:  # the page still sees what the tap changed, in the state
+            return None
+        return {"text": answer.text, "show_alert": answer.show_alert}
 
     async def say(self, chat_id: int, user_id: int, text: str, reply_to: int | None) -> None:
         _check_person(chat_id, user_id)
@@ -158,7 +161,7 @@ class Demo:
         async with self._switching:  # not into a service that is restarting
             if self._hand_in is None:
                 raise demo_web.Refused("deskbot's service is not running")
-            await self._hand_in.many(list(raws))
+            await self._hand_in.hand_in_together(list(raws))
 
 
 def _check_person(chat_id: int, user_id: int) -> None:
@@ -166,20 +169,3 @@ def _check_person(chat_id: int, user_id: int) -> None:
         raise demo_web.Refused(f"user {user_id} is not on the demo's staff")
     if chat_id != DISPATCH_CHAT and chat_id != user_id:
         raise demo_web.Refused("a person acts in the dispatcher chat or in their own private chat")
-
-
-def fresh_folder(folder: Path) -> None:
-    """The demo's folder, empty of an earlier run's database (the stand-in's chats start empty)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    present = {p.name for p in folder.iterdir()}
-    if present and MARK not in present:
-        raise FolderNotOurs(f"{folder} holds files that are not the demo's: give another --dir")
-    strangers = present - OURS
-    if strangers:
-        raise FolderNotOurs(f"{folder} holds files that are not the demo's ({', '.join(sorted(strangers))})")
-    (folder / MARK).write_text("deskbot demo's folder: its database is replaced on each start.\n")
-    for name in ("deskbot.sqlite3", "deskbot.sqlite3-wal", "deskbot.sqlite3-shm"):
-        (folder / name).unlink(missing_ok=True)
-    files = folder / "attachments"
-    if files.is_dir():
-        shutil.rmtree(files)

@@ -1,22 +1,23 @@
 """A raw mail handed to the intake, as the pipe intake (`deskbot ingest`) does.
 
 One small function: the demo's every incoming mail (the page's, the burst's) goes through it.
-Until the pipe intake's own in-process hand-in is on main, it stores the bytes with the use
-case the IMAP poller uses (dispatch/ingest.py): the same rules, dedupe, threading, quarantine,
-and the raw bytes kept. The mails get numbers in a folder of their own, "pipe", where an IMAP
-poller keeps UIDs.
+Until the pipe intake (branch issue12-pipe: dispatch/pipe_intake.py, `PipeIntake.hand_in`) is on
+main, it stores the bytes with the use case both intakes use (dispatch/ingest.py): the same
+rules, dedupe, threading, quarantine, and the raw bytes kept, in the pipe intake's
+pseudo-mailbox "pipe". The mails are numbered where an IMAP poller keeps UIDs.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
 
-from deskbot.dispatch.batch import Stored
+from deskbot.dispatch.batch import MailboxPlace, Stored
 from deskbot.dispatch.ingest import Ingest
 from deskbot.mailbox.inbound import Fetched, ParseOptions
 from deskbot.mailbox.parse import parse_mail
 
 UIDVALIDITY = 1
+PIPE_PLACE = MailboxPlace("pipe", "")  # as the pipe intake names it
 
 
 class HandIn:
@@ -34,11 +35,12 @@ class HandIn:
         state = await ingest.state()
         return cls(ingest, options, state[1] if state else 0)
 
-    async def __call__(self, raw: bytes) -> Stored:
-        [stored] = await self.many([raw])
+    async def hand_in(self, raw: bytes) -> Stored:
+        """Store one message as received mail; what became of it (as the pipe intake's `hand_in`)."""
+        [stored] = await self.hand_in_together([raw])
         return stored
 
-    async def many(self, raws: list[bytes]) -> list[Stored]:
+    async def hand_in_together(self, raws: list[bytes]) -> list[Stored]:
         """Mails that arrive together, stored in one transaction (as the poller stores a batch)."""
         mails = await asyncio.to_thread(lambda: [parse_mail(raw, self.options) for raw in raws])  # writes files
         async with self._lock:

@@ -42,7 +42,8 @@ def person(user_id: int) -> Person | None:
     return next((p for p in STAFF if p.user_id == user_id), None)
 
 
-def config_text(folder: Path, *, smtp_port: int, botapi_url: str, token: str, language: str) -> str:
+def config_text(folder: Path, *, smtp_port: int, botapi_url: str, token: str, language: str,
+                nag_every: str = NAG_EVERY) -> str:
     """The demo's config.toml (TOML strings written as JSON strings: the same escapes)."""
     q = json.dumps
     lines = [
@@ -55,7 +56,7 @@ def config_text(folder: Path, *, smtp_port: int, botapi_url: str, token: str, la
         f"from_address = {q(f'{SUPPORT_NAME} <{SUPPORT_ADDRESS}>')}",
         "[telegram]", f"token = {q(token)}", f"api_server = {q(botapi_url)}",
         f"dispatcher_chat_id = {DISPATCH_CHAT}", f"language = {q(language)}",
-        "[dispatch]", f"nag_every = {q(NAG_EVERY)}",
+        "[dispatch]", f"nag_every = {q(nag_every)}",
     ]
     for key, name in DEPARTMENTS:
         lines += ["[[departments]]", f"key = {q(key)}", f"name = {q(name)}"]

@@ -2,7 +2,8 @@
 
 The same parts as app/service.py's `run`, in the same order (mail out, the Telegram side, the
 timed sweeps), with the intake's hooks wired as the poller's are. When the pipe mode
-(`mailbox.mode = "pipe"`, issue 12) is on main, this becomes `service.run` with that mode.
+(`mailbox.mode = "pipe"`, branch issue12-pipe) is on main, this becomes `service.run` with
+that mode, and the demo hands mail in through the pipe intake itself.
 """
 from __future__ import annotations
 
@@ -13,15 +14,12 @@ from pathlib import Path
 from deskbot.app import schedule, service
 from deskbot.app.database import prepare_database
 from deskbot.bot.texts import Texts
-from deskbot.demo.intake import HandIn
-from deskbot.dispatch.batch import MailboxPlace
+from deskbot.demo.intake import PIPE_PLACE, HandIn
 from deskbot.dispatch.clock import Clock, SystemClock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.ingest import Ingest
 from deskbot.mailbox.inbound import ParseOptions
 from deskbot.storage.db import session_factory
-
-FOLDER = "pipe"
 
 
 @contextlib.asynccontextmanager
@@ -32,7 +30,7 @@ async def running(config: Config, clock: Clock | None = None) -> AsyncIterator[H
     engine = await prepare_database(config)
     scheduler = schedule.scheduler()
     box = config.mailbox
-    ingest = Ingest(session_factory(engine), clock, MailboxPlace(f"{box.username}@{box.host}".lower(), FOLDER),
+    ingest = Ingest(session_factory(engine), clock, PIPE_PLACE,
                     own_addresses=config.own_addresses, free_mail_domains=set(box.free_mail_domains),
                     reopen_within=config.dispatch.reopen_within)
     options = ParseOptions(attachments_dir=str(Path(box.attachments_dir).resolve()),

@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from fluent.syntax import ast
 
 from deskbot.catalog.words import LANGUAGES, Catalog, catalog
@@ -25,13 +25,17 @@ WEB = Path(__file__).resolve().parent / "web"
 PLACEHOLDER = """<!doctype html><meta charset="utf-8"><title>deskbot demo</title>
 <p>deskbot demo: the page is not built yet. The API answers at <a href="/api/state">/api/state</a>.</p>"""
 DESK = web.AppKey("desk", object)
-MAX_TEXT = 10_000  # characters: Telegram's own limits apply after this, in the stand-in
+SOCKETS = web.AppKey("sockets", set)
+MAX_TEXT = 10_000  # characters of a mail's subject or text
+TELEGRAM_TEXT = 4096  # what a person can type into one Telegram message
 
 
 def application(desk: Any) -> web.Application:
     """`desk`: the running demo (desk.py): press, say, mail, burst, set_lang, live, fake."""
     app = web.Application(middlewares=[guard], client_max_size=1024 * 1024)
     app[DESK] = desk
+    app[SOCKETS] = set()
+    app.on_shutdown.append(_close_sockets)
     app.router.add_get("/", page)
     app.router.add_get("/static/{path:.+}", static)
     app.router.add_get("/api/state", state)
@@ -47,7 +51,7 @@ def application(desk: Any) -> web.Application:
 async def guard(request: web.Request, handler) -> web.StreamResponse:
     ours = request.app[DESK].address  # "127.0.0.1:PORT"
     if request.host != ours:
-        return web.json_response({"ok": False, "error": "wrong Host"}, status=421)
+        return web.json_response({"ok": False, "error": f"wrong Host: open http://{ours}/"}, status=421)
     origin = request.headers.get("Origin")
     if origin is not None and origin != f"http://{ours}":
         return web.json_response({"ok": False, "error": "wrong Origin"}, status=403)
@@ -90,6 +94,7 @@ async def live(request: web.Request) -> web.WebSocketResponse:
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
     hub = request.app[DESK].live
+    request.app[SOCKETS].add(socket)
     with hub.listening() as updates:
         await socket.send_str(_dumps({"type": "state", "state": hub.current()}))
         reader = _read_until_closed(socket)
@@ -99,9 +104,19 @@ async def live(request: web.Request) -> web.WebSocketResponse:
             if got not in done:
                 got.cancel()
                 break
-            await socket.send_str(_dumps({"type": "state", "state": got.result()}))
+            try:
+                await socket.send_str(_dumps({"type": "state", "state": got.result()}))
+            except ConnectionResetError:  # the tab went away between two pushes
+                break
         reader.cancel()
+    request.app[SOCKETS].discard(socket)
     return socket
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """On stop, the open pages are told at once (1001: going away) rather than cut off later."""
+    for socket in list(app[SOCKETS]):
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"deskbot demo stopped")
 
 
 def _read_until_closed(socket: web.WebSocketResponse) -> asyncio.Future:
@@ -144,8 +159,9 @@ async def file(request: web.Request) -> web.Response:
 
 async def press(request: web.Request) -> web.Response:
     body = await _body(request)
-    return await _act(request, lambda desk: desk.press(
-        _int(body, "chat_id"), _int(body, "user_id"), _int(body, "message_id"), _text(body, "data")))
+    answer = await request.app[DESK].press(_int(body, "chat_id"), _int(body, "user_id"), _int(body, "message_id"),
+                                           _text(body, "data"))
+    return web.json_response({"ok": True, "answer": answer}, dumps=_dumps)
 
 
 async def say(request: web.Request) -> web.Response:
@@ -154,7 +170,7 @@ async def say(request: web.Request) -> web.Response:
     if reply_to is not None:
         reply_to = _int(body, "reply_to")
     return await _act(request, lambda desk: desk.say(
-        _int(body, "chat_id"), _int(body, "user_id"), _text(body, "text"), reply_to))
+        _int(body, "chat_id"), _int(body, "user_id"), _text(body, "text", limit=TELEGRAM_TEXT), reply_to))
 
 
 async def mail(request: web.Request) -> web.Response:
@@ -205,10 +221,10 @@ def _int(body: dict[str, Any], key: str) -> int:
     return value
 
 
-def _text(body: dict[str, Any], key: str, *, empty: bool = False) -> str:
+def _text(body: dict[str, Any], key: str, *, empty: bool = False, limit: int = MAX_TEXT) -> str:
     value = body.get(key, "" if empty else None)
-    if not isinstance(value, str) or (not empty and not value.strip()) or len(value) > MAX_TEXT:
-        raise Refused(f"{key} must be a text of at most {MAX_TEXT} characters")
+    if not isinstance(value, str) or (not empty and not value.strip()) or len(value) > limit:
+        raise Refused(f"{key} must be a text of at most {limit} characters")
     return value
 
 

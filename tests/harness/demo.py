@@ -29,9 +29,10 @@ class Page:
             assert response.status == 200, await response.text()
             return await response.json()
 
-    async def do(self, name: str, body: dict[str, Any]) -> None:
+    async def do(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = await self.post(name, body)
-        assert answer == {"ok": True}, (name, body, answer)
+        assert answer["ok"] is True and set(answer) <= {"ok", "answer"}, (name, body, answer)
+        return answer
 
     async def until(self, check: Callable[[dict[str, Any]], Any], what: str, timeout: float = 20.0) -> Any:
         """The first truthy `check(state)`, on the state now or on the ones pushed next."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from deskbot.demo.desk import FolderNotOurs, fresh_folder
+from deskbot.demo.folder import FolderNotOurs, fresh_folder
 from deskbot.demo.people import CUSTOMER_ADDRESS, DISPATCH_CHAT
 from harness.demo import button, demo_page, message_with
 
@@ -24,6 +24,9 @@ async def test_a_mail_is_worked_through_the_whole_loop(tmp_path):
                                         "the acknowledgement in the customer's mailbox")
         assert "[#1]" in acknowledged[0]["subject"] and CUSTOMER_ADDRESS in acknowledged[0]["to"]
 
+        refused = await page.do("press", {"chat_id": DISPATCH_CHAT, "user_id": SAM, "message_id": card["message_id"],
+                                          "data": button(card, "Technical support")})
+        assert refused["answer"] == {"text": "Only a dispatcher can assign tickets.", "show_alert": True}
         press = {"chat_id": DISPATCH_CHAT, "user_id": DANA, "message_id": card["message_id"]}
         await page.do("press", {**press, "data": button(card, "Technical support")})
         people = await page.until(lambda s: button(message_with(s, DISPATCH_CHAT, "Printer"), "Sam Ortiz")
@@ -66,6 +69,12 @@ async def test_the_customer_replies_in_the_thread(tmp_path):
         assert not message_with(page.state, DISPATCH_CHAT, "<b>#2</b>")  # a reply, not a second ticket
 
 
+async def test_nags_come_at_the_demos_pace(tmp_path):
+    async with demo_page(tmp_path / "demo", nag_every="2s") as page:
+        await page.do("mail", {"subject": "Nobody takes this", "text": "Hello?", "in_reply_to": None})
+        await page.until(lambda s: message_with(s, DISPATCH_CHAT, "Not assigned yet"), "a reminder", timeout=30)
+
+
 async def test_typing_commands_a_burst_and_the_language_switch(tmp_path):
     async with demo_page(tmp_path / "demo") as page:
         await page.do("burst", {})
@@ -103,6 +112,14 @@ async def test_the_api_refuses_what_it_must(tmp_path):
         assert (await page.post("say", {"chat_id": 2, "user_id": 99, "text": "hi", "reply_to": None}))["ok"] is False
         assert (await page.post("lang", {"lang": "de"}))["ok"] is False
         assert (await page.post("mail", {"subject": "x", "text": "y", "in_reply_to": "<nope@x>"}))["ok"] is False
+        sent = page.demo.fake.user_document(SAM, "notes.txt", "Заметки".encode(), caption="for the ticket")
+        async with page.http.get(f"{url}api/file/{SAM}/{sent.message_id}") as response:
+            assert (response.status, await response.read()) == (200, "Заметки".encode())
+        shown = await page.until(lambda s: s["chats"][str(SAM)] and s["chats"][str(SAM)][-1]["document"], "the file")
+        assert shown == {"name": "notes.txt", "url": f"/api/file/{SAM}/{sent.message_id}"}
+        async with page.http.get(f"{url}api/file/{SAM}/999") as response:
+            assert response.status == 404
+        assert (await page.post("say", {"chat_id": 2, "user_id": 2, "text": "x" * 4097, "reply_to": None}))["ok"] is False
         async with page.http.get(url + "static/../web.py") as response:
             assert response.status == 404
         async with page.http.get(url) as response:
