@@ -36,6 +36,20 @@ def test_a_button_press_names_the_chat_the_person_and_the_message(page, stub):
     assert ("press", {"chat_id": GROUP, "user_id": DANA, "message_id": 1, "data": "dep:support"}) in stub.calls
 
 
+def test_a_picture_shows_with_a_link_to_its_file(page, stub):
+    def picture(state):
+        state["chats"][str(GROUP)].append({
+            "message_id": 2, "from": "Oleg", "user_id": OLEG, "html": "", "buttons": [], "reply_to": None,
+            "document": {"name": "screen.png", "url": "/api/file/7"}, "edited": False, "deleted": False})
+    stub.change(picture)
+    page.goto(stub.url)
+    shown = page.locator("#pane-group .msg", has_text="screen.png")
+    expect(shown.get_by_role("link", name="screen.png")).to_have_attribute("href", "/api/file/7")
+    expect(shown.get_by_role("img", name="screen.png")).to_have_js_property("complete", True)
+    assert shown.get_by_role("img").evaluate("img => img.naturalWidth") > 0
+    assert page.problems == []
+
+
 def test_the_bots_answer_to_a_tap_shows_as_an_alert_until_dismissed(page, stub):
     page.goto(stub.url)
     page.locator("#pane-group").get_by_role("button", name="Network").click()

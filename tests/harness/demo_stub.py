@@ -97,6 +97,7 @@ class DemoStub:
         app.router.add_get("/api/state", self._state)
         app.router.add_get("/api/words", self._words)
         app.router.add_get("/api/live", self._live)
+        app.router.add_get("/api/file/{id}", self._file)
         for name in ("press", "say", "mail", "burst", "lang"):
             app.router.add_post(f"/api/{name}", self._post)
         self._runner = web.AppRunner(app)
@@ -113,6 +114,9 @@ class DemoStub:
             await self._runner.cleanup()
 
     # The contract -------------------------------------------------------------
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(WEB / "static" / "icon.svg")
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
         return web.FileResponse(WEB / "index.html")

@@ -236,13 +236,25 @@ function quotedText(message) {
   return `${sender}: ${text.length > QUOTE_LENGTH ? `${text.slice(0, QUOTE_LENGTH)}…` : text}`;
 }
 
+const PICTURE = /\.(jpe?g|png|gif|webp)$/i;
+
+// A file the bot or a person sent: a link to the back end's copy (only a path on this site),
+// and the picture itself when it is one.
 function documentLink(doc) {
   const link = document.createElement("a");
   link.className = "document";
   link.textContent = doc.name;
-  if (typeof doc.url === "string" && doc.url.startsWith("/")) link.href = doc.url;
+  const local = typeof doc.url === "string" && doc.url.startsWith("/") && !doc.url.startsWith("//");
+  if (local) link.href = doc.url;
   link.download = doc.name;
-  return link;
+  if (!local || !PICTURE.test(doc.name ?? "")) return link;
+  const picture = document.createElement("img");
+  picture.src = doc.url;
+  picture.alt = doc.name;
+  picture.className = "picture";
+  const box = document.createElement("div");
+  box.append(picture, link);
+  return box;
 }
 
 function words(tag, className, key) {
