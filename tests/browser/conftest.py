@@ -72,10 +72,15 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
-    if report.when != "call" or not report.failed or page is None or page.is_closed():
+    if report.when != "call" or page is None:
+        return
+    path = ARTIFACTS / (re.sub(r"[^\w.-]+", "_", item.nodeid.split("::", 1)[-1])[:120] + ".png")
+    if not report.failed:
+        path.unlink(missing_ok=True)  # an earlier failure's picture would mislead
+        return
+    if page.is_closed():
         return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / (re.sub(r"[^\w.-]+", "_", item.nodeid.split("::", 1)[-1])[:120] + ".png")
     try:
         page.screenshot(path=str(path), full_page=True)
     except Exception as error:  # the page may have crashed: the test's own failure matters more

@@ -144,6 +144,19 @@ def test_what_the_back_end_changes_shows_at_once(page, stub):
     expect(card.get_by_role("button", name="Support")).to_have_count(0)
 
 
+def test_after_the_demo_restarts_the_page_shows_its_new_state(page, stub):
+    page.goto(stub.url)
+    for _ in range(3):
+        stub.change(lambda state: None)  # versions 2, 3, 4
+    expect(page.locator("#pane-group .msg").first).to_contain_text("Printer")
+
+    def fresh(state):
+        state["chats"][str(GROUP)][0]["html"] = "<b>#1</b> A new desk"
+    stub.restart(fresh)  # version 1 again
+    expect(page.locator("#pane-group .msg").first).to_contain_text("A new desk")
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")
+
+
 def test_the_language_switch_changes_the_pages_words(page, stub):
     page.goto(stub.url)
     expect(page.get_by_role("button", name="Send 50 mails")).to_be_visible()

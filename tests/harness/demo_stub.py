@@ -90,6 +90,15 @@ class DemoStub:
         """Change the state from the test (edit(state) -> None) and push it to the page."""
         asyncio.run_coroutine_threadsafe(self._change(edit), self._loop).result(10)
 
+    def restart(self, edit) -> None:
+        """As a demo stopped and started again: a new state from version 1, open pages cut off."""
+        async def restart() -> None:
+            self.state = snapshot()
+            edit(self.state)
+            for socket in list(self._sockets):
+                await socket.close()
+        asyncio.run_coroutine_threadsafe(restart(), self._loop).result(10)
+
     async def _start(self) -> None:
         app = web.Application(middlewares=[_csp])
         app.router.add_get("/", self._page)

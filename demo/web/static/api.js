@@ -22,12 +22,14 @@ export async function fetchState() {
   return response.json();
 }
 
-// Keeps a WebSocket open, reconnecting with a growing pause; every snapshot goes to onState.
+// Keeps a WebSocket open, reconnecting with a growing pause; every snapshot goes to onState,
+// the first of each connection marked fresh (a restarted demo counts its versions from 1 again).
 export function live(onState, onStatus) {
   let pause = 500;
   const open = () => {
     const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(`${scheme}//${window.location.host}/api/live`);
+    let fresh = true;
     onStatus("connecting");
     socket.addEventListener("open", () => {
       pause = 500;
@@ -40,7 +42,10 @@ export function live(onState, onStatus) {
       } catch {
         return;
       }
-      if (data.type === "state" && data.state) onState(data.state);
+      if (data.type === "state" && data.state) {
+        onState(data.state, fresh);
+        fresh = false;
+      }
     });
     socket.addEventListener("close", () => {
       onStatus("offline");

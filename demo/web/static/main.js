@@ -21,8 +21,9 @@ const mailbox = new Mailbox(document.getElementById("pane-mail"), { send: (body)
 
 let drawing = Promise.resolve();
 
-function receive(state) {
-  if (page.state && typeof state.version === "number" && state.version < page.state.version) return;
+function receive(state, fresh = false) {
+  // A restarted demo counts from 1 again: the first snapshot of a connection is always taken.
+  if (!fresh && page.state && typeof state.version === "number" && state.version < page.state.version) return;
   // Snapshots are drawn one after another: a language switch loads its words first.
   drawing = drawing.then(() => draw(state)).catch(fail);
 }
