@@ -19,7 +19,7 @@ STATUSES = ["new", "assigned", "in_progress", "waiting", "closed"]
 def parser() -> argparse.ArgumentParser:
     import argparse
 
-    from deskbot.app import cli_ingest, cli_quarantine, cli_reports
+    from deskbot.app import cli_demo, cli_ingest, cli_quarantine, cli_reports
     from deskbot.dispatch.config import default_path
 
     common = argparse.ArgumentParser(add_help=False)
@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     tickets.add_argument("--status", choices=STATUSES)
     cli_quarantine.add_commands(commands, common)
     cli_reports.add_commands(commands, common)
+    cli_demo.add_command(commands)
     return top
 
 
@@ -53,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     from deskbot.dispatch.config import ConfigError, load_config
 
     args = parser().parse_args(argv)
+    if args.command == "demo":  # no config file: the demo writes its own
+        from deskbot.app import cli_demo
+
+        return cli_demo.run(args)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -5,7 +5,7 @@
         [--pipe 100] [--ingest-command PATH]
 
 Everything runs as separate processes on 127.0.0.1: a throwaway Dovecot (on tmpfs),
-the fake Telegram Bot API (tests/harness/fake_telegram, Telegram's default flood
+the fake Telegram Bot API (deskbot.demo.botapi, demo/botapi/; Telegram's default flood
 limits: 30/s overall, 3 per 3 s per chat, 20/min per group) and `deskbot run`.
 Times are read from the fake's own request log: each Bot API call is recorded with
 time.monotonic() of the fake's process, the same system clock as ours.
@@ -101,7 +101,7 @@ class Fake:
 
 @contextmanager
 def fake_telegram() -> Iterator[Fake]:
-    proc = subprocess.Popen([PYTHON, ROOT / "tests/harness/fake_telegram", "--port", "0"],
+    proc = subprocess.Popen([PYTHON, "-m", "deskbot.demo.botapi", "--port", "0"],
                             stdout=subprocess.PIPE, text=True)
     try:
         ready, _, _ = select.select([proc.stdout], [], [], 30)

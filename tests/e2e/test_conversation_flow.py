@@ -15,7 +15,7 @@ from deskbot.dispatch.config import load_config
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import Message, Ticket
 from harness.desk import dispatch_sections, write_config
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 from harness.mails import eventually, make_mail
 from harness.service_run import DANA, DISPATCHERS, SAM, Service, assigned_to_sam, deskbot_run, people
 from harness.smtp import smtp_section

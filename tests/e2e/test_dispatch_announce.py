@@ -15,7 +15,7 @@ from deskbot.dispatch.config import load_config
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Department, Ticket
 from harness.desk import write_config
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 from harness.mails import eventually, make_mail
 from harness.service_run import record_schedulers, running_desk
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from deskbot.bot.render.texts import MESSAGE_LIMIT, utf16_len
 from deskbot.storage.models import Ticket, TicketEvent, TimeEntry
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 from harness.mails import eventually, make_mail
 from harness.service_run import DANA, DISPATCHERS, SAM, STRANGER, Service, deskbot_run, people
 

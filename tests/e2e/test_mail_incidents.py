@@ -21,7 +21,7 @@ from deskbot.dispatch import drain
 from deskbot.dispatch.config import load_config
 from deskbot.mailbox import poller
 from harness.desk import dispatch_sections, write_config
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 from harness.mails import eventually, make_mail
 from harness.service_run import DISPATCHERS, people
 from harness.smtp import SmtpSink, smtp_section

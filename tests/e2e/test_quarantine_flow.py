@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from deskbot.storage.models import OutboxMessage, QuarantineItem, Ticket
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 from harness.mails import eventually, make_mail
 from harness.service_run import DANA, DISPATCHERS, SAM, deskbot_run, people, record_schedulers, running_desk
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 from harness.mails import eventually, make_mail
 from harness.service_run import SAM, assigned_to_sam, deskbot_run, people
 

@@ -10,7 +10,7 @@ import pytest
 from deskbot.app import service
 from deskbot.dispatch.config import load_config
 from harness.desk import write_config
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 
 pytestmark = pytest.mark.dovecot
 SECRET = "s3cret-webhook-token_0123"

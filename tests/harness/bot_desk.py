@@ -31,7 +31,7 @@ from deskbot.dispatch.config import Config
 from deskbot.storage.models import (
     Customer, Department, Message, Organization, OutboxMessage, OutboxStatus, Staff, StaffDepartment, Ticket,
 )
-from harness.fake_telegram import CallbackAnswer, FakeTelegram
+from deskbot.demo.botapi import CallbackAnswer, FakeTelegram
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # 12:00 in Moscow
 DISPATCHERS = -1001

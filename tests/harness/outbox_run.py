@@ -10,8 +10,8 @@ from sqlalchemy import select
 from deskbot.bot.delivery import TelegramSender
 from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import FrozenClock
+from deskbot.demo.botapi import FakeTelegram
 from deskbot.storage.models import OutboxMessage, OutboxStatus, Ticket
-from harness.fake_telegram import FakeTelegram
 
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)

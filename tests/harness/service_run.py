@@ -21,7 +21,7 @@ from deskbot.dispatch.config import load_config
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import OutboxMessage
 from harness.desk import dispatch_sections, write_config
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 from harness.mails import eventually
 from harness.smtp import smtp_section
 

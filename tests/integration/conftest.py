@@ -9,8 +9,8 @@ from harness.bot_desk import (
     CONFIG, DAN, DINA, DISPATCHERS, EN, NINA, PAT, SAM, START, STRANGER, Desk, PacedClock, recording_handled, running,
     seed,
 )
-from harness.fake_telegram import FakeTelegram
-from harness.fake_telegram.fixtures import aiogram_bot
+from deskbot.demo.botapi import FakeTelegram
+from harness.telegram import aiogram_bot
 from harness import outbox_run
 
 

@@ -28,8 +28,8 @@ from deskbot.storage.models import (
     Attachment, Customer, Department, Message, Organization, OutboxMessage, OutboxStatus, Ticket,
 )
 from harness.databases import sessions_with_staff
-from harness.fake_telegram import FakeTelegram
-from harness.fake_telegram.fixtures import aiogram_bot
+from deskbot.demo.botapi import FakeTelegram
+from harness.telegram import aiogram_bot
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 DISPATCHERS, DANA = -1001, 1001

@@ -13,8 +13,8 @@ from deskbot.dispatch.tickets import Refused
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Department, Staff
 from harness.bot_desk import EN, SAM, START, STRANGER, PacedClock, running, seed
-from harness.fake_telegram import FakeTelegram
-from harness.fake_telegram.fixtures import aiogram_bot
+from deskbot.demo.botapi import FakeTelegram
+from harness.telegram import aiogram_bot
 
 
 # The transaction per update ------------------------------------------------------------------

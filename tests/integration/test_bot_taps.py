@@ -22,9 +22,9 @@ from deskbot.bot.middleware import Transaction
 from deskbot.bot.render.callbacks import DepartmentV1
 from deskbot.dispatch import outbox
 from deskbot.storage.db import session_factory
-from harness.fake_telegram import FakeTelegram
-from harness.fake_telegram.fixtures import aiogram_bot
-from harness.fake_telegram.server import RequestRecord
+from deskbot.demo.botapi import FakeTelegram
+from harness.telegram import aiogram_bot
+from deskbot.demo.botapi.server import RequestRecord
 from harness.bot_desk import (
     CONFIG, DAN, DINA, DISPATCHERS, EN, SAM, START, SUPPORT, add_ticket, queue_card, recording_handled, seed, to,
 )

@@ -42,9 +42,9 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from harness.fake_telegram import DEFAULT_TOKEN, ControlError, FakeTelegram, Limit, RateLimits, WaitTimeout
-from harness.fake_telegram.entities import HtmlError, parse_html
-from harness.fake_telegram.fixtures import (  # noqa: F401  (fixtures)
+from deskbot.demo.botapi import DEFAULT_TOKEN, ControlError, FakeTelegram, Limit, RateLimits, WaitTimeout
+from deskbot.demo.botapi.entities import HtmlError, parse_html
+from harness.telegram import (  # noqa: F401  (fixtures)
     ManualClock,
     aiogram_bot,
     fake_telegram,
@@ -669,9 +669,8 @@ async def test_http_control_files_commands_faults_and_reset(fake: FakeTelegram, 
 
 
 async def test_runs_as_a_separate_process() -> None:
-    script = Path(__file__).resolve().parents[1] / "harness" / "fake_telegram"
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(script), "--port", "0", "--no-limits",
+        sys.executable, "-m", "deskbot.demo.botapi", "--port", "0", "--no-limits",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()

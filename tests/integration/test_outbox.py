@@ -21,9 +21,9 @@ from deskbot.bot.delivery import TelegramSender
 from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import SystemClock
 from deskbot.storage.db import session_factory
+from deskbot.demo.botapi import FakeTelegram, RateLimits
 from deskbot.storage.models import OutboxMessage, OutboxStatus, TelegramMessage
-from harness.fake_telegram import FakeTelegram, RateLimits
-from harness.fake_telegram.fixtures import aiogram_bot
+from harness.telegram import aiogram_bot
 from harness.outbox_run import (
     BUTTONS, DANA, DISPATCHERS, OLEG, START, STRANGER, all_rows, new_ticket, queue, reply, running,
     sender_for, until_settled,

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from harness.fake_telegram.entities import parse_html
+from deskbot.demo.botapi.entities import parse_html
 
 from deskbot.bot.render.callbacks import ConversationV1
 from deskbot.bot.render.conversation import MAX_ENTRIES, keyboard, pages, split

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fluent.syntax import ast
 from fluent.syntax.visitor import Visitor
-from harness.fake_telegram.entities import parse_html, utf16_len
+from deskbot.demo.botapi.entities import parse_html, utf16_len
 
 from deskbot.bot.render.texts import DIGEST_STYLES, MESSAGE_LIMIT, Texts, TicketCard
 from deskbot.catalog.words import ALERT_LIMIT, LANGUAGES, Safe, catalog, cut, visible_length

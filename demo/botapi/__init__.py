@@ -1,4 +1,4 @@
-"""A local fake of the Telegram Bot API, as strict as Telegram, for deskbot's tests.
+"""A local stand-in for the Telegram Bot API, as strict as Telegram: the tests' fake and `deskbot demo`'s Telegram.
 
 See DEVELOPERS.md, "The fake Telegram Bot API". Modules:
 
@@ -13,7 +13,6 @@ See DEVELOPERS.md, "The fake Telegram Bot API". Modules:
 - updates:  pending updates, getUpdates long polling
 - webhook:  webhook delivery
 - state:    users, chats, messages, files, callback queries
-- fixtures: pytest fixtures and a manual clock
 """
 from .errors import ApiError, ControlError
 from .limits import Limit, RateLimits

@@ -1,8 +1,8 @@
 """Run the fake on its own, for tests that drive a ``deskbot run`` subprocess:
 
-    python tests/harness/fake_telegram --port 8081 [--token 123:ABC] [--no-limits]
+    python -m deskbot.demo.botapi --port 8081 [--token 123:ABC] [--no-limits]
 
-(or ``python -m harness.fake_telegram`` with tests/ on PYTHONPATH). It prints
+It prints
 ``READY http://127.0.0.1:8081`` once listening and stops on SIGTERM/SIGINT.
 Drive it with the HTTP control API under /_control/.
 """
@@ -11,18 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-import sys
-from pathlib import Path
 
-if __package__ in (None, ""):
-    # Run as a path: import as the package harness.fake_telegram (its own folder
-    # on sys.path would make its modules top-level ones).
-    here = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
-    sys.path.insert(0, str(here.parents[1]))
-    from harness.fake_telegram import DEFAULT_TOKEN, FakeTelegram, Limit, RateLimits
-else:
-    from . import DEFAULT_TOKEN, FakeTelegram, Limit, RateLimits
+from . import DEFAULT_TOKEN, FakeTelegram, Limit, RateLimits
 
 
 def _limit(text: str) -> Limit | None:
@@ -51,7 +41,7 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="fake_telegram", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m deskbot.demo.botapi", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: any free port (see the READY line)")

@@ -2,7 +2,7 @@
 
 Import the fixtures into a test module or a conftest::
 
-    from harness.fake_telegram.fixtures import fake_telegram, telegram_bot  # noqa: F401
+    from harness.telegram import fake_telegram, telegram_bot  # noqa: F401
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from .server import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 
 
 class ManualClock:
