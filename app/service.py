@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from deskbot.app import schedule, sweeps
 from deskbot.app.database import prepare_database
 from deskbot.app.mailin import build_poller
+from deskbot.app.web import web_face
 from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests read them)
     ANNOUNCE_EVERY, IDLE_RENEW, LIFECYCLE_SWEEP_EVERY, NAG_SWEEP_EVERY, OUTBOX_SWEEP_EVERY, SENDER_BACKSTOP,
 )
@@ -74,7 +75,8 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                 poller.sink.on_replies.append(forwarder.wake)
             if announcer is not None:  # a person's mail kept aside is told as promptly as a new ticket
                 poller.sink.on_kept_aside.append(announcer.wake)
-            async with lifecycle(config, sessions, clock, texts, scheduler):
+            async with lifecycle(config, sessions, clock, texts, scheduler), \
+                    web_face(config, sessions, clock):  # the web face, when web.listen is set (app/web.py)
                 await poller.run()
     finally:
         log.info("deskbot stopping")
