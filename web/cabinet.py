@@ -48,7 +48,7 @@ async def ticket_list(request: web.Request) -> web.Response:
     def page_link(number: int) -> str:
         return "/tickets?" + urlencode({k: v for k, v in (("status", status), ("q", text), ("page", number)) if v})
 
-    return await render(request, "tickets.html", who=who, found=found, status=status, text=text,
+    return await render(request, "tickets.html", who=who, found=found, chosen=status, text=text,
                         statuses=visibility.STATUSES, page_link=page_link)
 
 

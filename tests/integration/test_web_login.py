@@ -19,24 +19,24 @@ async def _mail_out(desk, sink) -> None:
 
 
 async def test_a_customer_logs_in_with_the_code_from_the_mail(web_desk, smtp_sink):
-    config = web_config(base_url="https://desk.example", smtp=(smtp_sink.host, smtp_sink.port))
+    config = web_config(base_url="http://desk.example", smtp=(smtp_sink.host, smtp_sink.port))
     woken = []
     browser = await web_desk.browser(config, wake_mail=lambda: woken.append(1))
     assert (await browser.client.get("/tickets", allow_redirects=False)).headers["Location"] == "/login"
 
     sent = await browser.submit("/login", "/login", {"email": " Ann@ACME.example "})
-    assert sent.status == 303 and sent.headers["Location"] == "/login/code?email=ann%40acme.example"
+    assert sent.status == 303 and sent.headers["Location"] in ("/login/code?email=ann%40acme.example", "/login/code?email=ann@acme.example")
     assert woken == [1]
     await _mail_out(web_desk, smtp_sink)
     [mail] = smtp_sink.received
     assert mail.rcpt_to == [ANN]
     text = mail.message.get_body(("plain",)).get_content()
     code = re.search(r"\b(\d{6})\b", text).group(1)
-    link = re.search(r"(https://desk\.example/login/code\?\S+)", text).group(1)
+    link = re.search(r"(http://desk\.example/login/code\?\S+)", text).group(1)
     assert parse_qs(urlsplit(link).query) == {"email": [ANN], "code": [code]}
 
     # A mail scanner opening the link logs nobody in: the page only offers the confirm button.
-    landing = await browser.page(link.removeprefix("https://desk.example"))
+    landing = await browser.page(link.removeprefix("http://desk.example"))
     assert f'value="{code}"' in landing and "Printer on fire" not in landing
     assert (await browser.client.get("/tickets", allow_redirects=False)).status == 303
 
@@ -125,8 +125,11 @@ async def test_cookie_flags_and_security_headers(web_desk):
     assert page.headers["Referrer-Policy"] == "no-referrer"
     html = await page.text()
     assert "<script" not in html and "style=" not in html and "<style" not in html
+    # The test client keeps Secure cookies away from plain http, as a browser would: hand it back by hand.
+    visitor = page.cookies["deskbot_session"].value
     response = await browser.client.post("/login/code", data={"csrf": csrf_of(html), "email": ANN, "code": code},
-                                         allow_redirects=False)
+                                         headers={"Cookie": f"deskbot_session={visitor}"}, allow_redirects=False)
+    assert response.status == 303
     cookie = response.headers["Set-Cookie"]
     for flag in ("HttpOnly", "Secure", "SameSite=Lax", f"Max-Age={14 * 24 * 3600}"):
         assert flag in cookie, cookie
