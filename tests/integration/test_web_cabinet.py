@@ -103,3 +103,13 @@ async def test_a_ticket_moved_to_another_customer_disappears(web_desk):
         await s.execute(update(Ticket).where(Ticket.id == web_desk.seeded.ann_open).values(customer_id=None))
     web_desk.clock.advance(timedelta(seconds=1))
     await browser.page(f"/tickets/{web_desk.seeded.ann_open}", status=404)
+
+
+async def test_pages_speak_the_browsers_language(web_desk):
+    browser = await web_desk.browser()
+    russian = await browser.page("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
+    assert 'lang="ru"' in russian and "Прислать код" in russian
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    page = await browser.page("/tickets?status=closed", headers={"Accept-Language": "ru"})
+    assert "1 заявка" in page and "закрыта" in page.lower() and "Выйти на всех устройствах" in page
+    assert "Send me a code" in await browser.page("/login", headers={"Accept-Language": "de, en;q=0.5"})
