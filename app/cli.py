@@ -55,7 +55,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from deskbot.app import database
-    from deskbot.bot.texts import Texts
+    from deskbot.bot.render.texts import Texts
     from deskbot.mailbox.imap import CONNECTION_ERRORS
 
     log = logging.getLogger("deskbot")
@@ -99,7 +99,7 @@ def _mailbox(config: Config) -> str:
 
 def _mailbox_problem(texts, exc: BaseException) -> str:
     """The catalog's words for what went wrong (one line: a refused login is not a traceback)."""
-    from deskbot.bot.mailnotify import problem
+    from deskbot.bot.render.mail import problem
     from deskbot.mailbox.failures import classify_imap
 
     return problem(texts, classify_imap(exc))

@@ -27,8 +27,9 @@ from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests rea
 )
 from deskbot.bot.app import build_dispatcher
 from deskbot.bot.delivery import TelegramSender
-from deskbot.bot.mailnotify import incident_text, mail_outcome_notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.mailnotify import mail_outcome_notifier
+from deskbot.bot.render.mail import incident_text
+from deskbot.bot.render.texts import Texts
 from deskbot.bot.webhook import Webhook
 from deskbot.dispatch.acknowledge import acknowledge_due
 from deskbot.dispatch.background import OwnedTasks, Sweep

@@ -8,14 +8,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.bot.announce import announce_due, chat_budget
-from deskbot.bot.forward import forward_replies
-from deskbot.bot.nags import nag_due_tickets
 from deskbot.bot.notify import Notifier
-from deskbot.bot.quarantine import announce_kept_aside, summarize_machine_mail
-from deskbot.bot.reports import ask_managers, tell_hours
-from deskbot.bot.stale import nudge_stale
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
+from deskbot.bot.sweeps.announce import announce_due
+from deskbot.bot.sweeps.budget import chat_budget
+from deskbot.bot.sweeps.forward import forward_replies
+from deskbot.bot.sweeps.nags import nag_due_tickets
+from deskbot.bot.sweeps.quarantine import announce_kept_aside, summarize_machine_mail
+from deskbot.bot.sweeps.reports import ask_managers, tell_hours
+from deskbot.bot.sweeps.stale import nudge_stale
 from deskbot.dispatch.background import Sweep
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config

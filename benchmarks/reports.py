@@ -22,7 +22,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from sqlalchemy import insert
 
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import contracts, reports
 from deskbot.dispatch.config import Config
 from deskbot.storage import migrate

@@ -7,11 +7,11 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.bot import handlers
-from deskbot.bot.handlers import conversation
 from deskbot.bot.delivery import TelegramSender
+from deskbot.bot.handlers import conversation
 from deskbot.bot.middleware import Transaction
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
 

@@ -1,4 +1,10 @@
-"""The Telegram sender: drains the outbox within Telegram's limits, and loses nothing.
+"""The Telegram sender: the outbox's Telegram rows, through the drain loop (`dispatch.drain`),
+within Telegram's limits; and replies to a person who just acted (`send_now`).
+
+The loop claims, sends and marks each row in its own short transaction, right after the
+call (exactly once, almost: a crash between Telegram's answer and our commit sends that one
+message again at the next start; on PostgreSQL, SELECT ... FOR UPDATE SKIP LOCKED keeps two
+senders from sending a row twice; SQLite: one sender per database file). What is Telegram's:
 
 Order: a chat's messages leave in the order they were queued (a later one never
 overtakes an earlier pending one); chats take turns, oldest waiting message first.
@@ -14,16 +20,6 @@ chat that blocked the bot, HTML that does not parse) marks the row failed with t
 reason, logged; the chat's later messages still go, since an alert held back by an
 unrelated bad message helps no one. An edit that changes nothing, or a delete of a
 message already gone, counts as done.
-
-Exactly once, almost: Telegram has no idempotency key, so a crash between its answer
-and our commit sends that one message again at the next start. The window is one
-message wide: each row is claimed, sent and marked sent in its own short transaction,
-right after the call. Otherwise a row is marked sent only after Telegram took it, and
-never sent again.
-
-Several senders (two `deskbot run` by mistake): on PostgreSQL a row is claimed with
-SELECT ... FOR UPDATE SKIP LOCKED and stays locked during its call, so no row goes
-twice. SQLite has no row locks: one sender per database file, or a row may go twice.
 """
 from __future__ import annotations
 
@@ -32,7 +28,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -47,10 +43,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.bot.limits import TELEGRAM_LIMITS, FloodControl, Limits, backoff, fit_text
+from deskbot.bot.limits import TELEGRAM_LIMITS, FloodControl, Limits, fit_text
 from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import Clock
-from deskbot.mailbox.waits import first_of
+from deskbot.dispatch.drain import Attempt, Drain, Transport, Verdict, Words
 from deskbot.storage.models import OutboxMessage, Report
 
 log = logging.getLogger("deskbot.delivery")
@@ -62,8 +58,6 @@ _WITH_TEXT = {"sendMessage", "editMessageText"}
 _TARGETED = {"editMessageText", "editMessageReplyMarkup", "deleteMessage"}
 # Telegram's answers that mean what we wanted is already so.
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
-# A wait shorter than the clock's resolution would come back to the same instant, forever.
-_SHORTEST_PAUSE = 0.001
 REPLY = "reply"  # what a person is told right after acting (see TelegramSender.send_now)
 # A person who tapped waits for the answer: this long for the chat's limits, else the outbox takes it.
 REPLY_WAIT = 1.5
@@ -83,10 +77,13 @@ _UNREACHABLE = (TelegramNetworkError, TelegramServerError, ClientDecodeError, ai
                 asyncio.TimeoutError, TelegramAPIError)
 
 
-class TelegramSender:
+class TelegramSender(Transport):
     """Drains the outbox into `bot`. `run` until `stop` is set; `wake` (on the same event loop)
     after committing new rows. The clock also paces the limits, and `sleep` is injected, so
     tests move time rather than wait."""
+
+    log = log
+    words = Words(prefix="outbox", peer="Telegram", takes="messages", trouble="unreachable")
 
     def __init__(self, bot: Bot, sessions: async_sessionmaker[AsyncSession], clock: Clock,
                  limits: Limits = TELEGRAM_LIMITS, *, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
@@ -96,68 +93,63 @@ class TelegramSender:
         self.clock = clock
         self.flood = FloodControl(limits, now=lambda: clock.now().timestamp())
         self._sleep = sleep
-        self._idle_check = idle_check  # rows queued by another process (the CLI) get no wake()
-        self._batch = batch
-        self._jitter = jitter
-        self._wakeup = asyncio.Event()
-        self._failures = 0  # Telegram unreachable this many times in a row
-        self._trouble: str | None = None  # the failure kind last logged
-        self._ready_in: float | None = None  # seconds until the limits let a due row go
+        # idle_check: rows queued by another process (the CLI) get no wake()
+        self._drain = Drain(self, sessions, clock, sleep=sleep, idle_check=idle_check, batch=batch, jitter=jitter)
 
     def wake(self) -> None:
         """Something was queued and committed: look now rather than at the next check."""
-        self._wakeup.set()
+        self._drain.wake()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self._wakeup.clear()  # before draining: a wake() during the drain is not lost
-            try:
-                await self.drain_once()
-                pause = await self._pause_length()
-            except Exception:  # the database, most likely: the sender lives on and tries again
-                log.exception("outbox: sending failed; trying again in %.0fs", self._idle_check)
-                pause = self._idle_check
-            await self._pause(pause, stop)
+        await self._drain.run(stop)
 
     async def drain_once(self) -> int:
         """Send what is due now and fits the limits; how many messages were sent."""
-        sent, self._ready_in = 0, None
-        while True:
-            async with self.sessions() as session:
-                heads = await outbox.due(session, now=self.clock.now(), limit=self._batch)
-            tried = False
-            for row_id, chat_id in heads:
-                wait = self.flood.delay(chat_id)
-                if wait > 0:
-                    self._ready_in = wait if self._ready_in is None else min(self._ready_in, wait)
-                    continue
-                status = await self._deliver(row_id, chat_id)
-                tried = tried or status is not None
-                sent += status == outbox.SENT
-            if not tried:  # the rest waits for the limits, a retry time or a new row
-                return sent
+        return await self._drain.drain_once()
 
-    async def _deliver(self, row_id: int, chat_id: int) -> str | None:
-        """Send one row and record the outcome in one short transaction; None if another sender has it."""
-        async with self.sessions() as session, session.begin():
-            row = await outbox.claim(session, row_id)
-            if row is None:
-                return None
-            self.flood.spend(chat_id)
-            row.attempts += 1
-            try:
-                message_id = await self._call(session, row)
-            except TelegramRetryAfter as e:
-                self._told_to_wait(row, e.retry_after)
-            except _REFUSED as e:
-                self._refused(row, e)
-            except _UNREACHABLE as e:
-                self._unreachable(row, e)
-            else:
-                await self._sent(session, row, message_id)
-            return row.status
+    # -- the transport ---------------------------------------------------------------------
 
-    async def _call(self, session: AsyncSession, row: OutboxMessage) -> int | None:
+    async def due(self, session: AsyncSession, *, now: datetime, limit: int) -> list[tuple[int, int]]:
+        return await outbox.due(session, now=now, limit=limit)  # each chat's first waiting row
+
+    async def next_due_at(self, session: AsyncSession, *, now: datetime) -> datetime | None:
+        return await outbox.next_due_at(session, now=now)
+
+    def ready_in(self, lane: int) -> float:
+        return self.flood.delay(lane)
+
+    def spend(self, lane: int) -> None:
+        self.flood.spend(lane)
+
+    def hold(self, row: OutboxMessage, attempt: Attempt, seconds: float) -> str:
+        if attempt.verdict is Verdict.WAITING:
+            return "for the whole bot" if self.flood.hold(row.chat_id, seconds) else f"in chat {row.chat_id}"
+        self.flood.hold_all(seconds)  # unreachable: replies (send_now) wait for the backoff too
+        return ""
+
+    def classify(self, error: Exception) -> Attempt | None:
+        if isinstance(error, TelegramRetryAfter):
+            return Attempt(Verdict.WAITING, f"Too Many Requests: retry after {error.retry_after}",
+                           kind="flood control", retry_after=error.retry_after)
+        if isinstance(error, _REFUSED):
+            return Attempt(Verdict.FAILED, _describe(error))
+        if isinstance(error, _UNREACHABLE):
+            return Attempt(Verdict.RETRYING, _describe(error), kind=type(error).__name__)
+        return None
+
+    def describe(self, row: OutboxMessage) -> str:
+        return f"message {row.id} ({row.purpose}, {row.method} to chat {row.chat_id})"
+
+    async def recorded(self, session: AsyncSession, row: OutboxMessage, attempt: Attempt, *,
+                       recovered: bool) -> None:
+        if attempt.verdict is not Verdict.SENT:
+            return
+        row.telegram_message_id = message_id = attempt.result
+        if row.method == "sendMessage" and row.purpose in outbox.REMEMBERED and message_id is not None:
+            await outbox.remember_card(session, ticket_id=row.ticket_id, chat_id=row.chat_id,
+                                       message_id=message_id, now=row.sent_at, purpose=row.purpose)
+
+    async def send(self, session: AsyncSession, row: OutboxMessage) -> int | None:
         """The Bot API call for the row; the id of the message it sent or changed."""
         params = json.loads(row.payload)
         if row.method not in _METHODS:
@@ -209,17 +201,23 @@ class TelegramSender:
                 self.flood.spend(chat_id)
                 try:
                     sent = await self._api(chat_id, method, dict(payload), what=f"a reply ({purpose})")
+                except Exception as e:
+                    attempt = self.classify(e)
+                    if attempt is None:
+                        raise
+                    if attempt.verdict is Verdict.FAILED:
+                        log.warning("reply %s to chat %s refused: %s", method, chat_id, attempt.error)
+                        return
+                    if attempt.verdict is Verdict.WAITING:
+                        self.flood.hold(chat_id, attempt.retry_after)
+                        retry_at += timedelta(seconds=attempt.retry_after)
+                    else:
+                        log.warning("reply %s to chat %s not delivered now (%s): queued", method, chat_id,
+                                    attempt.error)
+                else:
                     if ticket_id is not None and sent is not None:
                         await self._record(chat_id, method, payload, purpose, ticket_id, sent)
                     return
-                except TelegramRetryAfter as e:
-                    self.flood.hold(chat_id, e.retry_after)
-                    retry_at += timedelta(seconds=e.retry_after)
-                except _REFUSED as e:
-                    log.warning("reply %s to chat %s refused: %s", method, chat_id, _describe(e))
-                    return
-                except _UNREACHABLE as e:
-                    log.warning("reply %s to chat %s not delivered now (%s): queued", method, chat_id, _describe(e))
         async with self.sessions.begin() as session:
             row = outbox.enqueue(session, chat_id=chat_id, method=method, payload=payload, purpose=purpose,
                                  ticket_id=ticket_id, now=self.clock.now())
@@ -233,60 +231,6 @@ class TelegramSender:
                                    ticket_id=ticket_id, message_id=sent, now=self.clock.now())
         except SQLAlchemyError as e:
             log.warning("reply %s to chat %s sent but not recorded: %s", sent, chat_id, type(e).__name__)
-
-    async def _sent(self, session: AsyncSession, row: OutboxMessage, message_id: int | None) -> None:
-        now = self.clock.now()
-        row.status, row.sent_at, row.telegram_message_id = outbox.SENT, now, message_id
-        if row.method == "sendMessage" and row.purpose in outbox.REMEMBERED and message_id is not None:
-            await outbox.remember_card(session, ticket_id=row.ticket_id, chat_id=row.chat_id,
-                                       message_id=message_id, now=now, purpose=row.purpose)
-        self._failures = 0
-        if self._trouble is not None:
-            log.info("outbox: Telegram takes messages again (after %s)", self._trouble)
-            self._trouble = None
-
-    def _told_to_wait(self, row: OutboxMessage, retry_after: int) -> None:
-        self._failures = 0  # Telegram answered: it is reachable
-        bot_wide = self.flood.hold(row.chat_id, retry_after)
-        row.next_attempt_at = self.clock.now() + timedelta(seconds=retry_after)
-        row.last_error = f"Too Many Requests: retry after {retry_after}"
-        self._note("flood control", "outbox: Telegram asked to wait %ds %s", retry_after,
-                   "for the whole bot" if bot_wide else f"in chat {row.chat_id}")
-
-    def _refused(self, row: OutboxMessage, error: Exception) -> None:
-        self._failures = 0
-        row.status, row.last_error = outbox.FAILED, _describe(error)
-        log.error("outbox: message %d (%s, %s to chat %s) refused, not retried: %s",
-                  row.id, row.purpose, row.method, row.chat_id, row.last_error)
-
-    def _unreachable(self, row: OutboxMessage, error: Exception) -> None:
-        self._failures += 1
-        delay = backoff(self._failures, jitter=self._jitter())
-        self.flood.hold_all(delay)
-        row.next_attempt_at = self.clock.now() + timedelta(seconds=delay)
-        row.last_error = _describe(error)
-        self._note(type(error).__name__, "outbox: Telegram unreachable (%s); retrying with backoff, "
-                   "nothing is lost", row.last_error)
-
-    def _note(self, kind: str, message: str, *args: Any) -> None:
-        """One log line per kind of trouble, not one per message."""
-        if kind != self._trouble:
-            log.warning(message, *args)
-            self._trouble = kind
-
-    async def _pause_length(self) -> float:
-        now = self.clock.now()
-        async with self.sessions() as session:
-            next_due = await outbox.next_due_at(session, now=now)
-        candidates = [self._idle_check]
-        if self._ready_in is not None:
-            candidates.append(self._ready_in)
-        if next_due is not None:
-            candidates.append((next_due - now).total_seconds())
-        return max(_SHORTEST_PAUSE, min(candidates))
-
-    async def _pause(self, seconds: float, stop: asyncio.Event) -> None:
-        await first_of(self._sleep(seconds), self._wakeup.wait(), stop.wait())
 
 
 def _describe(error: Exception) -> str:

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from deskbot.bot.texts import MESSAGE_LIMIT, cut, utf16_len
+from deskbot.bot.render.texts import MESSAGE_LIMIT, cut, utf16_len
 from deskbot.dispatch.background import backoff  # noqa: F401  (the senders' shared retry rule)
 
 _FORGET_AFTER = 1000  # chats remembered before idle ones are dropped

@@ -75,7 +75,7 @@ class Replies:
 
     def send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, *,
              ticket: int | None = None) -> None:
-        """`ticket`: the message shows that ticket, so a Telegram reply to it acts on it (`bot.about`)."""
+        """`ticket`: the message shows that ticket, so a Telegram reply to it acts on it (`bot/handlers/about.py`)."""
         self._calls.append((chat_id, "sendMessage", _text(text, markup), ticket))
 
     def answer(self, message: Message, text: str, markup: InlineKeyboardMarkup | None = None, *,

@@ -5,34 +5,30 @@ for the rest. Each notice method queues what goes to OTHER chats through the out
 the caller's transaction (the assignee's private card, the dispatcher chat's card), and
 returns the text for the message the person tapped, which the handler edits itself.
 
-A ticket's card is the same everywhere: the mail (`Texts.card`) and one line per thing
-that happened to it (assigned by whom to whom and when, taken, closed), read from the
-ticket's columns, so that any card can be redrawn from the database at any time.
+Every method reads through `dispatch.cards` (and `dispatch.staff`, `dispatch.outbox`),
+draws with `bot/render/cards.py` and queues with `dispatch.outbox`: a card can be
+redrawn from the database at any time. The sweeps use it too (a reopened ticket's
+cards, the auto-close, the stale nudge's buttons).
 """
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
 from aiogram.types import Chat, InlineKeyboardMarkup
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import keyboards
-from deskbot.bot.announce import ticket_cards
-from deskbot.bot.texts import Safe, TicketCard, Texts, cut
-from deskbot.dispatch import outbox, rules
+from deskbot.bot.render import cards as drawn
+from deskbot.bot.render import keyboards
+from deskbot.bot.render.texts import Safe, Texts
+from deskbot.dispatch import cards, outbox, rules
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.escalation import Noted
 from deskbot.dispatch.rules import Status
-from deskbot.dispatch.staff import active_departments, department_people
+from deskbot.dispatch.staff import active_department_name, active_departments, department_people
 from deskbot.dispatch.tickets import Done
-from deskbot.storage.models import (
-    Department, OutboxMessage, Staff, Ticket, TicketEvent, TimeEntry,
-)
+from deskbot.storage.models import Staff, Ticket
 
-_OPEN = rules.OPEN
 NOTE = "note"  # the outbox purpose of a forwarded internal note
-QUESTION_CHARS = 1500  # of a request for help, under the ticket's card (the whole is a note on the ticket)
 Shown = tuple[int, int]  # (chat id, message id) of the card the person tapped
 
 
@@ -46,14 +42,12 @@ class Notifier:
 
     async def dispatcher_card(self, session: AsyncSession, ticket: Ticket, *,
                               extra: Safe | None = None) -> Safe:
-        lines = await self._history(session, ticket)
-        return self.texts.card(await _mail(session, ticket), footer=_lines(*lines, extra))
+        mail, history = await cards.card_of(session, ticket)
+        return drawn.dispatcher_card(mail, history, self.texts, self.zone, extra=extra)
 
     async def assignee_card(self, session: AsyncSession, ticket: Ticket, *, extra: Safe | None = None) -> Safe:
-        dispatcher = await _name(session, ticket.assigned_by_id)
-        header = self.texts.t("assigned-to-you", dispatcher=dispatcher) if dispatcher else None
-        lines = await self._history(session, ticket)
-        return self.texts.card(await _mail(session, ticket), header=header, footer=_lines(*lines, extra))
+        mail, history = await cards.card_of(session, ticket)
+        return drawn.assignee_card(mail, history, self.texts, self.zone, extra=extra)
 
     async def asking_time(self, session: AsyncSession, ticket: Ticket) -> Safe:
         return await self.assignee_card(session, ticket, extra=self.texts.t("ask-time-spent", number=ticket.id))
@@ -66,41 +60,10 @@ class Notifier:
         actions = self.actions(ticket, viewer) if chat.type == "private" else None
         if actions is not None:
             return await self.assignee_card(session, ticket), actions
-        status = None
-        if ticket.status == Status.NEW:
-            status = self.texts.t("card-status", status=self.texts.plain("status-new"),
-                                  assignee=self.texts.plain("nobody"))
+        status = drawn.unassigned(self.texts) if ticket.status == Status.NEW else None
         may_assign = chat.id == self.dispatcher_chat or rules.may_assign(viewer.role_set)
         buttons = await self.departments(session, ticket) if may_assign else None
         return await self.dispatcher_card(session, ticket, extra=status), buttons
-
-    async def _history(self, session: AsyncSession, ticket: Ticket) -> list[Safe]:
-        t, lines = self.texts, []
-        assignee = await _name(session, ticket.assignee_id)
-        if assignee and ticket.assigned_at:
-            lines.append(t.t("card-assigned", dispatcher=await _name(session, ticket.assigned_by_id) or "?",
-                             assignee=assignee, time=self._local_time(ticket)))
-        if assignee and ticket.taken_at:
-            lines.append(t.t("card-taken", assignee=assignee))
-        if ticket.status == Status.WAITING and ticket.waiting_since:
-            lines.append(t.t("card-waiting", since=self._local(ticket.waiting_since)))
-        if ticket.status == Status.CLOSED:
-            closer = await session.scalar(
-                select(TicketEvent.staff_id).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "closed")
-                .order_by(TicketEvent.id.desc()).limit(1))
-            if closer is None:  # nobody pressed Close: the customer stayed silent
-                lines.append(t.t("card-autoclosed"))
-            else:
-                who = await _name(session, closer) or "?"
-                lines.append(t.t("card-closed-no-charge", who=who) if ticket.no_charge else
-                             t.t("card-closed", who=who, time_spent=t.duration(ticket.time_spent_minutes or 0)))
-        return lines
-
-    def _local(self, moment) -> str:
-        return moment.astimezone(self.zone).strftime("%d.%m %H:%M")
-
-    def _local_time(self, ticket: Ticket) -> str:
-        return ticket.assigned_at.astimezone(self.zone).strftime("%H:%M")
 
     # The buttons --------------------------------------------------------------------------
 
@@ -114,18 +77,15 @@ class Notifier:
     async def people(self, session: AsyncSession, ticket: Ticket,
                      department_id: int) -> tuple[str, InlineKeyboardMarkup | None] | None:
         """(the department's name, its active people to pick from, or None when nobody works there)."""
-        department = await session.get(Department, department_id)
-        if department is None or not department.active:
+        name = await active_department_name(session, department_id)
+        if name is None:
             return None
         choices = await department_people(session, department_id)
-        return department.name, keyboards.people(ticket.id, department_id, choices, self.texts) if choices else None
+        return name, keyboards.people(ticket.id, department_id, choices, self.texts) if choices else None
 
     def actions(self, ticket: Ticket, viewer: Staff | None) -> InlineKeyboardMarkup | None:
         """Take, Close, Reassign: for the assignee of an open ticket only."""
-        if viewer is None or ticket.status not in _OPEN or ticket.assignee_id != viewer.id:
-            return None
-        return keyboards.assignee_actions(ticket.id, self.texts, taken=ticket.status != Status.ASSIGNED,
-                                          waiting=ticket.status == Status.WAITING)
+        return drawn.actions(ticket, viewer, self.texts)
 
     # The notices: queued for other chats, the text for the card in hand returned -----------
 
@@ -154,25 +114,24 @@ class Notifier:
     async def escalated(self, session: AsyncSession, noted: Noted, now) -> None:
         """The colleague gets the ticket and the question, with Note and My time."""
         ticket = noted.ticket
-        header = self.texts.t("help-request", who=noted.writer.name, number=ticket.id)
-        question = self.texts.t("help-question", question=cut(noted.note.body, QUESTION_CHARS))
         for helper in noted.readers:
+            text = drawn.help_request(await cards.mail_of(session, ticket), noted.writer.name, noted.note.body,
+                                      self.texts)
             outbox.send_message(session, chat_id=helper.telegram_id, purpose=outbox.HELP, ticket_id=ticket.id,
-                                text=self.texts.card(await _mail(session, ticket), header=header, footer=question),
-                                reply_markup=keyboards.helper_actions(ticket.id, self.texts), now=now)
+                                text=text, reply_markup=keyboards.helper_actions(ticket.id, self.texts), now=now)
 
     async def noted(self, session: AsyncSession, noted: Noted, now) -> None:
         """An internal note reaches the ticket's other people, under the message that shows them the ticket."""
-        ticket, t = noted.ticket, self.texts
+        ticket = noted.ticket
         for reader in noted.readers:
             chat = reader.telegram_id
-            assignee = reader.id == ticket.assignee_id and ticket.status in _OPEN
+            assignee = reader.id == ticket.assignee_id and ticket.status in rules.OPEN
             shown = await outbox.card_message_id(session, ticket_id=ticket.id, chat_id=chat) or \
                 await outbox.card_message_id(session, ticket_id=ticket.id, chat_id=chat, purpose=outbox.HELP)
-            text = t.with_body(t.t("note-forwarded", who=noted.writer.name, number=ticket.id,
-                                   subject=(ticket.subject or "").strip()[:200]), noted.note.body)
+            text = drawn.note(ticket.id, ticket.subject, noted.writer.name, noted.note.body, self.texts)
             outbox.send_message(session, chat_id=chat, purpose=NOTE, ticket_id=ticket.id, text=text, now=now,
-                                reply_markup=keyboards.note_actions(ticket.id, t, may_answer=assignee), reply_to=shown)
+                                reply_markup=keyboards.note_actions(ticket.id, self.texts, may_answer=assignee),
+                                reply_to=shown)
 
     async def closed(self, session: AsyncSession, done: Done, now, *, shown: Shown | None) -> Safe:
         """The closed card for the person who closed it; the ticket's other cards follow."""
@@ -187,7 +146,7 @@ class Notifier:
             outbox.send_message(session, chat_id=self.dispatcher_chat, purpose=outbox.CARD, ticket_id=ticket.id,
                                 text=await self.dispatcher_card(session, ticket, extra=reassigned),
                                 reply_markup=await self.departments(session, ticket), now=now)
-        return self.texts.card(await _mail(session, ticket), footer=self.texts.t("reassigned", number=ticket.id))
+        return drawn.sent_back(await cards.mail_of(session, ticket), self.texts)
 
     async def _redraw_cards(self, session: AsyncSession, done: Done, now, shown: Shown | None) -> None:
         """The dispatcher chat's card and the assignee's card show what just happened."""
@@ -208,30 +167,8 @@ class Notifier:
         """Queue an edit of the ticket's card in `chat_id`, unless that card is the one in hand
         (its handler edits it) or there is none (a card still waiting in the outbox counts)."""
         message_id = await outbox.card_message_id(session, ticket_id=ticket.id, chat_id=chat_id)
-        if message_id is None and not await _card_on_its_way(session, ticket.id, chat_id):
+        if message_id is None and not await cards.card_on_its_way(session, ticket.id, chat_id):
             return
         if message_id is not None and shown == (chat_id, message_id):
             return
         outbox.edit_card(session, ticket_id=ticket.id, chat_id=chat_id, text=text, reply_markup=markup, now=now)
-
-
-def _lines(*lines: Safe | None) -> Safe | None:
-    kept = [line for line in lines if line]
-    return Safe("\n".join(kept)) if kept else None
-
-
-async def _name(session: AsyncSession, staff_id: int | None) -> str | None:
-    staff = await session.get(Staff, staff_id) if staff_id is not None else None
-    return staff.name if staff else None
-
-
-async def _card_on_its_way(session: AsyncSession, ticket_id: int, chat_id: int) -> bool:
-    return await session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id,
-        OutboxMessage.purpose == outbox.CARD, OutboxMessage.method == "sendMessage",
-        OutboxMessage.status == outbox.PENDING)) > 0
-
-
-async def _mail(session: AsyncSession, ticket: Ticket) -> TicketCard:
-    """What the customer wrote, exactly as the announced card shows it (so a redraw changes only the history)."""
-    return (await ticket_cards(session, [ticket.id]))[ticket.id]

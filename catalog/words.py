@@ -3,7 +3,7 @@
 Fluent (fluent.runtime) rather than gettext + Babel (aiogram.utils.i18n): .ftl files are read as shipped,
 so an installed wheel and a fresh clone need no .mo compile step; CLDR plural forms (Russian one/few/many)
 sit inside each message where the translator sees them, and a missing argument is reported, not printed.
-Telegram's own rendering (cards, digests) is bot/texts.py.
+Telegram's own rendering (cards, digests) is bot/render/texts.py.
 """
 from __future__ import annotations
 

@@ -241,7 +241,7 @@ class BatchWriter:
                      "at": self.now} for t in resumed])
         reopened = sorted({t for d, t in zip(decisions, tickets, strict=True) if d.reopens and t is not None})
         if reopened:
-            # Back to its assignee, who hears of it with the reply (bot.forward).
+            # Back to its assignee, who hears of it with the reply (bot/sweeps/forward.py).
             await self.session.execute(update(Ticket).where(Ticket.id.in_(reopened), Ticket.status == Status.CLOSED)
                                        .values(status=Status.ASSIGNED, closed_at=None, taken_at=None))
             await self.session.execute(insert(TicketEvent.__table__), [

@@ -47,7 +47,7 @@ class Notice:
     lasted: timedelta
 
 
-Words = Callable[[Notice], str]  # the notice's text (bot.mailnotify.incident_text)
+Words = Callable[[Notice], str]  # the notice's text (bot/render/mail.py, incident_text)
 
 
 @dataclass(slots=True)

@@ -1,9 +1,9 @@
-"""The outbox: every Telegram message (and later every e-mail) is first a row here.
+"""The outbox: every Telegram message and every e-mail is first a row here.
 
 `enqueue` adds the row in the caller's session, so a ticket change and its
 notification commit together or not at all; after the commit the caller wakes
-the sender (`bot.delivery.TelegramSender.wake`), which drains the rows within
-Telegram's limits, oldest first in each chat.
+the sender (`bot.delivery.TelegramSender.wake`, `dispatch.mailout.MailSender.wake`);
+one loop (`dispatch.drain`) drains both, Telegram's within its limits, oldest first in each chat.
 
 A payload holds the Bot API method's parameters as JSON (text, parse_mode,
 reply_markup as a dict), without chat_id, which is a column. An edit of a
@@ -21,13 +21,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from deskbot.storage.models import OutboxMessage, TelegramMessage
+from deskbot.storage.models import OutboxMessage, OutboxStatus, TelegramMessage
 
 TELEGRAM, EMAIL = "telegram", "email"
 SMTP = "smtp"  # the method of an e-mail row
 ACK = "ack"  # an e-mail's purpose: the automatic acknowledgement of a new ticket
-PENDING, SENT, FAILED = "pending", "sent", "failed"
-DROPPED = "dropped"  # no longer worth sending: a reminder about a ticket assigned meanwhile
 CARD = "card"  # the message that shows a ticket, with its buttons; edited as the ticket changes
 NAG = "nag"  # a reminder card, with the same buttons; the latest of a ticket's in a chat is remembered
 HELP = "help"  # a colleague's request for help on a ticket: a Telegram reply to it is a note
@@ -53,7 +51,7 @@ def _add(session: AsyncSession, channel: str, chat_id: int | None, method: str, 
     row = OutboxMessage(
         channel=channel, chat_id=chat_id, method=method, purpose=purpose, ticket_id=ticket_id,
         payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-        status=PENDING, attempts=0, next_attempt_at=now, created_at=now,
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now,
     )
     session.add(row)
     return row
@@ -117,7 +115,7 @@ async def due_mail(session: AsyncSession, *, now: datetime, limit: int) -> list[
     """Ids of the e-mails due now, oldest first."""
     return list(await session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now,
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now,
                OutboxMessage.channel == EMAIL)
         .order_by(OutboxMessage.id).limit(limit)
     ))
@@ -126,7 +124,7 @@ async def due_mail(session: AsyncSession, *, now: datetime, limit: int) -> list[
 async def next_mail_due_at(session: AsyncSession, *, now: datetime) -> datetime | None:
     return await session.scalar(
         select(OutboxMessage.next_attempt_at)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now,
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at > now,
                OutboxMessage.channel == EMAIL)
         .order_by(OutboxMessage.next_attempt_at).limit(1)
     )
@@ -143,7 +141,7 @@ def _first_in_chat():
     """
     earlier = aliased(OutboxMessage)
     return ~select(earlier.id).where(
-        earlier.status == PENDING, earlier.chat_id == OutboxMessage.chat_id, earlier.id < OutboxMessage.id,
+        earlier.status == OutboxStatus.PENDING, earlier.chat_id == OutboxMessage.chat_id, earlier.id < OutboxMessage.id,
     ).exists()
 
 
@@ -151,7 +149,7 @@ async def due(session: AsyncSession, *, now: datetime, limit: int) -> list[tuple
     """(row id, chat id) of the first waiting message of each chat that is due, oldest first."""
     rows = await session.execute(
         select(OutboxMessage.id, OutboxMessage.chat_id)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now,
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now,
                OutboxMessage.channel == TELEGRAM, _first_in_chat())
         .order_by(OutboxMessage.id).limit(limit)
     )
@@ -162,7 +160,7 @@ async def next_due_at(session: AsyncSession, *, now: datetime) -> datetime | Non
     """When the next chat's first waiting message becomes due, if one is waiting for a later time."""
     return await session.scalar(
         select(OutboxMessage.next_attempt_at)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at > now,
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at > now,
                OutboxMessage.channel == TELEGRAM, _first_in_chat())
         .order_by(OutboxMessage.next_attempt_at).limit(1)
     )
@@ -175,7 +173,7 @@ async def claim(session: AsyncSession, row_id: int) -> OutboxMessage | None:
     """
     return await session.scalar(
         select(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == PENDING)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
         .with_for_update(skip_locked=True)
     )
 
@@ -222,8 +220,8 @@ async def retire_reminder(session: AsyncSession, *, ticket_id: int, chat_id: int
         TelegramMessage.ticket_id == ticket_id, TelegramMessage.chat_id == chat_id, TelegramMessage.purpose == NAG))
     await session.execute(update(OutboxMessage).where(
         OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id, OutboxMessage.purpose == NAG,
-        OutboxMessage.method == "sendMessage", OutboxMessage.status == PENDING,
-    ).values(status=DROPPED, last_error="the ticket was assigned before the reminder left"))
+        OutboxMessage.method == "sendMessage", OutboxMessage.status == OutboxStatus.PENDING,
+    ).values(status=OutboxStatus.DROPPED, last_error="the ticket was assigned before the reminder left"))
 
 
 # -- which ticket a message of ours is about --------------------------------------------------
@@ -235,7 +233,7 @@ def record_sent(session: AsyncSession, *, chat_id: int, method: str, payload: di
     the conversation): kept as a sent row all the same, so that a reply to it is known to be about the ticket."""
     row = enqueue(session, chat_id=chat_id, method=method, payload=payload, purpose=purpose, ticket_id=ticket_id,
                   now=now)
-    row.status, row.sent_at, row.telegram_message_id = SENT, now, message_id
+    row.status, row.sent_at, row.telegram_message_id = OutboxStatus.SENT, now, message_id
     return row
 
 
@@ -254,7 +252,7 @@ async def ticket_shown(session: AsyncSession, *, chat_id: int, message_id: int) 
     if found is None:
         found = (await session.execute(
             select(OutboxMessage.ticket_id, OutboxMessage.purpose)
-            .where(OutboxMessage.status == SENT, OutboxMessage.chat_id == chat_id,
+            .where(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.chat_id == chat_id,
                    OutboxMessage.telegram_message_id == message_id, OutboxMessage.ticket_id.is_not(None))
             .order_by(OutboxMessage.id.desc()).limit(1)  # newest first: people reply to recent messages
         )).first()

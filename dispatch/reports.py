@@ -4,7 +4,7 @@ A month's report lists the organization's tickets with time recorded in that mon
 the configured time zone): a ticket reopened and closed twice sums both closes, a
 colleague's help counts, a no-charge close shows 0 and the mark, and a ticket closed
 by itself with no time shows 0. The PDF is stored as made: the client's copy can be
-shown again. Nothing reaches a client before a manager taps Send (`bot.reports`).
+shown again. Nothing reaches a client before a manager taps Send (`bot/handlers/reports.py`).
 """
 from __future__ import annotations
 

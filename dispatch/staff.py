@@ -20,6 +20,12 @@ async def active_departments(session: AsyncSession) -> list[tuple[int, str]]:
     return [(department_id, name) for department_id, name in rows]
 
 
+async def active_department_name(session: AsyncSession, department_id: int) -> str | None:
+    """The department's name; None when there is no such department, or it is no longer active."""
+    department = await session.get(Department, department_id)
+    return department.name if department is not None and department.active else None
+
+
 async def department_people(session: AsyncSession, department_id: int) -> list[tuple[int, str]]:
     """(id, name) of the department's active people, by name."""
     rows = await session.execute(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -199,6 +200,15 @@ class MailboxState(Base):
     last_uid: Mapped[int] = mapped_column(BigInteger)
 
 
+class OutboxStatus(StrEnum):
+    """Where an outbox row stands: the only words the `status` column holds."""
+
+    PENDING = "pending"  # waiting to leave (also while a failure is retried)
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, with the reason in last_error
+    DROPPED = "dropped"  # no longer worth sending: a reminder about a ticket assigned meanwhile
+
+
 class OutboxMessage(Base):
     """A message that must leave later or elsewhere, committed with the change that caused it.
 
@@ -220,7 +230,7 @@ class OutboxMessage(Base):
     payload: Mapped[str] = mapped_column(Text)  # JSON: the method's parameters
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     purpose: Mapped[str] = mapped_column(String(32))  # card | nag | digest | notify | ...
-    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed | dropped
+    status: Mapped[str] = mapped_column(String(16))  # an OutboxStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from deskbot.bot import reports
-from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate, quarantine, replied
+from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate, quarantine, replied, reports
 from deskbot.bot.handlers import web
 from deskbot.dispatch.config import Config
 

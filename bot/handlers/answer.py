@@ -19,9 +19,9 @@ from aiohttp import ClientError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.callbacks import TicketActionV1
 from deskbot.bot.middleware import Replies, must_be_staff
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.callbacks import TicketActionV1
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.answers import MAX_ATTACHMENT_BYTES, answer, answerable
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config

@@ -11,10 +11,10 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.callbacks import AssignV2, DepartmentsV1, DepartmentV1
 from deskbot.bot.middleware import Replies, must_be_staff, pressed
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.callbacks import AssignV2, DepartmentsV1, DepartmentV1
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import rules, tickets
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.rules import Status

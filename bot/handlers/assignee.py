@@ -11,12 +11,12 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import keyboards
-from deskbot.bot.callbacks import TicketActionV1
 from deskbot.bot.handlers.close import Closing
 from deskbot.bot.middleware import Replies, hold_ticket, must_be_staff, pressed
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render import keyboards
+from deskbot.bot.render.callbacks import TicketActionV1
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import tickets
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config

@@ -16,11 +16,11 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.callbacks import TimeSpentV1
-from deskbot.bot.keyboards import CANCEL, NO_CHARGE
 from deskbot.bot.middleware import Replies, hold_ticket, must_be_staff, pressed
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Safe, Texts
+from deskbot.bot.render.callbacks import TimeSpentV1
+from deskbot.bot.render.keyboards import CANCEL, NO_CHARGE
+from deskbot.bot.render.texts import Safe, Texts
 from deskbot.dispatch import tickets
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.rules import Status

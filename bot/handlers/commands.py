@@ -3,7 +3,7 @@
 Strangers get their Telegram id from /start and a short refusal from the rest. Lists
 fit one message: what does not fit is counted ("…and 40 more"), and every line links
 its ticket as /ticket_N, which opens the ticket as a card, followed by its conversation
-(`bot.conversation`).
+(`render/conversation.py`).
 """
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from aiogram.types import Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import conversation
 from deskbot.bot.middleware import Replies, must_be_staff
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import DIGEST_SUBJECT_CHARS, Safe, Texts, cut, visible_length
+from deskbot.bot.render import conversation
+from deskbot.bot.render.texts import DIGEST_SUBJECT_CHARS, Safe, Texts, cut, visible_length
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
+from deskbot.dispatch.conversation import entries
 from deskbot.dispatch.rules import DIGEST_CHARS, Status, WaitingTicket
 from deskbot.storage.models import Customer, Staff, Ticket
 
@@ -89,12 +90,12 @@ async def show_ticket(message: Message, command: CommandObject, session: AsyncSe
     if ticket is None:
         replies.answer(message, texts.t("ticket-not-found", number=int(number.group(1))))
         return
-    # Both are about the ticket: a reply to either acts on it (`bot.about`).
+    # Both are about the ticket: a reply to either acts on it (`handlers/about.py`).
     replies.answer(message, *await notify.view(session, ticket, viewer, message.chat), ticket=ticket.id)
     # Then the whole conversation, on its latest page.
     if conversation.may_show(message.chat.id, message.chat.type, config.telegram.dispatcher_chat_id):
-        replies.answer(message, *await conversation.page(session, ticket.id, None, texts, notify.zone),
-                       ticket=ticket.id)
+        shown = await entries(session, ticket.id)
+        replies.answer(message, *conversation.page(ticket.id, shown, None, texts, notify.zone), ticket=ticket.id)
 
 
 def _subject(subject: str | None, texts: Texts) -> str:

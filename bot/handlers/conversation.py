@@ -9,12 +9,13 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import conversation
-from deskbot.bot.callbacks import ConversationV1
 from deskbot.bot.middleware import Replies, must_be_staff
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render import conversation
+from deskbot.bot.render.callbacks import ConversationV1
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.config import Config
+from deskbot.dispatch.conversation import entries
 from deskbot.dispatch.tickets import Refused
 from deskbot.storage.models import Staff, Ticket
 
@@ -35,4 +36,5 @@ async def turn_page(query: CallbackQuery, callback_data: ConversationV1, session
     ticket = await session.get(Ticket, callback_data.ticket)
     if ticket is None:
         raise Refused("alert-ticket-not-found", number=callback_data.ticket)
-    replies.edit_pressed(query, *await conversation.page(session, ticket.id, callback_data.page, texts, notify.zone))
+    shown = await entries(session, ticket.id)
+    replies.edit_pressed(query, *conversation.page(ticket.id, shown, callback_data.page, texts, notify.zone))

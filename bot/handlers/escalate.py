@@ -15,12 +15,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import keyboards
-from deskbot.bot.callbacks import EscalateV1, HelpTimeV1, HelpV1, TicketActionV1
-from deskbot.bot.keyboards import CANCEL
 from deskbot.bot.middleware import Replies, hold_ticket, must_be_staff
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render import keyboards
+from deskbot.bot.render.callbacks import EscalateV1, HelpTimeV1, HelpV1, TicketActionV1
+from deskbot.bot.render.keyboards import CANCEL
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import escalation
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.staff import active_departments, department_people

@@ -11,15 +11,15 @@ import re
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import quarantine as shown
-from deskbot.bot.callbacks import QuarantinePageV1, QuarantineV1
 from deskbot.bot.middleware import Replies, must_be_staff
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render import quarantine as shown
+from deskbot.bot.render.callbacks import QuarantinePageV1, QuarantineV1
+from deskbot.bot.render.texts import Safe, Texts
 from deskbot.dispatch import quarantine, rules
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
@@ -51,19 +51,19 @@ def _dispatcher(staff: Staff | None) -> Staff:
 async def list_items(message: Message, session: AsyncSession, staff: Staff | None, texts: Texts,
                      replies: Replies) -> None:
     _dispatcher(staff)
-    replies.answer(message, *await shown.listing(session, 1, texts))
+    replies.answer(message, *await _listing(session, 1, texts))
 
 
 async def open_item(message: Message, command: CommandObject, session: AsyncSession, staff: Staff | None,
                     notify: Notifier, texts: Texts, replies: Replies) -> None:
     _dispatcher(staff)
-    replies.answer(message, *await shown.opened(session, int(command.regexp_match.group(1)), texts, notify.zone))
+    replies.answer(message, *await _opened(session, int(command.regexp_match.group(1)), texts, notify.zone))
 
 
 async def turn_page(query: CallbackQuery, callback_data: QuarantinePageV1, session: AsyncSession,
                     staff: Staff | None, texts: Texts, replies: Replies) -> None:
     _dispatcher(staff)
-    replies.edit_pressed(query, *await shown.listing(session, callback_data.page, texts))
+    replies.edit_pressed(query, *await _listing(session, callback_data.page, texts))
 
 
 async def decide(query: CallbackQuery, callback_data: QuarantineV1, session: AsyncSession, staff: Staff | None,
@@ -79,6 +79,20 @@ async def decide(query: CallbackQuery, callback_data: QuarantineV1, session: Asy
             callback_answer.text = texts.alert("quarantine-dismissed-alert")
     except Refused as refusal:
         if refusal.key.startswith(_ALREADY):  # decided meanwhile: show the message as the item is now
-            replies.edit_pressed(query, *await shown.opened(session, item, texts, notify.zone))
+            replies.edit_pressed(query, *await _opened(session, item, texts, notify.zone))
         raise
-    replies.edit_pressed(query, *await shown.opened(session, item, texts, notify.zone))
+    replies.edit_pressed(query, *await _opened(session, item, texts, notify.zone))
+
+
+async def _opened(session: AsyncSession, item_id: int, texts: Texts, zone) -> tuple[Safe, InlineKeyboardMarkup | None]:
+    return shown.opened(await quarantine.view(session, item_id), texts, zone)
+
+
+async def _listing(session: AsyncSession, page: int, texts: Texts) -> tuple[Safe, InlineKeyboardMarkup | None]:
+    """A page of the open items, newest first; a page past either end shows the nearest one."""
+    total, _ = await quarantine.recent(session, 0, 0)
+    if not total:
+        return shown.listing([], 0, 1, texts)
+    page = min(max(page, 1), shown.pages(total))
+    _, items = await quarantine.recent(session, (page - 1) * shown.PAGE_LINES, shown.PAGE_LINES)
+    return shown.listing(items, total, page, texts)

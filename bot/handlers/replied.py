@@ -1,4 +1,4 @@
-"""A Telegram reply acts on the ticket of the message it replies to (`bot.about`), whatever prompt waits.
+"""A Telegram reply acts on the ticket of the message it replies to (`handlers/about.py`), whatever prompt waits.
 
 The reply is a note when it answers a request for help or a note (text only: a note is
 text), otherwise an answer to the customer. Two routers, around the prompts' own:
@@ -29,13 +29,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.bot.about import About, replied_about
+from deskbot.bot.handlers.about import About, replied_about
 from deskbot.bot.handlers.answer import ANSWER, Answering, send_answer
 from deskbot.bot.handlers.close import Closing
 from deskbot.bot.handlers.escalate import Escalating, HelpTime, Noting, save_note
 from deskbot.bot.middleware import Replies, must_be_staff
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.tickets import Refused

@@ -7,7 +7,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.middleware import Replies, must_be_staff
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.web_access import issue_link

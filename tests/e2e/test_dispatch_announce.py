@@ -10,14 +10,14 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from deskbot.app import schedule, service
+from deskbot.app import service
 from deskbot.dispatch.config import load_config
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Department, Ticket
 from harness.desk import write_config
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
-from harness.service_run import running_desk
+from harness.service_run import record_schedulers, running_desk
 
 pytestmark = pytest.mark.dovecot
 DISPATCHERS, DANA = -1001, 1001
@@ -94,13 +94,7 @@ async def test_a_stored_ticket_wakes_the_announcer_at_once(tmp_path, dovecot, mo
 
 
 async def test_one_scheduler_runs_every_periodic_sweep(tmp_path, dovecot, monkeypatch):
-    made = []
-
-    def recorded():
-        made.append(real())
-        return made[-1]
-    real = schedule.scheduler
-    monkeypatch.setattr(schedule, "scheduler", recorded)
+    made = record_schedulers(monkeypatch)
     async with FakeTelegram() as fake:
         fake.add_user(DANA, "Dana")
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
+from deskbot.bot.render.texts import MESSAGE_LIMIT, utf16_len
 from deskbot.storage.models import Ticket, TicketEvent, TimeEntry
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from deskbot.app import service
-from deskbot.dispatch import mailout
+from deskbot.dispatch import drain
 from deskbot.dispatch.config import load_config
 from deskbot.mailbox import poller
 from harness.desk import dispatch_sections, write_config
@@ -35,7 +35,7 @@ SMTP_LOGIN = ("support@example.test", "smtp-Pw-1")
 @pytest.fixture
 def short_backoff(monkeypatch):
     monkeypatch.setattr(poller, "LOGIN_BACKOFF", (0.3, 0.6))  # seconds, not minutes
-    monkeypatch.setattr(mailout, "backoff", lambda failures, jitter: 0.3)
+    monkeypatch.setattr(drain, "backoff", lambda failures, jitter: 0.3)
     monkeypatch.setattr(service, "OUTBOX_SWEEP_EVERY", 0.5)
 
 

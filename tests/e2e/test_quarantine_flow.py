@@ -9,11 +9,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from deskbot.app import schedule
 from deskbot.storage.models import OutboxMessage, QuarantineItem, Ticket
 from harness.fake_telegram import FakeTelegram
 from harness.mails import eventually, make_mail
-from harness.service_run import DANA, DISPATCHERS, SAM, deskbot_run, people, running_desk
+from harness.service_run import DANA, DISPATCHERS, SAM, deskbot_run, people, record_schedulers, running_desk
 
 pytestmark = pytest.mark.dovecot
 OUT_OF_OFFICE = make_mail("Out of office", headers={"Auto-Submitted": "auto-replied"})
@@ -62,13 +61,7 @@ async def test_a_persons_mail_without_an_address_becomes_a_ticket_from_the_chat(
 
 
 async def test_machine_mail_is_counted_in_one_daily_summary(tmp_path, dovecot, monkeypatch):
-    made = []
-
-    def recorded():
-        made.append(real())
-        return made[-1]
-    real = schedule.scheduler
-    monkeypatch.setattr(schedule, "scheduler", recorded)
+    made = record_schedulers(monkeypatch)
     async with FakeTelegram() as fake:
         fake.add_user(DANA, "Dana")
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])

@@ -22,14 +22,14 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.bot.callbacks import AssignV2, DepartmentV1
 from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.callbacks import AssignV2, DepartmentV1
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import outbox
 from deskbot.dispatch.config import Config
 from deskbot.storage.models import (
-    Customer, Department, Message, Organization, OutboxMessage, Staff, StaffDepartment, Ticket,
+    Customer, Department, Message, Organization, OutboxMessage, OutboxStatus, Staff, StaffDepartment, Ticket,
 )
 from harness.fake_telegram import CallbackAnswer, FakeTelegram
 
@@ -166,7 +166,7 @@ class Desk:
         async def pending() -> int:
             async with self.sessions() as s:
                 return await s.scalar(select(func.count()).select_from(OutboxMessage)
-                                      .where(OutboxMessage.status == outbox.PENDING))
+                                      .where(OutboxMessage.status == OutboxStatus.PENDING))
         deadline = time.monotonic() + 20  # generous: the suite runs on parallel workers
         while await pending():
             assert time.monotonic() < deadline, "the outbox was not drained in 20 s"

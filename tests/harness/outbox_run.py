@@ -10,7 +10,7 @@ from sqlalchemy import select
 from deskbot.bot.delivery import TelegramSender
 from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import FrozenClock
-from deskbot.storage.models import OutboxMessage, Ticket
+from deskbot.storage.models import OutboxMessage, OutboxStatus, Ticket
 from harness.fake_telegram import FakeTelegram
 
 
@@ -57,7 +57,7 @@ async def until_settled(fake: FakeTelegram, sessions, timeout: float = 30.0) -> 
     """Wait until no row is pending any more; the rows."""
     async def settled():
         rows = await all_rows(sessions)
-        return rows if all(r.status != outbox.PENDING for r in rows) else None
+        return rows if all(r.status != OutboxStatus.PENDING for r in rows) else None
 
     deadline = asyncio.get_running_loop().time() + timeout
     while (rows := await settled()) is None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.app import service
+from deskbot.app import schedule, service
 from deskbot.dispatch.config import load_config
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import OutboxMessage
@@ -119,6 +119,19 @@ async def running_desk(tmp_path, dovecot, fake: FakeTelegram, *, nag_every: str)
         stop.set()
         await asyncio.wait_for(run, 30)
         await engine.dispose()
+
+
+def record_schedulers(monkeypatch) -> list:
+    """The schedulers the service makes from now on (one per `service.run`), so that a test can read
+    their jobs and run one at once."""
+    made = []
+    real = schedule.scheduler
+
+    def recorded():
+        made.append(real())
+        return made[-1]
+    monkeypatch.setattr(schedule, "scheduler", recorded)
+    return made
 
 
 def deskbot(*args, cwd, env=None, timeout=60):

@@ -14,16 +14,18 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from deskbot.bot.announce import announce_due, chat_budget, excerpt, messages_per_minute
 from deskbot.bot.delivery import TelegramSender
-from deskbot.bot.texts import MESSAGE_LIMIT, Texts, visible_length
-from deskbot.dispatch.rules import BURST_PATIENCE, BURST_QUIET
+from deskbot.bot.render.texts import MESSAGE_LIMIT, Texts, visible_length
+from deskbot.bot.sweeps.announce import announce_due
+from deskbot.bot.sweeps.budget import chat_budget, messages_per_minute
 from deskbot.dispatch import outbox
+from deskbot.dispatch.cards import excerpt
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config
+from deskbot.dispatch.rules import BURST_PATIENCE, BURST_QUIET
 from deskbot.dispatch.staff import sync_staff
 from deskbot.storage.models import (
-    Attachment, Customer, Department, Message, Organization, OutboxMessage, Ticket,
+    Attachment, Customer, Department, Message, Organization, OutboxMessage, OutboxStatus, Ticket,
 )
 from harness.databases import sessions_with_staff
 from harness.fake_telegram import FakeTelegram
@@ -215,7 +217,7 @@ async def test_a_full_chat_holds_new_tickets_until_it_has_room(sessions, clock):
     assert all(t.announced_at is None for t in await tickets(sessions))
     async with sessions.begin() as session:  # the sender got three out
         for row in (await session.scalars(select(OutboxMessage).limit(3))):
-            row.status = outbox.SENT
+            row.status = OutboxStatus.SENT
     assert await sweep(sessions, clock) == 3
 
 
@@ -260,7 +262,7 @@ async def delivering(sessions, clock):
 
 async def until_sent(fake: FakeTelegram, sessions, timeout: float = 10.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
-    while any(row.status == outbox.PENDING for row in await rows(sessions)):
+    while any(row.status == OutboxStatus.PENDING for row in await rows(sessions)):
         assert asyncio.get_running_loop().time() < deadline, f"rows still pending after {timeout}s"
         await fake.wait_for_version(fake.version, 0.2)
-    assert all(row.status == outbox.SENT for row in await rows(sessions))
+    assert all(row.status == OutboxStatus.SENT for row in await rows(sessions))

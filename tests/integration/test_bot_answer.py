@@ -6,9 +6,9 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from deskbot.bot.forward import forward_replies
 from deskbot.bot.mailnotify import mail_outcome_notifier
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
+from deskbot.bot.sweeps.forward import forward_replies
 from deskbot.dispatch.answers import answer
 from deskbot.dispatch.mailout import MailSender
 from deskbot.dispatch.tickets import Refused
@@ -143,7 +143,7 @@ async def test_a_reply_to_a_ticket_view_answers_it_too(desk):
     assert "From the view." in email_of(row).get_body(("plain",)).get_content()
 
 
-# Customer replies reach the assignee (bot.forward) -------------------------------------------
+# Customer replies reach the assignee (bot/sweeps/forward.py) -------------------------------------------
 
 async def customer_writes(desk, body: str, *, auto: str | None = None) -> None:
     async with desk.sessions.begin() as s:  # as ingest stores a reply on the ticket

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from deskbot.bot.callbacks import DepartmentsV1, DepartmentV1
+from deskbot.bot.render.callbacks import DepartmentsV1, DepartmentV1
 from deskbot.dispatch import tickets
 from deskbot.storage.models import Department, Staff, TicketEvent
 from harness.bot_desk import (

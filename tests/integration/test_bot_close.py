@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from deskbot.bot.callbacks import AssignV2, DepartmentV1, TicketActionV1, TimeSpentV1
-from deskbot.bot.keyboards import CANCEL, NO_CHARGE
+from deskbot.bot.render.callbacks import AssignV2, DepartmentV1, TicketActionV1, TimeSpentV1
+from deskbot.bot.render.keyboards import CANCEL, NO_CHARGE
 from deskbot.storage.models import TimeEntry
 from harness.bot_desk import DINA, DISPATCHERS, PAT, SAM, SUPPORT, assigned, labels, shows, staff_id
 

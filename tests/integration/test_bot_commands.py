@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from deskbot.bot.callbacks import DepartmentV1, TicketActionV1
-from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
+from deskbot.bot.render.callbacks import DepartmentV1, TicketActionV1
+from deskbot.bot.render.texts import MESSAGE_LIMIT, utf16_len
 from deskbot.storage.models import Ticket
 from harness.bot_desk import (
     DINA, DISPATCHERS, HOSTILE_SUBJECT, NINA, SAM, START, STRANGER, SUPPORT, add_ticket,

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 
-from deskbot.bot.callbacks import ConversationV1
-from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
+from deskbot.bot.render.callbacks import ConversationV1
+from deskbot.bot.render.texts import MESSAGE_LIMIT, utf16_len
 from deskbot.storage.models import Message, OutboxMessage, Staff, Ticket
 from harness.mails import eventually
 from harness.bot_desk import NINA, SAM, START, STRANGER, add_ticket, staff_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from deskbot.bot.callbacks import EscalateV1, HelpTimeV1, HelpV1, TicketActionV1
+from deskbot.bot.render.callbacks import EscalateV1, HelpTimeV1, HelpV1, TicketActionV1
 from deskbot.dispatch import escalation
 from deskbot.dispatch.tickets import Refused
 from deskbot.storage.models import Message, OutboxMessage, Staff, Ticket, TicketEvent, TicketHelper, TimeEntry

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from deskbot.bot.callbacks import QuarantinePageV1, QuarantineV1
-from deskbot.bot.texts import MESSAGE_LIMIT, utf16_len
+from deskbot.bot.render.callbacks import QuarantinePageV1, QuarantineV1
+from deskbot.bot.render.texts import MESSAGE_LIMIT, utf16_len
 from deskbot.dispatch import answers
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.ingest import Ingest, MailboxPlace

@@ -1,7 +1,7 @@
 """Reminder cards carry the department buttons too: only the newest of a ticket has them, and none once it is assigned."""
 from __future__ import annotations
 
-from deskbot.bot.nags import nag_due_tickets
+from deskbot.bot.sweeps.nags import nag_due_tickets
 from harness.bot_desk import CONFIG, DEPARTMENTS, DINA, DISPATCHERS, EN, SAM, add_ticket, open_support, to
 
 FIVE_MINUTES = 300.0

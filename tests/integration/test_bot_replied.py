@@ -11,8 +11,8 @@ import json
 
 from sqlalchemy import select
 
-from deskbot.bot.callbacks import EscalateV1, HelpV1, TicketActionV1
 from deskbot.bot.notify import Notifier
+from deskbot.bot.render.callbacks import EscalateV1, HelpV1, TicketActionV1
 from deskbot.dispatch import escalation, outbox
 from deskbot.storage.models import Message, OutboxMessage, Staff, Ticket, TicketHelper, TimeEntry
 from harness.mails import eventually

@@ -8,7 +8,8 @@ from email.policy import default
 
 from sqlalchemy import select
 
-from deskbot.bot.reports import ReportV1, ask_managers, tell_hours
+from deskbot.bot.render.callbacks import ReportV1
+from deskbot.bot.sweeps.reports import ask_managers, tell_hours
 from deskbot.dispatch import contracts, reports
 from deskbot.storage.models import OutboxMessage, Report, Staff, TimeEntry
 from harness.bot_desk import CONFIG, EN, SAM, add_ticket

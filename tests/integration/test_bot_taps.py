@@ -17,9 +17,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
 from deskbot.bot.app import build_dispatcher
-from deskbot.bot.callbacks import DepartmentV1
 from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.middleware import Transaction
+from deskbot.bot.render.callbacks import DepartmentV1
 from deskbot.dispatch import outbox
 from deskbot.storage.db import session_factory
 from harness.fake_telegram import FakeTelegram

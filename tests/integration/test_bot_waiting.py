@@ -8,9 +8,9 @@ from email.policy import default
 
 from sqlalchemy import select, update
 
-from deskbot.bot.callbacks import TicketActionV1
 from deskbot.bot.notify import Notifier
-from deskbot.bot.stale import nudge_stale
+from deskbot.bot.render.callbacks import TicketActionV1
+from deskbot.bot.sweeps.stale import nudge_stale
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.waiting import autoclose_due
 from deskbot.storage.models import Message, OutboxMessage, Ticket, TicketEvent, TimeEntry

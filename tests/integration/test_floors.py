@@ -44,14 +44,14 @@ def test_the_floors_hold(tmp_path):
 @pytest.mark.parametrize(("module", "wrong"), [
     ("storage/models.py", "from deskbot.dispatch import rules"),  # a floor below imports one above
     ("mailbox/poller.py", "from deskbot.dispatch.background import Sweep"),
-    ("dispatch/reports.py", "from deskbot.bot.texts import Texts"),
+    ("dispatch/reports.py", "from deskbot.bot.render.texts import Texts"),
     ("catalog/words.py", "import deskbot.mailbox.inbound"),
     ("bot/app.py", "from deskbot.app.schedule import ANNOUNCE_EVERY"),
     ("mailbox/smtp.py", "from deskbot.storage.models import OutboxMessage"),  # side by side, never each other
     ("storage/queries.py", "from deskbot.mailbox.inbound import InboundMail"),
     ("dispatch/intake.py", "from deskbot.storage.models import Ticket"),  # a rule touches the database
     ("dispatch/hours.py", "import sqlalchemy"),
-    ("web/app.py", "from deskbot.bot.texts import Texts"),  # the two faces stand side by side
+    ("web/app.py", "from deskbot.bot.render.texts import Texts"),  # the two faces stand side by side
     ("bot/app.py", "from deskbot.web.pages import render"),
     ("dispatch/visibility.py", "from deskbot.web.guards import Person"),
 ])

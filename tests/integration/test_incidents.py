@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from deskbot.bot.mailnotify import incident_text
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.mail import incident_text
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.incidents import OUTAGE_NOTICE, Incidents
 from deskbot.mailbox.failures import Failure, Kind

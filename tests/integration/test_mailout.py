@@ -13,15 +13,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from deskbot.bot.texts import Texts
-from deskbot.dispatch import outbox
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.acknowledge import ACK_WITHIN, acknowledge_due, takes_replies
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.mailout import MailSender
 from deskbot.mailbox.smtp import SmtpSettings
 from deskbot.storage.db import session_factory
-from deskbot.storage.models import Customer, Message, OutboxMessage, Ticket
+from deskbot.storage.models import Customer, Message, OutboxMessage, OutboxStatus, Ticket
 from harness.mails import eventually
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -91,7 +90,7 @@ async def mail_rows(sessions) -> list[OutboxMessage]:
 
 async def settled(sessions) -> list[OutboxMessage] | None:
     rows = await mail_rows(sessions)
-    return rows if rows and all(r.status != outbox.PENDING for r in rows) else None
+    return rows if rows and all(r.status != OutboxStatus.PENDING for r in rows) else None
 
 
 async def test_a_new_ticket_is_acknowledged_once_in_the_customers_thread(sessions, clock, smtp_sink):

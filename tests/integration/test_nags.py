@@ -8,10 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from deskbot.bot.announce import announce_due, chat_budget
-from deskbot.bot.nags import NAG_CARDS, NAG_DIGESTS, nag_due_tickets
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import MESSAGE_LIMIT, Texts, visible_length
+from deskbot.bot.render.texts import MESSAGE_LIMIT, Texts, visible_length
+from deskbot.bot.sweeps.announce import announce_due
+from deskbot.bot.sweeps.budget import chat_budget
+from deskbot.bot.sweeps.nags import NAG_CARDS, NAG_DIGESTS, nag_due_tickets
 from deskbot.dispatch import tickets
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config

@@ -21,7 +21,7 @@ from deskbot.bot.delivery import TelegramSender
 from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import SystemClock
 from deskbot.storage.db import session_factory
-from deskbot.storage.models import OutboxMessage, TelegramMessage
+from deskbot.storage.models import OutboxMessage, OutboxStatus, TelegramMessage
 from harness.fake_telegram import FakeTelegram, RateLimits
 from harness.fake_telegram.fixtures import aiogram_bot
 from harness.outbox_run import (
@@ -33,7 +33,7 @@ def assert_delivered_once(fake: FakeTelegram, rows: list[OutboxMessage]) -> None
     """Each row is exactly one message in the fake, and the fake holds nothing else."""
     delivered = {(m.chat_id, m.message_id): m.source
                  for chat_id in {r.chat_id for r in rows} for m in fake.bot_messages(chat_id)}
-    assert all(r.status == outbox.SENT for r in rows)
+    assert all(r.status == OutboxStatus.SENT for r in rows)
     assert sorted((r.chat_id, r.telegram_message_id) for r in rows) == sorted(delivered)
     for r in rows:
         assert delivered[(r.chat_id, r.telegram_message_id)] == json.loads(r.payload)["text"]
@@ -111,11 +111,11 @@ async def test_a_refused_message_fails_and_the_chat_goes_on(fake, bot, sessions,
     async with running(sender_for(bot, sessions, clock)):
         bad_html, fine, stranger, blocked = await until_settled(fake, sessions)
 
-    assert bad_html.status == outbox.FAILED and "can't parse entities" in bad_html.last_error
-    assert fine.status == outbox.SENT
+    assert bad_html.status == OutboxStatus.FAILED and "can't parse entities" in bad_html.last_error
+    assert fine.status == OutboxStatus.SENT
     assert [m.text for m in fake.bot_messages(DANA)] == ["still delivered"]
-    assert (stranger.status, stranger.last_error) == (outbox.FAILED, "Bad Request: chat not found")
-    assert (blocked.status, blocked.last_error) == (outbox.FAILED, "Forbidden: bot was blocked by the user")
+    assert (stranger.status, stranger.last_error) == (OutboxStatus.FAILED, "Bad Request: chat not found")
+    assert (blocked.status, blocked.last_error) == (OutboxStatus.FAILED, "Forbidden: bot was blocked by the user")
     assert all(r.attempts == 1 for r in (bad_html, stranger, blocked))  # refused once, never retried
     assert sum("refused, not retried" in r.getMessage() for r in caplog.records) == 3
 
@@ -139,8 +139,8 @@ async def test_an_edit_finds_the_card_queued_before_it(fake, bot, sessions, cloc
     assert message.text == "#1 Printer: assigned to Dana" and message.reply_markup is None
     assert [v.text for v in message.history] == ["#1 Printer"]
     assert card.telegram_message_id == edit.telegram_message_id == message.message_id
-    assert same_edit.status == outbox.SENT
-    assert (no_card.status, no_card.last_error) == (outbox.FAILED, "no card of this ticket was sent to this chat")
+    assert same_edit.status == OutboxStatus.SENT
+    assert (no_card.status, no_card.last_error) == (OutboxStatus.FAILED, "no card of this ticket was sent to this chat")
     async with sessions() as session:
         known = (await session.scalars(select(TelegramMessage))).all()
     assert [(k.ticket_id, k.chat_id, k.message_id, k.purpose) for k in known] == [
@@ -155,7 +155,7 @@ async def test_customer_text_goes_out_escaped_and_never_too_long(fake, bot, sess
     async with running(sender_for(bot, sessions, clock)):
         rows = await until_settled(fake, sessions)
 
-    assert all(r.status == outbox.SENT for r in rows)
+    assert all(r.status == OutboxStatus.SENT for r in rows)
     escaped, fits, cut = fake.bot_messages(DANA)
     assert escaped.text == f"New ticket: {subject}"
     assert fits.text == "&" * 4000
@@ -187,7 +187,7 @@ async def test_a_restart_sends_what_was_pending_and_at_most_the_one_message_in_f
     # The first sender reaches Telegram twice, then dies between Telegram's answer and its commit.
     with pytest.raises(Crash):
         await sender_for(CrashAfter(bot, calls=2), sessions, clock).drain_once()
-    assert [r.status for r in await all_rows(sessions)].count(outbox.SENT) == 1
+    assert [r.status for r in await all_rows(sessions)].count(OutboxStatus.SENT) == 1
 
     async with aiogram_bot(fake) as new_bot, running(sender_for(new_bot, sessions, clock)):
         rows = await until_settled(fake, sessions)

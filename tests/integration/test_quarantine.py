@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DataError
 
-from deskbot.bot.quarantine import announce_kept_aside, summarize_machine_mail
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
+from deskbot.bot.sweeps.quarantine import announce_kept_aside, summarize_machine_mail
 from deskbot.dispatch import quarantine
 from deskbot.dispatch.batch import BatchWriter
 from deskbot.dispatch.clock import FrozenClock
@@ -18,7 +18,8 @@ from deskbot.mailbox.inbound import Fetched
 from deskbot.mailbox.parse import parse_mail
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import (
-    Customer, Message, OutboxMessage, QuarantineEvent, QuarantineItem, Staff, Ticket, TicketEvent,
+    Customer, Message, OutboxMessage, OutboxStatus, QuarantineEvent, QuarantineItem, Staff, Ticket,
+    TicketEvent,
 )
 from harness.mails import make_mail
 
@@ -209,7 +210,7 @@ async def test_the_migration_carries_mail_quarantined_before_over_without_announ
 
 
 async def test_notices_wait_while_the_chat_is_full_then_come(ingest, engine, config):
-    from deskbot.bot.announce import chat_budget
+    from deskbot.bot.sweeps.budget import chat_budget
     from deskbot.dispatch import outbox
 
     await ingest.store(7, [fetched(1, NO_SENDER)], 1)
@@ -217,7 +218,7 @@ async def test_notices_wait_while_the_chat_is_full_then_come(ingest, engine, con
         for n in range(20):  # a burst's digests and cards, not yet sent: the group's minute is spent
             outbox.send_message(s, chat_id=CHAT, text=f"digest {n}", purpose="digest", now=NOW)
         assert await announce_kept_aside(s, config, EN, NOW, await chat_budget(s, CHAT)) == 0
-        await s.execute(update(OutboxMessage).values(status=outbox.SENT))
+        await s.execute(update(OutboxMessage).values(status=OutboxStatus.SENT))
         assert await announce_kept_aside(s, config, EN, NOW, await chat_budget(s, CHAT)) == 1
 
 

@@ -1,4 +1,4 @@
-"""Which ticket a message of ours is about (`bot.about.replied_about` over `dispatch.outbox.ticket_shown`),
+"""Which ticket a message of ours is about (`bot.handlers.about.replied_about` over `dispatch.outbox.ticket_shown`),
 on both databases: cards, notes and replies sent at once or late through the outbox, and buttons alone."""
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from datetime import timezone
 
 from aiogram.types import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, User
 
-from deskbot.bot.about import About, replied_about
+from deskbot.bot.handlers.about import About, replied_about
 from deskbot.bot.notify import NOTE
 from deskbot.dispatch import outbox
+from deskbot.storage.models import OutboxStatus
 from harness.outbox_run import DANA, START, all_rows, new_ticket, reply, running, sender_for, until_settled
 
 BOT = User(id=42, is_bot=True, first_name="Deskbot")
@@ -43,7 +44,7 @@ async def test_cards_notes_and_replies_sent_now_or_later_are_known_by_their_tick
     await sender.send_now(DANA, "sendMessage", reply("a /ticket view"), ticket_id=three.id)  # at once
     fake.flood(calls=1, retry_after=5, methods=["sendMessage"])  # Telegram says wait: through the outbox
     await sender.send_now(DANA, "sendMessage", reply("a page, late"), ticket_id=three.id)
-    assert (await all_rows(sessions))[-1].status == outbox.PENDING
+    assert (await all_rows(sessions))[-1].status == OutboxStatus.PENDING
     async with running(sender):
         await until_settled(fake, sessions)
     view, page = fake.bot_messages(DANA)[3:]

@@ -11,12 +11,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from deskbot.bot.texts import Texts
+from deskbot.app.schedule import monthly_trigger
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import contracts, reports
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.contracts import ContractError
 from deskbot.dispatch.hours import totals
-from deskbot.app.schedule import monthly_trigger
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Customer, HoursAlert, Organization, Report, Staff, Ticket, TimeEntry
 

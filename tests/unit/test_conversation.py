@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from harness.fake_telegram.entities import parse_html
 
-from deskbot.bot.callbacks import ConversationV1
-from deskbot.bot.conversation import MAX_ENTRIES, Entry, keyboard, pages, split
-from deskbot.bot.texts import Texts, utf16_len, visible_length
+from deskbot.bot.render.callbacks import ConversationV1
+from deskbot.bot.render.conversation import MAX_ENTRIES, keyboard, pages, split
+from deskbot.bot.render.texts import Texts, utf16_len, visible_length
+from deskbot.dispatch.conversation import Entry
 from deskbot.dispatch.rules import DIGEST_CHARS
 
 EN = Texts("en")

@@ -9,8 +9,8 @@ import aiosmtplib
 import pytest
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from deskbot.bot.mailnotify import incident_text, problem
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.mail import incident_text, problem
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.incidents import OUTAGE_NOTICE, Notice, State, to_close, to_tell
 from deskbot.mailbox.failures import Failure, Kind, classify_imap, classify_smtp
 from deskbot.mailbox.poller import LOGIN_BACKOFF, MAX_BACKOFF, retry_delay

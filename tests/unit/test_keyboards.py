@@ -1,9 +1,9 @@
 """Every button fits Telegram's 64-byte callback limit and reads right in both languages."""
 import pytest
 
-from deskbot.bot import conversation, keyboards
-from deskbot.bot.callbacks import AssignV2, HelpV1, TicketActionV1, TimeSpentV1
-from deskbot.bot.texts import Texts
+from deskbot.bot.render import conversation, keyboards
+from deskbot.bot.render.callbacks import AssignV2, HelpV1, TicketActionV1, TimeSpentV1
+from deskbot.bot.render.texts import Texts
 
 BIG = 2_147_483_647  # the largest ticket or staff number a database integer holds
 

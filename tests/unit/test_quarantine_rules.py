@@ -4,9 +4,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from deskbot.bot import quarantine as shown
-from deskbot.bot.callbacks import QuarantinePageV1, QuarantineV1
-from deskbot.bot.texts import MESSAGE_LIMIT, Texts, visible_length
+from deskbot.bot.render import quarantine as shown
+from deskbot.bot.render.callbacks import QuarantinePageV1, QuarantineV1
+from deskbot.bot.render.texts import MESSAGE_LIMIT, Texts, visible_length
 from deskbot.dispatch.quarantine import ItemView, first_lines
 from deskbot.dispatch.quarantine_rules import NOTICE_CARDS, KeptAside, Kind, kind_of, plan_notices, reason_kind
 from deskbot.mailbox.inbound import Address, InboundMail
@@ -107,7 +107,7 @@ def test_quarantine_buttons_fit_64_bytes(lang):
 
 
 def test_a_ticket_without_an_address_says_it_has_no_reply_address():
-    from deskbot.bot.texts import TicketCard
+    from deskbot.bot.render.texts import TicketCard
 
     card = Texts("en").card(TicketCard(number=5, subject="Help", customer_name="", customer_address="",
                                        organization=None, excerpt="Please call me", attachments=0))

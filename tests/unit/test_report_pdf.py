@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import report_pdf
 from deskbot.dispatch.hours import Line, ReportData, Terms, totals
 from deskbot.dispatch.report_pdf import find_font, number, render

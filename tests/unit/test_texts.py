@@ -5,7 +5,7 @@ from fluent.syntax import ast
 from fluent.syntax.visitor import Visitor
 from harness.fake_telegram.entities import parse_html, utf16_len
 
-from deskbot.bot.texts import DIGEST_STYLES, MESSAGE_LIMIT, Texts, TicketCard
+from deskbot.bot.render.texts import DIGEST_STYLES, MESSAGE_LIMIT, Texts, TicketCard
 from deskbot.catalog.words import ALERT_LIMIT, LANGUAGES, Safe, catalog, cut, visible_length
 from deskbot.dispatch.rules import Digest, WaitingTicket, group_for_reminder, plan_announcements
 from deskbot.dispatch.timespent import TimeSpentError, parse_time_spent

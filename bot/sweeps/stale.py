@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts, cut
+from deskbot.bot.render.cards import actions
+from deskbot.bot.render.texts import Texts, cut
 from deskbot.dispatch import outbox
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import Status
@@ -36,12 +36,11 @@ async def nudge_stale(session: AsyncSession, config: Config, texts: Texts, now: 
         .order_by(Ticket.id).limit(MAX_PER_SWEEP)
         .with_for_update(skip_locked=True, key_share=True, of=Ticket)  # PostgreSQL: never twice
     )).all()
-    notify = Notifier(config, texts)
     for ticket, assignee in rows:
         ticket.nudged_at = now
         card = await outbox.card_message_id(session, ticket_id=ticket.id, chat_id=assignee.telegram_id)
         text = texts.t("stale-nudge", number=ticket.id, age=texts.age(now - ticket.updated_at),
                        subject=cut((ticket.subject or "").strip(), 200))
         outbox.send_message(session, chat_id=assignee.telegram_id, purpose=NUDGE, ticket_id=ticket.id, text=text,
-                            now=now, reply_to=card, reply_markup=notify.actions(ticket, assignee))
+                            now=now, reply_to=card, reply_markup=actions(ticket, assignee, texts))
     return len(rows)

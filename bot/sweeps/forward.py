@@ -15,11 +15,11 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot import keyboards
-from deskbot.bot.announce import excerpt
 from deskbot.bot.notify import Notifier
-from deskbot.bot.texts import Texts, cut
+from deskbot.bot.render import keyboards
+from deskbot.bot.render.texts import Texts, cut
 from deskbot.dispatch import outbox
+from deskbot.dispatch.cards import excerpt
 from deskbot.dispatch.rules import Status
 from deskbot.dispatch.tickets import Done
 from deskbot.storage.models import Message, Staff, Ticket, TicketEvent

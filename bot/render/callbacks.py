@@ -84,3 +84,10 @@ class QuarantinePageV1(CallbackData, prefix="q2"):
     """A page of /quarantine's list of open items: 1 is the newest."""
 
     page: int
+
+
+class ReportV1(CallbackData, prefix="r1"):
+    """A manager's decision on a stored report: send or hold."""
+
+    report: int
+    action: str

@@ -12,11 +12,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.announce import (
-    MAX_PER_SWEEP, NAG, NAG_DIGEST, department_buttons, ticket_cards, waiting_tickets,
-)
-from deskbot.bot.texts import DIGEST_STYLES, Texts
+from deskbot.bot.render.texts import DIGEST_STYLES, Texts
+from deskbot.bot.sweeps.announce import MAX_PER_SWEEP, NAG, NAG_DIGEST, department_buttons
 from deskbot.dispatch import outbox, rules
+from deskbot.dispatch.cards import ticket_cards, waiting_tickets
 from deskbot.dispatch.config import Config
 from deskbot.storage.models import Ticket
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from datetime import timedelta
 
 from deskbot.catalog.words import Catalog, Safe, cut, utf16_len, visible_length  # noqa: F401  (bot/ imports them here)
+from deskbot.dispatch.cards import TicketCard
 from deskbot.dispatch.rules import Digest, WaitingTicket
 from deskbot.dispatch.timespent import MAX_MINUTES
 
@@ -21,18 +21,6 @@ ORGANIZATION_CHARS = 100
 # drops the sender: 2,000 tickets in 18 messages.
 DIGEST_STYLES = ((48, 24), (32, 16), (24, 12), (18, 8), (16, 0))
 DIGEST_SUBJECT_CHARS = DIGEST_STYLES[0][0]
-
-
-@dataclass(frozen=True, slots=True)
-class TicketCard:
-    number: int
-    subject: str
-    customer_name: str
-    customer_address: str
-    organization: str | None
-    excerpt: str  # clean text: quoted history and signatures already trimmed
-    attachments: int
-    follows: int | None = None  # the closed ticket this one continues
 
 
 class Texts(Catalog):

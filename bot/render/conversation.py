@@ -2,7 +2,7 @@
 
 Every message of the ticket, oldest first: the customer's mail, our answers, and the
 colleagues' internal notes (marked, so nobody takes one for mail the customer saw).
-Bodies are shown as stored, not through `announce.excerpt`: the card's excerpt is a
+Bodies are shown as stored (`dispatch.conversation`), not through `dispatch.cards.excerpt`: the card's excerpt is a
 glance and may drop quoted history and the signature, but a customer who answers
 between the quoted lines would lose their answers that way, and a signature holds the
 phone number someone needs. This view is where the whole text is read.
@@ -19,18 +19,15 @@ so a tag or an entity is never cut in half, and goes on under "(continued)".
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.bot.callbacks import ConversationV1
-from deskbot.bot.texts import NAME_CHARS, Safe, Texts, cut, utf16_len, visible_length
+from deskbot.bot.render.callbacks import ConversationV1
+from deskbot.bot.render.texts import NAME_CHARS, Safe, Texts, cut, utf16_len, visible_length
+from deskbot.dispatch.conversation import Entry
 from deskbot.dispatch.rules import DIGEST_CHARS
-from deskbot.storage.models import Message
 
 MIN_PIECE = 300  # a long message starts on the next page rather than as a scrap at the bottom of this one
 MAX_ENTRIES = 30  # per page: readable on a phone, and a page's formatting (a bold name each) stays small
@@ -38,32 +35,15 @@ _MANY = 999_999  # page numbers the header's room is reserved for
 _GAP = 2  # the blank line between two messages
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    direction: str  # in | out | note
-    who: str
-    at: datetime
-    body: str
-    auto: bool = False  # automatic mail: an auto-reply, our acknowledgement
-
-
 def may_show(chat_id: int, chat_type: str, dispatcher_chat: int) -> bool:
     """Internal notes are for the staff: the conversation goes to private chats and the dispatcher chat only."""
     return chat_type == "private" or chat_id == dispatcher_chat
 
 
-async def entries(session: AsyncSession, number: int) -> list[Entry]:
-    rows = await session.execute(
-        select(Message.direction, Message.sender_name, Message.sender_email, Message.body, Message.auto,
-               Message.created_at).where(Message.ticket_id == number).order_by(Message.id))
-    return [Entry(direction, (name or "").strip() or email or "?", at, body or "", auto is not None)
-            for direction, name, email, body, auto, at in rows]
-
-
-async def page(session: AsyncSession, number: int, wanted: int | None, texts: Texts,
-               zone: tzinfo) -> tuple[Safe, InlineKeyboardMarkup | None]:
+def page(number: int, conversation: list[Entry], wanted: int | None, texts: Texts,
+         zone: tzinfo) -> tuple[Safe, InlineKeyboardMarkup | None]:
     """Page `wanted` (1 is the oldest; None or out of range: the nearest end) and its buttons."""
-    shown = pages(number, await entries(session, number), texts, zone)
+    shown = pages(number, conversation, texts, zone)
     at = len(shown) if wanted is None else min(max(wanted, 1), len(shown))
     return shown[at - 1], keyboard(number, at, len(shown), texts)
 

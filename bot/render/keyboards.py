@@ -7,10 +7,10 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from deskbot.bot.callbacks import (
+from deskbot.bot.render.callbacks import (
     AssignV2, DepartmentsV1, DepartmentV1, EscalateV1, HelpTimeV1, HelpV1, TicketActionV1, TimeSpentV1,
 )
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.timespent import QUICK_MINUTES
 
 NO_CHARGE, CANCEL = 0, -1

@@ -1,0 +1,1 @@
+"""Telegram rendering: pure functions from data to message text and buttons (no database, no outbox)."""

@@ -1,0 +1,78 @@
+"""New tickets into the dispatcher chat: a card each for a handful, digests for a burst.
+
+A sweep reads the tickets the dispatcher has not been shown (`announced_at IS NULL`,
+an indexed column), queues what the chat can take within a minute, and marks
+exactly those announced, in the caller's transaction: a ticket is either queued
+and marked, or neither. Tickets that do not fit wait for the next sweep.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deskbot.bot.render import keyboards
+from deskbot.bot.render.texts import DIGEST_STYLES, Texts
+from deskbot.dispatch import outbox, rules
+from deskbot.dispatch.cards import ticket_cards, waiting_tickets
+from deskbot.dispatch.config import Config
+from deskbot.dispatch.staff import active_departments
+from deskbot.storage.models import Ticket
+
+MAX_PER_SWEEP = 5000  # a longer backlog is read by the next sweeps, so one sweep stays short
+DIGEST, NAG, NAG_DIGEST = "digest", outbox.NAG, "nag-digest"
+
+
+def plan(waiting: Sequence[rules.WaitingTicket], budget: int, texts: Texts) -> list[rules.Announcement]:
+    """Cards for a handful of tickets, digests in the widest lines that list a burst within `budget`."""
+    return rules.plan_announcements(waiting, budget, measure=texts.line_length, styles=len(DIGEST_STYLES))
+
+
+async def announce_due(session: AsyncSession, config: Config, texts: Texts, now: datetime, budget: int) -> int:
+    """Queue the announcements of tickets nobody has been shown yet; how many tickets were shown."""
+    chat_id = config.telegram.dispatcher_chat_id
+    if not chat_id or budget <= 0:
+        return 0
+    rows = (await session.execute(
+        select(Ticket.id, Ticket.status).where(Ticket.announced_at.is_(None))
+        .order_by(Ticket.id).limit(MAX_PER_SWEEP)
+        # PostgreSQL: two services never announce twice. NO KEY UPDATE: a row that merely refers to the
+        # ticket (an outbox row being sent) holds a KEY SHARE lock, which must not hide the ticket.
+        .with_for_update(skip_locked=True, key_share=True, of=Ticket)
+    )).all()
+    # Assigned before anyone saw it (by a rule, or /ticket N): nothing to show, never read again.
+    settled = [number for number, status in rows if status != rules.Status.NEW]
+    if settled:
+        await session.execute(update(Ticket).where(Ticket.id.in_(settled)).values(announced_at=now))
+    waiting = await waiting_tickets(session, [number for number, status in rows if status == rules.Status.NEW])
+    if len(waiting) > rules.cards_allowed(budget) and rules.burst_landing([t.created_at for t in waiting], now):
+        return 0  # a burst still landing: listed by a sweep a moment later, all of it at once
+    announcements = plan(waiting, budget, texts)
+    cards = [a.card.number for a in announcements if a.card is not None]
+    details, buttons = await ticket_cards(session, cards), await department_buttons(session)
+    listed = sum(len(a.digest.tickets) for a in announcements if a.digest is not None)
+    shown: list[int] = []
+    for a in announcements:
+        if a.card is not None:
+            number = a.card.number
+            outbox.send_message(session, chat_id=chat_id, text=texts.card(details[number]), purpose=outbox.CARD,
+                                ticket_id=number, reply_markup=buttons(number), now=now)
+            shown.append(number)
+        else:
+            outbox.send_message(session, chat_id=chat_id, text=texts.digest(a.digest, total=listed),
+                                purpose=DIGEST, now=now)
+            shown += [t.number for t in a.digest.tickets]
+    if shown:
+        await session.execute(update(Ticket).where(Ticket.id.in_(shown)).values(
+            announced_at=now, next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every)))
+    return len(shown)
+
+
+async def department_buttons(session: AsyncSession) -> Callable[[int], InlineKeyboardMarkup | None]:
+    """The first buttons a dispatcher taps, for a ticket: the active departments, in config order."""
+    choices = await active_departments(session)
+    # No departments configured: no buttons rather than an empty keyboard.
+    return lambda number: keyboards.departments(number, choices) if choices else None
