@@ -20,6 +20,8 @@ _CONTRACT_OPTIONS = [
     ("currency", "currency code, e.g. RUB (default) or EUR"),
     ("manager", "Telegram id of the personal manager (a [[staff]] member with the manager role)"),
     ("recipients", "report recipients, comma-separated e-mail addresses"),
+    ("client_manager", "the client's own manager: this address sees all the organization's tickets in the "
+                       "web cabinet ('' for nobody)"),
 ]
 
 
@@ -89,6 +91,7 @@ async def _contracts(args: argparse.Namespace, sessions) -> int:
                 "hours": "unlimited" if terms.hours_included is None else str(terms.hours_included),
                 "bonus": str(terms.bonus_hours), "rate": str(terms.hourly_rate),
                 "overage_rate": str(terms.overage_rate), "manager": row.manager,
+                "client_manager": c.client_manager or "",
                 "recipients": [a for a in c.recipients.split(",") if a]}
         if args.json:
             print(json.dumps(item, ensure_ascii=False))

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from deskbot.app import pipe_server, schedule, sweeps
 from deskbot.app.database import prepare_database
 from deskbot.app.mailin import build_poller
+from deskbot.app.web import web_face
 from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests read them)
     ANNOUNCE_EVERY, IDLE_RENEW, LIFECYCLE_SWEEP_EVERY, NAG_SWEEP_EVERY, OUTBOX_SWEEP_EVERY, SENDER_BACKSTOP,
 )
@@ -92,7 +93,8 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                     _wake_on_mail(sink, acknowledger, announcer, forwarder)
                 if pipe is not None and pipe_ready is not None:
                     pipe_ready(pipe)  # now that what it stores wakes the sweeps
-                async with lifecycle(config, sessions, clock, texts, scheduler):
+                async with lifecycle(config, sessions, clock, texts, scheduler), \
+                        web_face(config, sessions, clock):  # the web face, when web.listen is set (app/web.py)
                     if poller is not None:
                         await poller.run()
                     else:

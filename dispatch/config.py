@@ -22,7 +22,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from deskbot.dispatch.durations import parse_duration, parse_size
 
 DEFAULT_PATH = "config.toml"
-SECRET_KEYS = {"password", "token", "webhook_secret", "url"}  # a database URL may hold a password
+SECRET_KEYS = {"password", "token", "webhook_secret", "url", "secret"}  # a database URL may hold a password
 DATABASE_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 EXAMPLE_IMAP_HOST = "imap.example.com"
 
@@ -207,6 +207,49 @@ class QuarantineConfig(Section):
     summary_hour: int = Field(9, ge=0, le=23)
 
 
+class WebConfig(Section):
+    """The web face: the customers' cabinet and the staff's pages (web/)."""
+
+    listen: str = ""  # "127.0.0.1:8080"; "" turns the web face off
+    base_url: str = ""  # how people reach it, for links in mails and messages; "": http://<listen>
+    customers: Literal["contract", "all"] = "contract"  # who may log in: people of contract clients, or anyone known
+    customer_session: Duration = timedelta(days=14)
+    staff_session: Duration = timedelta(hours=12)
+    proxies: list[str] = []  # addresses of reverse proxies whose X-Forwarded-For tells the client's address
+    secret: SecretStr = SecretStr("")  # DESKBOT_WEB_SECRET; "": generated once and kept in the database
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[^:\s]+:\d{1,5}", value.strip()):
+            raise ValueError("listen must be host:port, e.g. 127.0.0.1:8080, or empty to turn the web face off")
+        return value.strip()
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
+            raise ValueError("base_url must start with https:// (or http://), e.g. https://support.example.com")
+        return value
+
+    @field_validator("secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < 32:
+            raise ValueError("secret must be at least 32 characters (or empty: deskbot makes one)")
+        return value
+
+    @property
+    def url(self) -> str:
+        """Where links point: base_url, or the listening address itself."""
+        return self.base_url or (f"http://{self.listen}" if self.listen else "")
+
+    @property
+    def https(self) -> bool:
+        return self.url.startswith("https://")
+
+
 class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -232,6 +275,7 @@ class Config(Section):
     dispatch: DispatchConfig = DispatchConfig()
     reports: ReportsConfig = ReportsConfig()
     quarantine: QuarantineConfig = QuarantineConfig()
+    web: WebConfig = WebConfig()
     logging: LoggingConfig = LoggingConfig()
     departments: list[Department] = []
     staff: list[StaffMember] = []

@@ -22,7 +22,8 @@ from deskbot.dispatch.hours import Terms
 from deskbot.storage.models import Contract, Customer, Organization, Staff, Ticket
 
 UNLIMITED = "unlimited"
-FIELDS = ("number", "start", "fee", "hours", "bonus", "rate", "overage_rate", "currency", "manager", "recipients")
+FIELDS = ("number", "start", "fee", "hours", "bonus", "rate", "overage_rate", "currency", "manager", "recipients",
+          "client_manager")
 _ADDRESS = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 
 
@@ -179,6 +180,11 @@ async def _apply(session: AsyncSession, contract: Contract, values: dict[str, An
             contract.manager_id = await _manager(session, value)
         elif field == "recipients":
             contract.recipients = ",".join(addresses(value))
+        elif field == "client_manager":
+            found = addresses(value, "client_manager")
+            if len(found) > 1:
+                raise ContractError("client_manager: one address")
+            contract.client_manager = found[0] if found else None
 
 
 async def _manager(session: AsyncSession, value: Any) -> int | None:

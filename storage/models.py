@@ -293,6 +293,8 @@ class Contract(Base):
     overage_rate_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     recipients: Mapped[str] = mapped_column(Text, default="")  # e-mail addresses, comma-separated
+    # The client's own manager: logged in to the web cabinet, sees the whole organization's tickets.
+    client_manager: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -354,3 +356,50 @@ class QuarantineEvent(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSetting(Base):
+    """Values the web face makes once and keeps: the cookie key when DESKBOT_WEB_SECRET is not set."""
+
+    __tablename__ = "web_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class WebLoginCode(Base):
+    """A six-digit code e-mailed to a customer: kept only as a keyed hash, spent by 5 wrong tries,
+    by its use or by time. Rows stay, so that codes sent per address and per client address can be counted."""
+
+    __tablename__ = "web_login_codes"
+    __table_args__ = (Index("ix_web_login_codes_email_created_at", "email", "created_at"),
+                      Index("ix_web_login_codes_client_created_at", "client", "created_at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str] = mapped_column(String(64))  # the client's IP address that asked for it
+    code_hash: Mapped[str] = mapped_column(String(64))
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSignInLink(Base):
+    """A one-time link that /web gives a staff member in Telegram: kept as a hash, used once."""
+
+    __tablename__ = "web_sign_in_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebGeneration(Base):
+    """A person's session generation: a session cookie carries the number it was made with, and
+    "log out everywhere" adds one, so every older cookie stops working at once."""
+
+    __tablename__ = "web_generations"
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # customer | staff
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate, quarantine, replied, reports
+from deskbot.bot.handlers import web
 from deskbot.dispatch.config import Config
 
 
@@ -35,5 +36,5 @@ def routers(config: Config) -> list[Router]:
     reporting = reports.router()  # a manager's /report and Send / Hold, in private
     reporting.callback_query.filter(pressed_in_private)
     reporting.message.filter(private)
-    return [commands.router(), quarantine.router(config), reporting, picking, working, aimed, closing, helping,
+    return [commands.router(), web.router(), quarantine.router(config), reporting, picking, working, aimed, closing, helping,
             answering, replying]

@@ -129,6 +129,9 @@ def test_contracts_and_a_monthly_report_from_the_shell(tmp_path, config):
     again = run("contracts", "add", "--org", "example.com", "--number", "X", "--start", "2026-01-01")
     assert again.returncode == 1 and "already has contract SUP-7" in again.stderr
     assert run("contracts", "edit", "--org", "example.com", "--bonus", "2.5").returncode == 0
+    assert run("contracts", "edit", "--org", "example.com", "--client-manager", "Boss@Example.com").returncode == 0
+    bad = run("contracts", "edit", "--org", "example.com", "--client-manager", "boss")
+    assert bad.returncode == 1 and "client_manager: not an e-mail address" in bad.stderr
     batch = tmp_path / "contracts.toml"
     batch.write_text('[[contracts]]\norg = "other.test"\nname = "Other"\nnumber = "SUP-8"\nstart = 2026-02-01\n'
                      'fee = "1000.50"\nhours = "unlimited"\naddresses = ["other.ceo@gmail.com"]\n')
@@ -137,6 +140,7 @@ def test_contracts_and_a_monthly_report_from_the_shell(tmp_path, config):
     listed = [json.loads(line) for line in run("contracts", "list", "--json").stdout.splitlines()]
     assert [(c["org"], c["fee"], c["hours"], c["bonus"]) for c in listed] == [
         ("example.com", "50000.00", "10.00", "2.50"), ("other.test", "1000.50", "unlimited", "0.00")]
+    assert [c["client_manager"] for c in listed] == ["boss@example.com", ""]
 
     made = run("report", "--org", "example.com", "--month", "2026-10", "--out", "october.pdf")
     assert made.returncode == 0, made.stderr

@@ -13,7 +13,7 @@ from deskbot.dispatch.intake import Outcome
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import RawMail, Ticket
 from harness.desk import dispatch_sections
-from harness.fake_telegram import FakeTelegram
+from deskbot.demo.botapi import FakeTelegram
 from harness.mails import make_mail
 from harness.pipe import DANA, DISPATCHERS, ingest, pipe_config, piped_desk
 

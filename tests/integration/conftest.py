@@ -57,3 +57,25 @@ async def bot(fake):
 @pytest.fixture
 def sessions(engine):
     return session_factory(engine)
+
+
+# The web face (test_web_*): a seeded desk, its clock, and browsers with their own cookies.
+
+
+@pytest.fixture
+async def web_desk(engine):
+    from harness import web
+
+    sessions = session_factory(engine)
+    seeded = await web.seed(sessions)
+    clock = FrozenClock(web.START)
+    browsers = []
+
+    async def browser(config=None, wake_mail=None):
+        opened = await web.open_browser(config or web.web_config(), sessions, clock, wake_mail)
+        browsers.append(opened)
+        return opened
+
+    yield web.WebDesk(sessions, clock, seeded, browser)
+    for opened in browsers:
+        await opened.client.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-FLOORS = ("app", "bot", "catalog", "demo", "dispatch", "mailbox", "storage")
+FLOORS = ("app", "bot", "catalog", "demo", "dispatch", "mailbox", "storage", "web")
 
 
 def tree(tmp_path: Path) -> Path:
@@ -52,6 +52,9 @@ def test_the_floors_hold(tmp_path):
     ("storage/queries.py", "from deskbot.mailbox.inbound import InboundMail"),
     ("dispatch/intake.py", "from deskbot.storage.models import Ticket"),  # a rule touches the database
     ("dispatch/hours.py", "import sqlalchemy"),
+    ("web/app.py", "from deskbot.bot.render.texts import Texts"),  # the two faces stand side by side
+    ("bot/app.py", "from deskbot.web.pages import render"),
+    ("dispatch/visibility.py", "from deskbot.web.guards import Person"),
 ])
 def test_a_wrong_arrow_fails(tmp_path, module, wrong):
     root = tree(tmp_path)

@@ -44,6 +44,8 @@ def test_built_wheel_works_outside_the_checkout(tmp_path):
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", target, wheel],
         check=True, capture_output=True,
     )
+    for shipped in ("web/templates/base.html", "web/templates/tickets.html", "web/static/deskbot.css"):
+        assert (target / "deskbot" / shipped).is_file(), shipped  # package-data: the web face's pages and style
     config = tmp_path / "config.toml"
     config.write_text(
         f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "db.sqlite3"}"\n'

@@ -107,3 +107,34 @@ def test_autoclose_and_stale_default_on_and_turn_off_with_an_empty_string(tmp_pa
     off = DispatchConfig.model_validate({"autoclose_after": "", "stale_after": " "})
     assert (off.autoclose_after, off.stale_after) == (None, None)
     assert DispatchConfig.model_validate({"autoclose_after": "12h"}).autoclose_after == timedelta(hours=12)
+
+
+def test_the_web_section(tmp_path):
+    config = load_config(write(tmp_path, MINIMAL), environ={})
+    assert config.web.listen == "" and config.web.url == ""  # off by default
+    assert config.web.customer_session == timedelta(days=14) and config.web.staff_session == timedelta(hours=12)
+    text = MINIMAL + '[web]\nlisten = "127.0.0.1:8080"\ncustomers = "all"\nstaff_session = "8h"\n'
+    secret = "k" * 40
+    config = load_config(write(tmp_path, text), environ={"DESKBOT_WEB_SECRET": secret})
+    assert config.web.url == "http://127.0.0.1:8080" and not config.web.https
+    assert config.web.secret.get_secret_value() == secret and config.web.staff_session == timedelta(hours=8)
+    https = load_config(write(tmp_path, text + 'base_url = "https://desk.example/"\n'), environ={})
+    assert https.web.url == "https://desk.example" and https.web.https
+
+
+@pytest.mark.parametrize(("line", "problem"), [
+    ('listen = "8080"', r"\[web\] listen: listen must be host:port"),
+    ('base_url = "desk.example"', r"\[web\] base_url: base_url must start with https://"),
+    ('customers = "some"', r"\[web\] customers: "),
+    ('customer_session = "forever"', r"\[web\] customer_session: "),
+])
+def test_a_wrong_web_value_is_named(tmp_path, line, problem):
+    with pytest.raises(ConfigError, match=problem):
+        load_config(write(tmp_path, MINIMAL + f"[web]\n{line}\n"), environ={})
+
+
+def test_a_short_web_secret_is_refused_without_being_echoed(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, MINIMAL), environ={"DESKBOT_WEB_SECRET": "tooshort-Zx9"})
+    assert "[web] secret: secret must be at least 32 characters" in str(refused.value)
+    assert "tooshort-Zx9" not in str(refused.value)

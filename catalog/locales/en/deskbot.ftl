@@ -431,3 +431,70 @@ demo-page-subject = Subject
 demo-page-text = Text
 demo-page-tab-group = Dispatchers
 demo-page-failed = Not done:
+
+# --- issue13-web ---
+web-site-name = Support
+web-skip-to-content = Skip to content
+web-home = Home
+web-log-out = Log out
+web-log-out-everywhere = Log out everywhere
+web-form-expired-title = The form has expired
+web-form-expired = The form has expired or did not come from this site. Go back, reload the page and send it again.
+web-not-found-title = Not found
+web-not-found = There is nothing here, or it is not yours to see.
+web-login-title = Log in
+web-login-intro = Type your e-mail address: we send you a six-digit code to log in with.
+web-login-email = E-mail address
+web-login-send-code = Send me a code
+web-login-bad-address = This does not look like an e-mail address.
+web-login-too-many = Too many codes were asked for. Wait a quarter of an hour and try again.
+web-code-title = Enter your code
+web-code-intro = If { $email } may log in here, a six-digit code is on its way to it. It is valid for 10 minutes.
+web-code-label = The code from the e-mail
+web-code-confirm = Log in
+web-code-again = Send a new code
+web-login-bad-code = This code is wrong, spent or expired. After 5 wrong tries a code stops working: ask for a new one.
+web-code-mail-subject = Your log-in code: { $code }
+web-code-mail-text = Your code to log in to the support cabinet: { $code }
+    It is valid for { $minutes } minutes. Type it on the log-in page, or open this page and press "Log in":
+    { $link }
+    If you did not ask for it, ignore this mail: nobody can log in without the code.
+web-staff-confirm-title = Sign in
+web-staff-confirm-intro = You opened your sign-in link from Telegram. Press the button to sign in as yourself.
+web-staff-confirm = Sign in
+web-link-spent-title = This link no longer works
+web-link-spent = A sign-in link works once and for 10 minutes. Send /web to the bot again for a new one.
+web-staff-sign-in-title = Sign in from Telegram
+web-staff-sign-in = Staff sign in with a link: send /web to the bot in a private chat.
+web-staff-title = Staff
+web-staff-signed-in = Signed in as { $name } (roles: { $roles }).
+web-tickets-title = Tickets
+web-tickets-whose-own = The tickets you opened ({ $email }).
+web-tickets-whose-org = All tickets of your organization: you are its client manager ({ $email }).
+web-tickets-status = Status
+web-tickets-any-status = any
+web-tickets-search = Number or words of the subject
+web-tickets-filter = Show
+web-tickets-count = { $count ->
+    [one] { $count } ticket
+   *[other] { $count } tickets
+}
+web-tickets-none = No tickets match.
+web-col-number = Number
+web-col-subject = Subject
+web-col-status = Status
+web-col-opened-by = Opened by
+web-col-opened = Opened
+web-col-closed = Closed
+web-col-time = Time spent
+web-no-subject = (no subject)
+web-pages = Pages
+web-page-newer = ◀ Newer
+web-page-older = Older ▶
+web-page-of = Page { $page } of { $pages }
+web-back-to-tickets = ◀ All tickets
+web-conversation = Conversation
+web-conversation-empty = No messages yet.
+web-command-link = 🔑 Your sign-in link for the web pages (it works once, for 10 minutes; do not forward it):
+    { $link }
+web-command-off = The web pages are turned off (web.listen is empty in the config).

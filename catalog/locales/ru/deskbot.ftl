@@ -438,3 +438,75 @@ demo-page-subject = Тема
 demo-page-text = Текст
 demo-page-tab-group = Диспетчеры
 demo-page-failed = Не сделано:
+
+# --- issue13-web ---
+web-site-name = Поддержка
+web-skip-to-content = К содержимому
+web-home = На главную
+web-log-out = Выйти
+web-log-out-everywhere = Выйти на всех устройствах
+web-form-expired-title = Форма устарела
+web-form-expired = Форма устарела или отправлена не с этого сайта. Вернитесь, обновите страницу и отправьте её снова.
+web-not-found-title = Не найдено
+web-not-found = Здесь ничего нет, или это вам не видно.
+web-login-title = Вход
+web-login-intro = Введите свой адрес электронной почты: мы пришлём шестизначный код для входа.
+web-login-email = Адрес электронной почты
+web-login-send-code = Прислать код
+web-login-bad-address = Это не похоже на адрес электронной почты.
+web-login-too-many = Запрошено слишком много кодов. Подождите четверть часа и попробуйте снова.
+web-code-title = Введите код
+web-code-intro = Если адресу { $email } можно входить сюда, на него отправлен шестизначный код. Он действует 10 минут.
+web-code-label = Код из письма
+web-code-confirm = Войти
+web-code-again = Прислать новый код
+web-login-bad-code = Код неверен, уже использован или истёк. После 5 неверных попыток код перестаёт действовать: запросите новый.
+web-code-mail-subject = Ваш код для входа: { $code }
+web-code-mail-text = Ваш код для входа в личный кабинет поддержки: { $code }
+    Он действует { $minutes ->
+        [one] { $minutes } минуту
+        [few] { $minutes } минуты
+       *[many] { $minutes } минут
+    }. Введите его на странице входа или откройте эту страницу и нажмите «Войти»:
+    { $link }
+    Если вы не запрашивали код, просто не обращайте внимания на это письмо: без кода никто не войдёт.
+web-staff-confirm-title = Вход
+web-staff-confirm-intro = Вы открыли ссылку для входа из Telegram. Нажмите кнопку, чтобы войти под своим именем.
+web-staff-confirm = Войти
+web-link-spent-title = Ссылка больше не действует
+web-link-spent = Ссылка для входа действует один раз и 10 минут. Отправьте боту /web ещё раз, чтобы получить новую.
+web-staff-sign-in-title = Вход через Telegram
+web-staff-sign-in = Сотрудники входят по ссылке: отправьте боту /web в личном чате.
+web-staff-title = Сотрудники
+web-staff-signed-in = Вы вошли как { $name } (роли: { $roles }).
+web-tickets-title = Заявки
+web-tickets-whose-own = Заявки, которые открыли вы ({ $email }).
+web-tickets-whose-org = Все заявки вашей организации: вы её ответственное лицо ({ $email }).
+web-tickets-status = Статус
+web-tickets-any-status = любой
+web-tickets-search = Номер или слова из темы
+web-tickets-filter = Показать
+web-tickets-count = { $count ->
+    [one] { $count } заявка
+    [few] { $count } заявки
+   *[many] { $count } заявок
+}
+web-tickets-none = Подходящих заявок нет.
+web-col-number = Номер
+web-col-subject = Тема
+web-col-status = Статус
+web-col-opened-by = Кто открыл
+web-col-opened = Открыта
+web-col-closed = Закрыта
+web-col-time = Затрачено
+web-no-subject = (без темы)
+web-pages = Страницы
+web-page-newer = ◀ Новее
+web-page-older = Старее ▶
+web-page-of = Страница { $page } из { $pages }
+web-back-to-tickets = ◀ Все заявки
+web-conversation = Переписка
+web-conversation-empty = Сообщений пока нет.
+web-command-link = 🔑 Ваша ссылка для входа на веб-страницы (действует один раз, 10 минут; не пересылайте её):
+    { $link }
+web-command-off = Веб-страницы выключены (в конфигурации пустой web.listen).

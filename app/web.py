@@ -1,0 +1,27 @@
+"""Wiring of the web face: its key, its app and its server, when `web.listen` is set."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from deskbot.dispatch.clock import Clock
+from deskbot.dispatch.config import Config
+from deskbot.dispatch.web_access import web_key
+from deskbot.web.app import build_app, serving
+
+log = logging.getLogger("deskbot.service")
+
+
+@contextlib.asynccontextmanager
+async def web_face(config: Config, sessions, clock: Clock,
+                   wake_mail: Callable[[], None] | None = None) -> AsyncIterator[None]:
+    if not config.web.listen:
+        yield
+        return
+    if not config.smtp.host:
+        log.warning("smtp.host is not set: customers' log-in codes cannot be e-mailed")
+    async with sessions.begin() as session:
+        key = await web_key(session, config.web.secret.get_secret_value())
+    async with serving(build_app(config, sessions, clock, key, wake_mail), config.web.listen):
+        yield

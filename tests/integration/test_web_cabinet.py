@@ -1,0 +1,115 @@
+"""The cabinet shows a customer what is theirs, and nothing else: scoped in dispatch/visibility.py."""
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from deskbot.storage.models import Ticket
+from harness.web import ANN, BOSS, EVE, log_in
+
+
+async def test_a_customer_sees_their_tickets_newest_first(web_desk):
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    page = await browser.page("/tickets")
+    assert page.index("VPN is down") < page.index("Printer on fire")  # newest first
+    assert "Budget for laptops" not in page  # a colleague's ticket: not Ann's to see
+    assert "&lt;script&gt;" not in page and "<script" not in page
+    assert "2 tickets" in page and "1 h 30 min" in page and "Ann Lee" in page
+    assert "2026-11-20 14:00" in page  # opened, in the desk's zone (Moscow)
+
+
+async def test_filters_by_status_number_and_text(web_desk):
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    closed = await browser.page("/tickets?status=closed")
+    assert "VPN is down" in closed and "Printer on fire" not in closed
+    by_number = await browser.page(f"/tickets?q=%23{web_desk.seeded.ann_open}")
+    assert "Printer on fire" in by_number and "VPN is down" not in by_number
+    by_text = await browser.page("/tickets?q=vpn")
+    assert "VPN is down" in by_text and "Printer on fire" not in by_text
+    assert "No tickets match" in await browser.page("/tickets?q=100%25_")  # LIKE wildcards are literal
+    assert "No tickets match" in await browser.page(f"/tickets?q={web_desk.seeded.eve}")  # not Ann's
+    assert "Printer on fire" in await browser.page("/tickets?status=bogus&page=x")  # bad input: all, page 1
+
+
+async def test_pages_of_tickets(web_desk):
+    async with web_desk.sessions.begin() as s:
+        ann = await s.scalar(Ticket.__table__.select().with_only_columns(Ticket.customer_id)
+                             .where(Ticket.id == web_desk.seeded.ann_open))
+        now = web_desk.clock.now()
+        s.add_all([Ticket(subject=f"Extra {n:02d}", status="new", customer_id=ann, created_at=now, updated_at=now)
+                   for n in range(30)])
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    first = await browser.page("/tickets")
+    assert "Extra 29" in first and "Extra 05" in first and "Extra 04" not in first and "Page 1 of 2" in first
+    second = await browser.page("/tickets?page=2")
+    assert "Extra 04" in second and "Printer on fire" in second and "Page 2 of 2" in second
+    assert "Page 2 of 2" in await browser.page("/tickets?page=99")
+
+
+async def test_a_ticket_shows_the_conversation_without_internal_notes(web_desk):
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    page = await browser.page(f"/tickets/{web_desk.seeded.ann_open}")
+    assert "The printer smokes." in page and "We are on our way." in page
+    assert "INTERNAL" not in page
+
+
+async def test_another_organizations_ticket_is_not_found(web_desk):
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    for number in (web_desk.seeded.eve, web_desk.seeded.boss, 999999):
+        page = await browser.page(f"/tickets/{number}", status=404)
+        assert "not yours to see" in page and "alert" not in page and "Budget" not in page
+    assert "not yours to see" in await browser.page("/no/such/page", status=404)
+
+
+async def test_the_client_manager_sees_the_whole_organization(web_desk):
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, BOSS)
+    page = await browser.page("/tickets")
+    for subject in ("Printer on fire", "VPN is down", "Budget for laptops"):
+        assert subject in page
+    assert "client manager" in page and "alert(1)" not in page
+    assert "We are on our way." in await browser.page(f"/tickets/{web_desk.seeded.ann_open}")
+    await browser.page(f"/tickets/{web_desk.seeded.eve}", status=404)
+
+
+async def test_a_script_in_a_subject_or_a_name_is_inert(web_desk):
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, EVE)
+    for page in (await browser.page("/tickets"), await browser.page(f"/tickets/{web_desk.seeded.eve}")):
+        assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "<b>X</b>" not in page and "Eve &lt;b&gt;X&lt;/b&gt;" in page
+    assert "<img" not in page and "&lt;img src=x onerror=alert(2)&gt;" in page
+
+
+async def test_a_customer_cannot_reach_staff_pages(web_desk):
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    page = await browser.page("/staff", status=404)
+    assert "Dina" not in page
+    stranger = await web_desk.browser()
+    assert "/web" in await stranger.page("/staff", status=401)
+
+
+async def test_a_ticket_moved_to_another_customer_disappears(web_desk):
+    """The scope is read on every request, not remembered in the session."""
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    await browser.page(f"/tickets/{web_desk.seeded.ann_open}")
+    async with web_desk.sessions.begin() as s:
+        await s.execute(update(Ticket).where(Ticket.id == web_desk.seeded.ann_open).values(customer_id=None))
+    web_desk.clock.advance(timedelta(seconds=1))
+    await browser.page(f"/tickets/{web_desk.seeded.ann_open}", status=404)
+
+
+async def test_pages_speak_the_browsers_language(web_desk):
+    browser = await web_desk.browser()
+    russian = await browser.page("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
+    assert 'lang="ru"' in russian and "Прислать код" in russian
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    page = await browser.page("/tickets?status=closed", headers={"Accept-Language": "ru"})
+    assert "1 заявка" in page and "закрыта" in page.lower() and "Выйти на всех устройствах" in page
+    assert "Send me a code" in await browser.page("/login", headers={"Accept-Language": "de, en;q=0.5"})

@@ -1,0 +1,68 @@
+"""The web face's aiohttp application, and serving it on `web.listen`.
+
+Middlewares, outermost first: security headers on every answer; the session (an encrypted
+cookie: aiohttp-session's EncryptedCookieStorage, Fernet from `cryptography`); who is asking;
+the CSRF guard; unknown addresses rendered as our own 404 page. Views hold only their logic.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from importlib.resources import files
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import session_middleware
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from deskbot.dispatch.clock import Clock
+from deskbot.dispatch.config import Config
+from deskbot.web import cabinet, login, staff
+from deskbot.web.guards import csrf_guard, security_headers, who_is_asking
+from deskbot.web.pages import CLOCK, CONFIG, KEY, SESSIONS, WAKE_MAIL, not_found, refused_form
+
+log = logging.getLogger("deskbot.web")
+COOKIE = "deskbot_session"
+MAX_FORM = 64 * 1024  # the forms are a few short fields
+
+
+def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Callable[[], None] | None = None
+              ) -> web.Application:
+    """`key`: 32 bytes (dispatch.web_access.web_key); `wake_mail`: called when a code mail is queued."""
+    storage = EncryptedCookieStorage(key, cookie_name=COOKIE, httponly=True, secure=config.web.https,
+                                     samesite="Lax", max_age=None)
+    app = web.Application(client_max_size=MAX_FORM, middlewares=[
+        security_headers(config.web.https), session_middleware(storage), who_is_asking(sessions, clock),
+        csrf_guard(refused_form), _our_404])
+    app[CONFIG], app[SESSIONS], app[CLOCK], app[KEY], app[WAKE_MAIL] = config, sessions, clock, key, wake_mail
+    folder = files("deskbot.web")
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(folder.joinpath("templates"))),
+                         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+                         undefined=jinja2.StrictUndefined)
+    app.add_routes([*cabinet.routes(), *login.routes(), *staff.routes(),
+                    web.static("/static", str(folder.joinpath("static")))])
+    return app
+
+
+@web.middleware
+async def _our_404(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return await not_found(request)
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application, listen: str) -> AsyncIterator[web.AppRunner]:
+    """The app on host:port until the block ends."""
+    host, _, port = listen.rpartition(":")
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, int(port)).start()
+        log.info("web face on http://%s", listen)
+        yield runner
+    finally:
+        await runner.cleanup()
