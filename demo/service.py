@@ -13,7 +13,7 @@ from pathlib import Path
 
 from deskbot.app import schedule, service
 from deskbot.app.database import prepare_database
-from deskbot.bot.texts import Texts
+from deskbot.bot.render.texts import Texts
 from deskbot.demo.intake import PIPE_PLACE, HandIn
 from deskbot.dispatch.clock import Clock, SystemClock
 from deskbot.dispatch.config import Config
