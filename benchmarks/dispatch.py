@@ -208,17 +208,7 @@ def latency(samples: int) -> tuple[list[float], int]:
             raw = make_mail(f"Latency probe {i}")
             t0 = time.monotonic()
             dovecot.append(raw)
-            deadline = t0 + 30
-            card = None
-            while card is None:
-                for record in fake.sent(DISPATCHER):
-                    m = PROBE.match(record["params"].get("text", ""))
-                    if m and int(m.group(1)) == i:
-                        card = record
-                if card is None:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise SystemExit(f"no card for probe {i} within 30 s")
-                    version = fake.wait(version, min(2.0, max(0.05, deadline - time.monotonic())))
+            card, version = probe_card(fake, i, t0 + 30, proc, version)
             latencies.append(card["at"] - t0)
             close_after_previous += card["at"] - previous_card < 1.05
             previous_card = card["at"]
@@ -226,6 +216,18 @@ def latency(samples: int) -> tuple[list[float], int]:
         if counters["too_many_requests"]:
             print(f"  note: {counters['too_many_requests']} x 429 during the latency run", file=sys.stderr)
         return latencies, close_after_previous
+
+
+def probe_card(fake, i: int, deadline: float, proc, version: int) -> tuple[dict, int]:
+    """The dispatcher card of latency probe `i`, as the fake recorded it, and the fake's version."""
+    while True:
+        for record in fake.sent(DISPATCHER):
+            m = PROBE.match(record["params"].get("text", ""))
+            if m and int(m.group(1)) == i:
+                return record, version
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise SystemExit(f"no card for probe {i} in time")
+        version = fake.wait(version, min(2.0, max(0.05, deadline - time.monotonic())))
 
 
 # -- 1b. latency through the MTA's pipe ------------------------------------------------------
@@ -253,16 +255,7 @@ def pipe_latency(samples: int, command: Path = DESKBOT) -> tuple[list[float], li
             time.sleep(max(0.0, previous_card + 1.05 - time.monotonic()) + pauses.uniform(0.0, 0.5))
             t0, ran = pipe(make_mail(f"Latency probe {i}"))
             runs.append(ran)
-            deadline, card = t0 + 30, None
-            while card is None:
-                for record in fake.sent(DISPATCHER):
-                    m = PROBE.match(record["params"].get("text", ""))
-                    if m and int(m.group(1)) == i:
-                        card = record
-                if card is None:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise SystemExit(f"no card for piped probe {i} within 30 s")
-                    version = fake.wait(version, min(2.0, max(0.05, deadline - time.monotonic())))
+            card, version = probe_card(fake, i, t0 + 30, proc, version)
             latencies.append(card["at"] - t0)
             previous_card = card["at"]
         return latencies, runs
