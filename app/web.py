@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
+from deskbot.dispatch.pipe_intake import WEB_PLACE, PipeIntake, parse_here, parse_options, pipe_intake
 from deskbot.dispatch.web_access import web_key
 from deskbot.web.app import build_app, serving
 
@@ -14,8 +15,9 @@ log = logging.getLogger("deskbot.service")
 
 
 @contextlib.asynccontextmanager
-async def web_face(config: Config, sessions, clock: Clock,
-                   wake_mail: Callable[[], None] | None = None) -> AsyncIterator[None]:
+async def web_face(config: Config, sessions, clock: Clock, wake_mail: Callable[[], None] | None = None,
+                   on_intake: Callable[[object], None] | None = None) -> AsyncIterator[None]:
+    """`on_intake`: told of the request form's Ingest, so that what it stores wakes the sweeps as mail does."""
     if not config.web.listen:
         yield
         return
@@ -23,5 +25,15 @@ async def web_face(config: Config, sessions, clock: Clock,
         log.warning("smtp.host is not set: customers' log-in codes cannot be e-mailed")
     async with sessions.begin() as session:
         key = await web_key(session, config.web.secret.get_secret_value())
-    async with serving(build_app(config, sessions, clock, key, wake_mail), config.web.listen):
+    intake = form_intake(config, sessions, clock)
+    if intake is not None and on_intake is not None:
+        on_intake(intake.ingest)
+    async with serving(build_app(config, sessions, clock, key, wake_mail, intake), config.web.listen):
         yield
+
+
+def form_intake(config: Config, sessions, clock: Clock) -> PipeIntake | None:
+    """The request form's requests go in as piped mail does, stored under the pseudo-mailbox "web"."""
+    if config.web.form == "off":
+        return None
+    return pipe_intake(config, sessions, clock, parse_here(parse_options(config), in_thread=True), place=WEB_PLACE)

@@ -207,6 +207,25 @@ class QuarantineConfig(Section):
     summary_hour: int = Field(9, ge=0, le=23)
 
 
+class RequestType(Section):
+    """A kind of request the web form offers (`[[web.request_types]]`)."""
+
+    key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+    label: dict[Literal["en", "ru"], str]  # {en = "Printer", ru = "Принтер"}; ru falls back to en
+    department: str = ""  # a [[departments]] key: its tickets start routed there
+    required: list[Literal["name", "subject", "attachment"]] = []  # beyond e-mail and text, always required
+
+    @field_validator("label")
+    @classmethod
+    def _english(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value.get("en", "").strip():
+            raise ValueError('label needs at least en, e.g. label = { en = "Printer", ru = "Принтер" }')
+        return value
+
+    def name(self, lang: str) -> str:
+        return self.label.get(lang) or self.label["en"]
+
+
 class WebConfig(Section):
     """The web face: the customers' cabinet and the staff's pages (web/)."""
 
@@ -217,6 +236,11 @@ class WebConfig(Section):
     staff_session: Duration = timedelta(hours=12)
     proxies: list[str] = []  # addresses of reverse proxies whose X-Forwarded-For tells the client's address
     secret: SecretStr = SecretStr("")  # DESKBOT_WEB_SECRET; "": generated once and kept in the database
+    form: Literal["public", "customers", "off"] = "public"  # the request form at /new: who may use it
+    request_types: list[RequestType] = []
+    form_max_text: int = Field(20_000, ge=100)  # characters of the request's text
+    form_max_upload: Size = 10 * 1024 * 1024  # all attachments of one request together
+    form_per_hour: int = Field(10, ge=1)  # requests per client address in an hour
 
     @field_validator("listen")
     @classmethod
@@ -322,6 +346,17 @@ class Config(Section):
                     problems.append(_problem(("staff", number, "departments"), member.departments,
                                              "unknown_department", "unknown department '{key}'{known}",
                                              key=key, known=known))
+        types: set[str] = set()
+        for number, kind in enumerate(self.web.request_types):
+            if kind.key in types:
+                problems.append(_problem(("web", "request_types", number, "key"), kind.key, "duplicate_type",
+                                         "[[web.request_types]] has this key twice"))
+            types.add(kind.key)
+            if kind.department and kind.department not in keys:
+                known = f" (known: {', '.join(keys)})" if keys else " ([[departments]] is empty)"
+                problems.append(_problem(("web", "request_types", number, "department"), kind.department,
+                                         "unknown_department", "unknown department '{key}'{known}",
+                                         key=kind.department, known=known))
         if problems:
             raise ValidationError.from_exception_data(type(self).__name__, problems)
         return self

@@ -27,6 +27,7 @@ from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
 from deskbot.mailbox.parse import parse_batch
 
 PIPE_PLACE = MailboxPlace("pipe", "")
+WEB_PLACE = MailboxPlace("web", "")  # requests written on the web form (web/form.py)
 Parse = Callable[[list[bytes]], Awaitable[list[InboundMail]]]
 
 
@@ -80,16 +81,21 @@ def parse_options(config: Config) -> ParseOptions:
                         max_attachment_size=box.max_attachment_size)
 
 
-def parse_here(options: ParseOptions) -> Parse:
-    """Parsing in this process (a one-shot command); the service parses in its worker processes."""
+def parse_here(options: ParseOptions, in_thread: bool = False) -> Parse:
+    """Parsing in this process (a one-shot command); the service parses in its worker processes.
+    `in_thread`: off the event loop (the web form's few mails, whose attachments may be megabytes)."""
     async def parse(raws: list[bytes]) -> list[InboundMail]:
+        if in_thread:
+            return await asyncio.to_thread(parse_batch, raws, options)
         return parse_batch(raws, options)
     return parse
 
 
-def pipe_intake(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, parse: Parse) -> PipeIntake:
-    """The intake of handed-in mail for this desk; `parse` is a ParsePool's `parse`, or `parse_here(...)`."""
-    ingest = Ingest(sessions, clock, PIPE_PLACE, own_addresses=config.own_addresses,
+def pipe_intake(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, parse: Parse,
+                place: MailboxPlace = PIPE_PLACE) -> PipeIntake:
+    """The intake of handed-in mail for this desk; `parse` is a ParsePool's `parse`, or `parse_here(...)`;
+    `place`: the pseudo-mailbox its mail is stored under (the web form's is "web")."""
+    ingest = Ingest(sessions, clock, place, own_addresses=config.own_addresses,
                     free_mail_domains=set(config.mailbox.free_mail_domains),
                     reopen_within=config.dispatch.reopen_within)
     return PipeIntake(ingest, parse)

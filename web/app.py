@@ -19,7 +19,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
-from deskbot.web import cabinet, login, staff
+from deskbot.web import cabinet, form, login, staff
 from deskbot.web.guards import csrf_guard, security_headers, who_is_asking
 from deskbot.web.pages import CLOCK, CONFIG, KEY, SESSIONS, WAKE_MAIL, not_found, refused_form
 
@@ -28,12 +28,15 @@ COOKIE = "deskbot_session"
 MAX_FORM = 64 * 1024  # the forms are a few short fields
 
 
-def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Callable[[], None] | None = None
-              ) -> web.Application:
-    """`key`: 32 bytes (dispatch.web_access.web_key); `wake_mail`: called when a code mail is queued."""
+def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Callable[[], None] | None = None,
+              intake=None) -> web.Application:
+    """`key`: 32 bytes (dispatch.web_access.web_key); `wake_mail`: called when a code mail is queued;
+    `intake`: the PipeIntake of the request form (web/form.py), None: no form."""
     storage = EncryptedCookieStorage(key, cookie_name=COOKIE, httponly=True, secure=config.web.https,
                                      samesite="Lax", max_age=None)
-    app = web.Application(client_max_size=MAX_FORM, middlewares=[
+    # The request form's attachments are the one big body; a little over its cap, so the page can say "too big".
+    biggest = MAX_FORM if intake is None else config.web.form_max_upload + config.web.form_max_text * 4 + MAX_FORM
+    app = web.Application(client_max_size=biggest, middlewares=[
         security_headers(config.web.https), session_middleware(storage), who_is_asking(sessions, clock),
         csrf_guard(refused_form), _our_404])
     app[CONFIG], app[SESSIONS], app[CLOCK], app[KEY], app[WAKE_MAIL] = config, sessions, clock, key, wake_mail
@@ -43,6 +46,7 @@ def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Cal
                          undefined=jinja2.StrictUndefined)
     app.add_routes([*cabinet.routes(), *login.routes(), *staff.routes(),
                     web.static("/static", str(folder.joinpath("static")))])
+    form.setup(app, intake)
     return app
 
 

@@ -498,3 +498,32 @@ web-conversation-empty = No messages yet.
 web-command-link = 🔑 Your sign-in link for the web pages (it works once, for 10 minutes; do not forward it):
     { $link }
 web-command-off = The web pages are turned off (web.listen is empty in the config).
+
+# --- issue13-form ---
+web-form-title = Write to support
+web-form-intro = Tell us what happened in your own words. We answer by e-mail, and the ticket number comes with the answer.
+web-form-type = What is it about?
+web-form-type-choose = Choose…
+web-form-name = Your name
+web-form-email = Your e-mail address
+web-form-subject = Subject (a few words)
+web-form-text = What happened, what you need
+web-form-files = Files, screenshots (up to { $mb } MB together)
+web-form-trap = Leave this field empty
+web-form-send = Send the request
+web-form-need-type = Choose what the request is about.
+web-form-need-email = Type your e-mail address, like name@example.com: the answer goes there.
+web-form-need-name = This kind of request needs your name.
+web-form-need-subject = This kind of request needs a subject.
+web-form-need-text = Write what happened.
+web-form-text-too-long = The text is too long: at most { $max } characters. Shorten it or attach it as a file.
+web-form-need-attachment = This kind of request needs a file (a screenshot, a document).
+web-form-files-too-big = The files are too big: at most { $mb } MB together, 10 files. Your text is kept: choose smaller files and send again.
+web-form-too-many = Too many requests from your network in the last hour. Your text is kept: try again later, or write us an e-mail.
+web-form-not-stored = Your request could not be saved just now. Your text is kept: send it again in a minute.
+web-form-sent-title = Request received
+web-form-sent-ticket = Your request is ticket #{ $number }.
+web-form-sent-mail = A confirmation is on its way to { $email }. To add something, answer that e-mail.
+web-form-sent-reply = Your message was added to ticket #{ $number }.
+web-form-sent-kept = Thank you: your request was received, and a person will look at it.
+web-form-another = Write another request
