@@ -501,7 +501,7 @@ web-command-off = The web pages are turned off (web.listen is empty in the confi
 
 # --- issue13-form ---
 web-form-title = Write to support
-web-form-intro = Tell us what happened in your own words. We answer by e-mail, and the ticket number comes with the answer.
+web-form-intro = Tell us what happened in your own words. You get a ticket number at once, and our answer by e-mail.
 web-form-type = What is it about?
 web-form-type-choose = Choose…
 web-form-name = Your name
