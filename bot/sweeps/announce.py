@@ -19,7 +19,7 @@ from deskbot.bot.render.texts import DIGEST_STYLES, Texts
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.cards import ticket_cards, waiting_tickets
 from deskbot.dispatch.config import Config
-from deskbot.dispatch.staff import active_departments
+from deskbot.dispatch.staff import active_departments, department_people
 from deskbot.storage.models import Ticket
 
 MAX_PER_SWEEP = 5000  # a longer backlog is read by the next sweeps, so one sweep stays short
@@ -52,7 +52,7 @@ async def announce_due(session: AsyncSession, config: Config, texts: Texts, now:
         return 0  # a burst still landing: listed by a sweep a moment later, all of it at once
     announcements = plan(waiting, budget, texts)
     cards = [a.card.number for a in announcements if a.card is not None]
-    details, buttons = await ticket_cards(session, cards), await department_buttons(session)
+    details, buttons = await ticket_cards(session, cards), await department_buttons(session, cards, texts)
     listed = sum(len(a.digest.tickets) for a in announcements if a.digest is not None)
     shown: list[int] = []
     for a in announcements:
@@ -71,8 +71,21 @@ async def announce_due(session: AsyncSession, config: Config, texts: Texts, now:
     return len(shown)
 
 
-async def department_buttons(session: AsyncSession) -> Callable[[int], InlineKeyboardMarkup | None]:
-    """The first buttons a dispatcher taps, for a ticket: the active departments, in config order."""
+async def department_buttons(session: AsyncSession, cards: Sequence[int] = (), texts: Texts | None = None
+                             ) -> Callable[[int], InlineKeyboardMarkup | None]:
+    """The first buttons a dispatcher taps, for a ticket: the active departments, in config order; for a
+    ticket that came routed to a department (the web form's request type), that department's people."""
     choices = await active_departments(session)
-    # No departments configured: no buttons rather than an empty keyboard.
-    return lambda number: keyboards.departments(number, choices) if choices else None
+    routed: dict[int, InlineKeyboardMarkup] = {}
+    if cards and texts is not None:
+        rows = await session.execute(select(Ticket.id, Ticket.department_id).where(
+            Ticket.id.in_(cards), Ticket.department_id.is_not(None)))
+        for number, department in rows:
+            people = await department_people(session, department)
+            if people:
+                routed[number] = keyboards.people(number, department, people, texts)
+
+    def buttons(number: int) -> InlineKeyboardMarkup | None:
+        # No departments configured: no buttons rather than an empty keyboard.
+        return routed.get(number) or (keyboards.departments(number, choices) if choices else None)
+    return buttons

@@ -56,7 +56,7 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
 async def _cards(session: AsyncSession, chat_id: int, texts: Texts, reminder: rules.Reminder,
                  now: datetime) -> None:
     numbers = [ticket.number for ticket in reminder.cards]
-    details, buttons = await ticket_cards(session, numbers), await department_buttons(session)
+    details, buttons = await ticket_cards(session, numbers), await department_buttons(session, numbers, texts)
     for number in numbers:
         await outbox.retire_reminder(session, ticket_id=number, chat_id=chat_id, now=now)  # the newest has the buttons
         header = texts.t("nag", age=texts.age(reminder.ages[number]))

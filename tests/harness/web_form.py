@@ -25,7 +25,8 @@ def form_config(attachments: str, smtp: tuple[str, int] | None = None, **web: ob
         "smtp": {"host": host, "port": port, "security": "none", "from_address": "Desk <support@desk.example>"},
         "telegram": {"language": "en", "dispatcher_chat_id": DISPATCHERS},
         "departments": [{"key": "support", "name": "Support"}, {"key": "printers", "name": "Printers"}],
-        "staff": [{"name": "Dina", "telegram_id": 111, "departments": ["support"], "roles": ["dispatcher"]}],
+        "staff": [{"name": "Dina", "telegram_id": 111, "departments": ["support"], "roles": ["dispatcher"]},
+                  {"name": "Pat", "telegram_id": 222, "departments": ["printers"], "roles": ["specialist"]}],
         "web": {"listen": "127.0.0.1:8080", "request_types": [
             {"key": "printer", "label": {"en": "A printer", "ru": "Принтер"}, "department": "printers"},
             {"key": "access", "label": {"en": "Access to a system"}, "required": ["name", "subject"]},

@@ -83,6 +83,9 @@ async def test_a_request_becomes_a_ticket_acknowledged_and_announced(web_desk, f
             web_desk.clock.advance(timedelta(seconds=5))
         [card] = cards
     assert "Printer jams" in card.text and KIM in card.text
+    # Routed to Printers by its type: the card offers that department's people at once.
+    assert [b["text"] for b in card.buttons()] == ["Pat", "« Back"]
+    assert card.button_data()[0].startswith("a2:")
 
 
 async def test_the_request_type_routes_to_its_department(web_desk, form_desk):
