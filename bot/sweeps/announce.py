@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from aiogram.types import InlineKeyboardMarkup
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.render import keyboards
@@ -20,7 +20,7 @@ from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.cards import ticket_cards, waiting_tickets
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.staff import active_departments, department_people
-from deskbot.storage.models import Ticket
+from deskbot.storage.models import Ticket, TicketEvent
 
 MAX_PER_SWEEP = 5000  # a longer backlog is read by the next sweeps, so one sweep stays short
 DIGEST, NAG, NAG_DIGEST = "digest", outbox.NAG, "nag-digest"
@@ -78,8 +78,10 @@ async def department_buttons(session: AsyncSession, cards: Sequence[int] = (), t
     choices = await active_departments(session)
     routed: dict[int, InlineKeyboardMarkup] = {}
     if cards and texts is not None:
+        # Handed back by a specialist (reassigned): the department may be the mistake, so all are offered.
+        handed_back = exists().where(TicketEvent.ticket_id == Ticket.id, TicketEvent.kind == "reassigned")
         rows = await session.execute(select(Ticket.id, Ticket.department_id).where(
-            Ticket.id.in_(cards), Ticket.department_id.is_not(None)))
+            Ticket.id.in_(cards), Ticket.department_id.is_not(None), ~handed_back))
         for number, department in rows:
             people = await department_people(session, department)
             if people:

@@ -177,3 +177,23 @@ async def test_the_form_off_or_for_customers_only(web_desk, tmp_path):
         ticket = await s.get(Ticket, number)
         assert (await s.get(Customer, ticket.customer_id)).email == ANN  # a customer writes as themselves
     await browser.client.close()
+
+
+async def test_a_routed_ticket_handed_back_offers_every_department_again(web_desk, form_desk):
+    from deskbot.bot.render.texts import Texts
+    from deskbot.bot.sweeps.announce import department_buttons
+    from deskbot.storage.models import TicketEvent
+
+    _, browser = form_desk
+    _, page = await _send(browser, _request())
+    number = int(re.search(r"ticket #(\d+)", page).group(1))
+
+    async def offered() -> list[str]:
+        async with web_desk.sessions() as s:
+            buttons = await department_buttons(s, [number], Texts("en"))
+        return [b.text for row in buttons(number).inline_keyboard for b in row]
+
+    assert await offered() == ["Pat", "« Back"]
+    async with web_desk.sessions.begin() as s:
+        s.add(TicketEvent(ticket_id=number, staff_id=None, kind="reassigned", detail="", at=web_desk.clock.now()))
+    assert await offered() == ["Support", "Printers"]
