@@ -34,8 +34,9 @@ def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Cal
     `intake`: the PipeIntake of the request form (web/form.py), None: no form."""
     storage = EncryptedCookieStorage(key, cookie_name=COOKIE, httponly=True, secure=config.web.https,
                                      samesite="Lax", max_age=None)
-    # The request form's attachments are the one big body; a little over its cap, so the page can say "too big".
-    biggest = MAX_FORM if intake is None else config.web.form_max_upload + config.web.form_max_text * 4 + MAX_FORM
+    # The request form's files are the one big body: up to twice their cap is read, so that the page can say
+    # "too big" with the person's text kept; a bigger body gets aiohttp's bare 413.
+    biggest = MAX_FORM if intake is None else 2 * config.web.form_max_upload + config.web.form_max_text * 4 + MAX_FORM
     app = web.Application(client_max_size=biggest, middlewares=[
         security_headers(config.web.https), session_middleware(storage), who_is_asking(sessions, clock),
         csrf_guard(refused_form), _our_404])
