@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch.config import Config, RequestType
+from deskbot.dispatch.intake import TAG
 from deskbot.dispatch.rules import Status
 from deskbot.storage.models import Customer, Department, Ticket, TicketEvent
 
@@ -82,12 +83,17 @@ def problems(request: FormRequest, config: Config) -> list[str]:
     return found
 
 
-def as_mail(request: FormRequest, config: Config, now: datetime) -> bytes:
-    """The request as a mail from the person to the desk's support address."""
+def as_mail(request: FormRequest, config: Config, now: datetime, verified: bool = False) -> bytes:
+    """The request as a mail from the person to the desk's support address.
+
+    Anyone may type any address on the public form, so unless the address is `verified` (a logged-in
+    customer) a `[#N]` in the subject is defused: the request opens a ticket of its own and never
+    lands in somebody else's conversation."""
     mail = EmailMessage()
     mail["From"] = Address(display_name=one_line(request.name, MAX_NAME), addr_spec=request.email)
     mail["To"] = config.mailbox.username or next(iter(sorted(config.own_addresses)), "support@localhost")
-    mail["Subject"] = subject_of(request)
+    subject = subject_of(request)
+    mail["Subject"] = subject if verified else TAG.sub(r"(#\1)", subject)
     mail["Date"] = format_datetime(now)
     mail["Message-ID"] = make_msgid(domain="web-form.deskbot")
     mail[FORM_HEADER] = "web"

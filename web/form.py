@@ -84,7 +84,7 @@ async def send(request: web.Request) -> web.StreamResponse:
         log.info("web form: honeypot filled by %s; nothing stored", client_address(request, config.web))
         return await render(request, "form_sent.html", number=None, outcome="", email=typed.email)
     try:
-        stored = await app[INTAKE].hand_in(web_form.as_mail(typed, config, now))
+        stored = await app[INTAKE].hand_in(web_form.as_mail(typed, config, now, verified=known is not None))
     except Exception:  # the database away: the person keeps their text and tries again
         log.exception("web form: the request could not be stored")
         return await _form(request, typed, ["web-form-not-stored"], status=503)

@@ -197,3 +197,14 @@ async def test_a_routed_ticket_handed_back_offers_every_department_again(web_des
     async with web_desk.sessions.begin() as s:
         s.add(TicketEvent(ticket_id=number, staff_id=None, kind="reassigned", detail="", at=web_desk.clock.now()))
     assert await offered() == ["Support", "Printers"]
+
+
+async def test_a_stranger_cannot_write_into_a_customers_ticket(web_desk, form_desk):
+    """Anyone may type any address on the public form: a [#N] there opens a ticket of its own."""
+    _, browser = form_desk
+    ann_ticket = web_desk.seeded.ann_open
+    _, page = await _send(browser, _request(email=ANN, subject=f"Re: [#{ann_ticket}] more", text="Injected"))
+    number = int(re.search(r"ticket #(\d+)", page).group(1))
+    assert number != ann_ticket
+    async with web_desk.sessions() as s:
+        assert (await s.get(Ticket, number)).subject == f"Re: (#{ann_ticket}) more"
