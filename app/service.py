@@ -94,7 +94,7 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                 if pipe is not None and pipe_ready is not None:
                     pipe_ready(pipe)  # now that what it stores wakes the sweeps
                 async with lifecycle(config, sessions, clock, texts, scheduler), \
-                        web_face(config, sessions, clock, on_intake=lambda form: _wake_on_mail(form, acknowledger, announcer, forwarder)):  # noqa: E501 (app/web.py)
+                        web_face(config, sessions, clock, on_intake=lambda form: _wake_on_mail(form, acknowledger, announcer, forwarder)):  # app/web.py
                     if poller is not None:
                         await poller.run()
                     else:
