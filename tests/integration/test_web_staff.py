@@ -4,14 +4,14 @@ from datetime import timedelta
 
 from deskbot.bot.app import build_dispatcher
 from deskbot.bot.delivery import TelegramSender
+from deskbot.demo.botapi import FakeTelegram
 from deskbot.dispatch import web_access
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Staff
 from harness.bot_desk import DINA, DISPATCHERS, EN, STRANGER, PacedClock, START, running, seed
-from harness.fake_telegram import FakeTelegram
-from harness.fake_telegram.fixtures import aiogram_bot
+from harness.telegram import aiogram_bot
 from harness.web import csrf_of, open_browser, web_config
 
 _LINK = re.compile(r"http://desk\.example(/staff/sign-in/[A-Za-z0-9_-]+)")
