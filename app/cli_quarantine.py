@@ -81,7 +81,8 @@ async def _print(sessions, as_json: bool) -> None:
     for r in rows:
         sender, subject = header_summary(r.head)
         if as_json:
-            print(json.dumps({"id": r.id, "uid": r.uid, "mailbox": r.mailbox, "folder": r.folder, "key": r.message_key, "size": r.size,
+            print(json.dumps({"id": r.id, "uid": r.uid, "mailbox": r.mailbox, "folder": r.folder,
+                              "key": r.message_key, "size": r.size,
                               "received_at": r.received_at.isoformat(), "from": sender, "subject": subject,
                               "reason": r.reason, "kind": r.kind, "fate": r.fate or "open", "ticket": r.ticket,
                               "decided_by": r.decided_by,  # null with decided_at: from the command line

@@ -81,7 +81,8 @@ async def test_a_log_in_code_mail_leaves_at_once_not_at_the_next_mail_sweep(tmp_
     run = asyncio.create_task(service.run(config, stop=stop))
     try:
         assert (await _get(f"http://127.0.0.1:{port}/login"))[0] == 200  # once the service answers
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:  # keeps the cookie the CSRF token is bound to, on an IP address
+        # unsafe: the jar keeps the cookie (to which the CSRF token is bound) of an IP address
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
             async with client.get(f"http://127.0.0.1:{port}/login") as response:
                 csrf = re.search(r'name="csrf" value="([^"]+)"', await response.text()).group(1)
             async with client.post(f"http://127.0.0.1:{port}/login", data={"csrf": csrf, "email": "ann@acme.example"},
