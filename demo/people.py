@@ -49,8 +49,8 @@ def config_text(folder: Path, *, smtp_port: int, botapi_url: str, token: str, la
     lines = [
         "# Written by `deskbot demo` on each start; edits are overwritten.",
         "[database]", f"url = {q('sqlite+aiosqlite:///' + str(folder / 'deskbot.sqlite3'))}",
-        "[mailbox]",  # never polled: the demo's mail comes in through the intake (demo/intake.py)
-        'host = "127.0.0.1"', f"username = {q(SUPPORT_ADDRESS)}", 'security = "none"',
+        "[mailbox]",  # no IMAP: the demo hands its mail to the service's pipe intake (desk.py)
+        'mode = "pipe"', f"username = {q(SUPPORT_ADDRESS)}",
         f"attachments_dir = {q(str(folder / 'attachments'))}",
         "[smtp]", 'host = "127.0.0.1"', f"port = {smtp_port}", 'security = "none"',
         f"from_address = {q(f'{SUPPORT_NAME} <{SUPPORT_ADDRESS}>')}",
