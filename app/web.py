@@ -26,6 +26,6 @@ async def web_face(config: Config, sessions, clock: Clock,
     async with sessions.begin() as session:
         key = await web_key(session, config.web.secret.get_secret_value())
     texts = Texts(config.telegram.language)  # the managers' language, as the bot speaks to them
-    app = build_app(config, sessions, clock, key, wake_mail, lambda notice: tariff_texts.notice(notice, texts))
+    app = build_app(config, sessions, clock, key, wake_mail, lambda notice: tariff_texts.message(notice, texts))
     async with serving(app, config.web.listen):
         yield

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +40,7 @@ class Notice:
     month: hours.Totals  # this month so far
 
 
-Wording = Callable[[Notice], str]
+Wording = Callable[[Notice], tuple[str, Any]]  # the message's text and its buttons
 
 
 async def ask(session: AsyncSession, config: Config, contract: Contract, customer_id: int, asked_by: str,
@@ -55,11 +56,12 @@ async def ask(session: AsyncSession, config: Config, contract: Contract, custome
     if wording is None:
         return request
     organization = await session.get(Organization, contract.organization_id)
-    text = wording(Notice(request.id, organization.name, organization.domain, asked_by, change, request.comment,
+    text, buttons = wording(Notice(request.id, organization.name, organization.domain, asked_by, change, request.comment,
                           contract.number, contract.currency, contracts.terms(contract),
                           await reports.month_so_far(session, config, contract, now)))
     for manager in await reports.managers_of(session, contract):
-        outbox.send_message(session, chat_id=manager.telegram_id, text=text, purpose=PURPOSE, now=now)
+        outbox.send_message(session, chat_id=manager.telegram_id, text=text, purpose=PURPOSE, now=now,
+                            reply_markup=buttons)
     return request
 
 

@@ -2,9 +2,24 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from deskbot.bot.render.callbacks import TariffV1
 from deskbot.bot.render.texts import Safe, Texts, cut
 from deskbot.dispatch import tariffs
+
+
+def message(asked: tariffs.Notice, texts: Texts) -> tuple[str, dict[str, Any]]:
+    """The notice and its *Answered* button: what dispatch.tariffs.ask queues for each manager."""
+    return notice(asked, texts), answered_button(asked.request_id, texts)
+
+
+def answered_button(request_id: int, texts: Texts) -> dict[str, Any]:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.plain("button-tariff-answered"), callback_data=TariffV1(request=request_id))
+    return kb.as_markup().model_dump(mode="json", exclude_none=True)
 
 
 def notice(asked: tariffs.Notice, texts: Texts) -> Safe:

@@ -113,7 +113,7 @@ def tariff_wording():
     from deskbot.bot.render.texts import Texts
 
     texts = Texts("en")
-    return lambda notice: tariffs.notice(notice, texts)
+    return lambda notice: tariffs.message(notice, texts)
 
 
 async def open_browser(config: Config, sessions, clock: FrozenClock, wake_mail=None) -> Browser:

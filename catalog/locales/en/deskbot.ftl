@@ -560,3 +560,7 @@ tariff-notice = 📝 <b>{ $organization }</b> ({ $domain }) asks to change the t
 tariff-notice-terms = Contract { $number }: { $fee } { $currency } a month, { $included } h included + { $bonus } h bonus, { $overage_rate } { $currency }/h beyond.
 tariff-notice-month = This month so far: { $used } h used, { $left } h left, { $beyond } h beyond the package.
 tariff-notice-comment = Comment: { $comment }
+button-tariff-answered = ✅ Answered
+alert-tariff-answered = Marked answered: the client's cabinet shows it.
+alert-tariff-already-answered = This request was already answered.
+alert-tariff-manager-only = Only a manager can mark tariff requests answered.

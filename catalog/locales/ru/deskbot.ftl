@@ -572,3 +572,7 @@ tariff-notice = 📝 <b>{ $organization }</b> ({ $domain }) просит сме�
 tariff-notice-terms = Договор { $number }: { $fee } { $currency } в месяц, { $included } ч по договору + { $bonus } ч бонус, { $overage_rate } { $currency }/ч сверх пакета.
 tariff-notice-month = Этот месяц на сегодня: { $used } ч израсходовано, { $left } ч осталось, { $beyond } ч сверх пакета.
 tariff-notice-comment = Комментарий: { $comment }
+button-tariff-answered = ✅ Отвечено
+alert-tariff-answered = Отмечено как отвеченное: клиент увидит это в кабинете.
+alert-tariff-already-answered = На этот запрос уже ответили.
+alert-tariff-manager-only = Отмечать запросы о тарифе может только менеджер.
