@@ -29,18 +29,20 @@ class Viewer:
     name: str
     organization_id: int | None
     whole_organization: bool  # the contract's client manager
+    sees_contract: bool = False  # its reports and figures: see contract_of
 
 
 async def viewer(session: AsyncSession, customer_id: int) -> Viewer | None:
     customer = await session.get(Customer, customer_id)
     if customer is None:
         return None
-    manager = None
+    contract = None
     if customer.organization_id is not None:
-        manager = await session.scalar(select(Contract.client_manager)
-                                       .where(Contract.organization_id == customer.organization_id))
+        contract = await session.scalar(select(Contract).where(Contract.organization_id == customer.organization_id))
+    manager = contract.client_manager if contract is not None else None
     return Viewer(customer.id, customer.email, customer.name, customer.organization_id,
-                  whole_organization=bool(manager) and manager == customer.email)
+                  whole_organization=bool(manager) and manager == customer.email,
+                  sees_contract=contract is not None and _reads(contract, customer.email))
 
 
 def scope(who: Viewer) -> ColumnElement[bool]:
@@ -149,10 +151,14 @@ async def contract_of(session: AsyncSession, who: Viewer) -> Contract | None:
     contract = await session.scalar(select(Contract).where(Contract.organization_id == who.organization_id))
     if contract is None:
         return None
+    return contract if _reads(contract, who.email) else None
+
+
+def _reads(contract: Contract, email: str) -> bool:
     readers = {address.strip().lower() for address in contract.recipients.split(",") if address.strip()}
     if contract.client_manager:
         readers.add(contract.client_manager.lower())
-    return contract if who.email.lower() in readers else None
+    return email.lower() in readers
 
 
 @dataclass(frozen=True)
