@@ -23,3 +23,13 @@ async def test_log_out_everywhere_from_the_account_page(web_desk):
     for browser in (first, second):
         gone = await browser.client.get("/account", allow_redirects=False)
         assert gone.status == 303 and gone.headers["Location"] == "/login"
+
+
+async def test_the_new_pages_speak_russian(web_desk):
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, BOSS)
+    russian = {"Accept-Language": "ru"}
+    finance = await browser.page("/finance", headers=russian)
+    assert "Договор и часы" in finance and "Сменить тариф" in finance and "Больше часов" in finance
+    assert "Этот сеанс" in await browser.page("/account", headers=russian)
+    assert "Отчётов пока не присылали." in await browser.page("/reports", headers=russian)
