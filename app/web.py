@@ -5,6 +5,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
+from deskbot.bot.render import tariffs as tariff_texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.web_access import web_key
@@ -23,5 +25,7 @@ async def web_face(config: Config, sessions, clock: Clock,
         log.warning("smtp.host is not set: customers' log-in codes cannot be e-mailed")
     async with sessions.begin() as session:
         key = await web_key(session, config.web.secret.get_secret_value())
-    async with serving(build_app(config, sessions, clock, key, wake_mail), config.web.listen):
+    texts = Texts(config.telegram.language)  # the managers' language, as the bot speaks to them
+    app = build_app(config, sessions, clock, key, wake_mail, lambda notice: tariff_texts.message(notice, texts))
+    async with serving(app, config.web.listen):
         yield
