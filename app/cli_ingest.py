@@ -1,8 +1,9 @@
 """`deskbot ingest`: one message on standard input, from the MTA's pipe, into the intake.
 
 Exit codes are the MTA's (sysexits.h): 0 when the mail is stored (or was stored already),
-75 (EX_TEMPFAIL) when it cannot be stored now: the MTA keeps it and tries again, and the
-retry is recognised as the same mail. Bad mail is never refused: it is quarantined.
+75 (EX_TEMPFAIL) when it cannot be stored now, or is over 50 MB: the MTA keeps it and tries
+again, and the retry is recognised as the same mail; 65 (EX_DATAERR) when standard input is
+empty: nothing is stored. Bad mail is never refused: it is quarantined.
 
 The MTA starts this command for every mail, so the usual path imports almost nothing: it
 hands the bytes to the running service over its unix socket (mailbox/pipe.py). Only when
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 
-from deskbot.mailbox.pipe import EX_TEMPFAIL, NoService, configured_socket, hand_over
+from deskbot.mailbox.pipe import EX_DATAERR, EX_TEMPFAIL, MAX_MESSAGE, NoService, configured_socket, hand_over
 
 DEFAULT_CONFIG = "config.toml"  # as dispatch/config.py's default_path(), without importing pydantic
 ANSWER_TIMEOUT = 60.0  # seconds for the service to store the mail; then the MTA tries again
@@ -33,7 +34,16 @@ def ingest(argv: list[str]) -> int:
     config_file = _config_option(argv)
     if config_file is None:  # the transport is written wrong: the MTA keeps the mail until it is fixed
         return EX_TEMPFAIL
-    raw = sys.stdin.buffer.read()
+    raw = sys.stdin.buffer.read(MAX_MESSAGE + 1)
+    if len(raw) > MAX_MESSAGE:
+        while sys.stdin.buffer.read(1 << 20):
+            pass  # read it all: an MTA whose write fails may not look at the exit code
+        _say(f"the mail is larger than {MAX_MESSAGE // 2**20} MB, more than deskbot takes; "
+             "the mail server keeps it and tries again until its queue lifetime ends, then bounces it")
+        return EX_TEMPFAIL
+    if not raw.strip():  # nothing to store: a transport written wrong, not a mail
+        _say("no mail on standard input: nothing stored")
+        return EX_DATAERR
     try:
         path = configured_socket(config_file, os.environ)
     except (OSError, ValueError):  # unreadable or not TOML: the full load below says so in its words

@@ -59,6 +59,13 @@ def _refusal(refusal) -> str:
     return f"mail {args['id']} was already dismissed{who}"
 
 
+def _came(row) -> str:
+    """The IMAP uid; piped mail's uid is the 19-digit nanosecond it came, so it just says "pipe"."""
+    from deskbot.dispatch.pipe_intake import PIPE_PLACE
+
+    return "pipe" if row.mailbox == PIPE_PLACE.mailbox else f"uid {row.uid}"
+
+
 def _fate(row) -> str:
     if row.fate == "released":
         return f"released -> ticket #{row.ticket}"
@@ -74,13 +81,14 @@ async def _print(sessions, as_json: bool) -> None:
     for r in rows:
         sender, subject = header_summary(r.head)
         if as_json:
-            print(json.dumps({"id": r.id, "uid": r.uid, "folder": r.folder, "key": r.message_key, "size": r.size,
+            print(json.dumps({"id": r.id, "uid": r.uid, "mailbox": r.mailbox, "folder": r.folder,
+                              "key": r.message_key, "size": r.size,
                               "received_at": r.received_at.isoformat(), "from": sender, "subject": subject,
                               "reason": r.reason, "kind": r.kind, "fate": r.fate or "open", "ticket": r.ticket,
                               "decided_by": r.decided_by,  # null with decided_at: from the command line
                               "decided_at": r.decided_at.isoformat() if r.decided_at else None}, ensure_ascii=False))
         else:
-            print(f"{r.id:>6}  uid {r.uid:<7} {r.size:>9} B  from {sender[:40] or '-'}  subject {subject[:50] or '-'}")
+            print(f"{r.id:>6}  {_came(r):<11} {r.size:>9} B  from {sender[:40] or '-'}  subject {subject[:50] or '-'}")
             by = ""
             if r.decided_at:
                 by = f" {f'by {r.decided_by}' if r.decided_by else 'from the command line'} at {r.decided_at:%Y-%m-%d %H:%M} UTC"

@@ -22,6 +22,7 @@ _CONTRACT_OPTIONS = [
     ("recipients", "report recipients, comma-separated e-mail addresses"),
     ("client_manager", "the client's own manager: this address sees all the organization's tickets in the "
                        "web cabinet ('' for nobody)"),
+    ("kind", "the kind of contract as the client calls it, e.g. 'Support subscription'"),
 ]
 
 
@@ -38,6 +39,9 @@ def add_commands(commands, common: argparse.ArgumentParser) -> None:
                             help="an address of this organization on another domain (repeatable)")
         for option, help_text in _CONTRACT_OPTIONS:
             action.add_argument(f"--{option.replace('_', '-')}", dest=option, help=help_text)
+        action.add_argument("--field", dest="fields", action="append", metavar="LABEL=VALUE",
+                            help="a field the client's cabinet shows, e.g. 'Portal=https://...' (repeatable; "
+                                 "'LABEL=' removes it)")
     importing = actions.add_parser("import", parents=[common], help="add or update contracts from a TOML file")
     importing.add_argument("file", help="[[contracts]] tables: org, name, addresses, then the fields above")
     report = commands.add_parser("report", parents=[common], help="make an organization's monthly report (PDF)")
@@ -77,6 +81,8 @@ async def _contracts(args: argparse.Namespace, sessions) -> int:
         return 0
     if action in ("add", "edit"):
         values = {name: getattr(args, name) for name, _ in _CONTRACT_OPTIONS if getattr(args, name) is not None}
+        if args.fields:
+            values["fields"] = args.fields
         async with sessions.begin() as session:
             contract = await contracts.save(session, args.org, values, now, name=args.name,
                                             extra_addresses=args.address, create=action == "add")
@@ -91,7 +97,8 @@ async def _contracts(args: argparse.Namespace, sessions) -> int:
                 "hours": "unlimited" if terms.hours_included is None else str(terms.hours_included),
                 "bonus": str(terms.bonus_hours), "rate": str(terms.hourly_rate),
                 "overage_rate": str(terms.overage_rate), "manager": row.manager,
-                "client_manager": c.client_manager or "",
+                "client_manager": c.client_manager or "", "kind": c.kind,
+                "fields": dict(contracts.extra_fields(c)),
                 "recipients": [a for a in c.recipients.split(",") if a]}
         if args.json:
             print(json.dumps(item, ensure_ascii=False))

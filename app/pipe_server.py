@@ -16,7 +16,7 @@ from pathlib import Path
 
 from deskbot.dispatch.background import SHUTDOWN_GRACE
 from deskbot.dispatch.batch import Stored
-from deskbot.mailbox.pipe import answer_line
+from deskbot.mailbox.pipe import MAX_MESSAGE, answer_line
 
 log = logging.getLogger("deskbot.pipe")
 READ_TIMEOUT = 120.0  # a client that sends nothing does not hold a connection forever
@@ -25,15 +25,19 @@ HandIn = Callable[[bytes], Awaitable[Stored]]
 
 
 @contextlib.asynccontextmanager
-async def listening(path: Path, mode: int, hand_in: HandIn) -> AsyncIterator[asyncio.AbstractServer | None]:
-    """Serve the socket until the block ends; mail being stored then is finished first (within the grace)."""
+async def listening(path: Path, mode: int, hand_in: HandIn,
+                    max_message: int = MAX_MESSAGE) -> AsyncIterator[asyncio.AbstractServer | None]:
+    """Serve the socket until the block ends; mail being stored then is finished first (within the grace).
+
+    A message over `max_message` bytes is not read further: the answer is `tempfail` (the MTA's policy decides).
+    """
     handlers: set[asyncio.Task] = set()
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         handlers.add(task)
         try:
-            await _one(reader, writer, hand_in)
+            await _one(reader, writer, hand_in, max_message)
         finally:
             handlers.discard(task)
 
@@ -58,15 +62,21 @@ async def listening(path: Path, mode: int, hand_in: HandIn) -> AsyncIterator[asy
             os.unlink(path)
 
 
-async def _one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hand_in: HandIn) -> None:
+async def _one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hand_in: HandIn, max_message: int) -> None:
     try:
         try:
-            raw = await asyncio.wait_for(reader.read(), READ_TIMEOUT)
+            raw = await asyncio.wait_for(_read_capped(reader, max_message), READ_TIMEOUT)
         except (TimeoutError, ConnectionError):
             return  # nothing was stored, and the command did not get "ok": the MTA keeps the mail
         try:
-            stored = await hand_in(raw)
-            answer = answer_line(True, f"{stored.outcome.value} {stored.ticket_id or '-'}")
+            if raw is None:
+                log.warning("piped mail over %d bytes not stored: the MTA keeps it or bounces it", max_message)
+                answer = answer_line(False, f"the mail is larger than the {max_message} bytes deskbot takes")
+            elif not raw.strip():
+                answer = answer_line(False, "an empty message: nothing stored")
+            else:
+                stored = await hand_in(raw)
+                answer = answer_line(True, f"{stored.outcome.value} {stored.ticket_id or '-'}")
         except Exception as exc:  # the database, most likely: the MTA tries again later
             log.warning("piped mail (%d bytes) not stored now, the MTA keeps it: %s", len(raw), _brief(exc))
             answer = answer_line(False, "cannot store the mail now")
@@ -76,6 +86,17 @@ async def _one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hand_
         pass  # the command gave up (its own timeout): it exits 75, and the retry is a duplicate
     finally:
         writer.close()
+
+
+async def _read_capped(reader: asyncio.StreamReader, limit: int) -> bytes | None:
+    """The whole message, or None once it passes `limit` bytes (the rest is not read)."""
+    chunks, size = [], 0
+    while chunk := await reader.read(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _brief(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from typing import NamedTuple
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -86,15 +86,16 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
             poller.watcher = incidents.watch("mailbox", f"{config.mailbox.username} ({config.mailbox.host})")
         async with piped_mail(config, sessions, clock, poller) as pipe:
             sinks = [s for s in (poller.sink if poller else None, pipe.ingest if pipe else None) if s is not None]
-            async with mail_out(config, sessions, clock, texts, scheduler, incidents) as acknowledger, \
+            async with mail_out(config, sessions, clock, texts, scheduler, incidents) as out, \
                     telegram(config, sessions, clock, texts, scheduler) as bot_sweeps:
+                acknowledger, wake_mail = out or (None, None)
                 announcer, forwarder = bot_sweeps or (None, None)
                 for sink in sinks:
                     _wake_on_mail(sink, acknowledger, announcer, forwarder)
                 if pipe is not None and pipe_ready is not None:
                     pipe_ready(pipe)  # now that what it stores wakes the sweeps
                 async with lifecycle(config, sessions, clock, texts, scheduler), \
-                        web_face(config, sessions, clock, on_intake=lambda form: _wake_on_mail(form, acknowledger, announcer, forwarder)):  # app/web.py
+                        web_face(config, sessions, clock, wake_mail, lambda form: _wake_on_mail(form, acknowledger, announcer, forwarder)):  # app/web.py
                     if poller is not None:
                         await poller.run()
                     else:
@@ -173,10 +174,15 @@ def smtp_settings(config: Config) -> SmtpSettings:
                         password=smtp.password.get_secret_value())
 
 
+class MailOut(NamedTuple):
+    acknowledger: Sweep
+    wake: Callable[[], None]  # the sender's: mail queued by a face (a log-in code) leaves now, not at a sweep
+
+
 @contextlib.asynccontextmanager
 async def mail_out(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
-                   scheduler, incidents=None) -> AsyncIterator[Sweep | None]:
-    """The e-mail sender and the acknowledgement sweep; yields the sweep (None without `smtp.host`)."""
+                   scheduler, incidents=None) -> AsyncIterator[MailOut | None]:
+    """The e-mail sender and the acknowledgement sweep (None without `smtp.host`)."""
     if not config.smtp.host:
         log.info("smtp.host is not set: no e-mail is sent (acknowledgements, answers)")
         yield None
@@ -205,7 +211,7 @@ async def mail_out(config: Config, sessions: Sessions, clock: Clock, texts: Text
         tasks.start(sender.run(stop), "mail sender")
         schedule.wake_every(scheduler, OUTBOX_SWEEP_EVERY, sender.wake, "mail sweep")
         schedule.every(scheduler, acknowledger, OUTBOX_SWEEP_EVERY)
-        yield acknowledger
+        yield MailOut(acknowledger, sender.wake)
     finally:
         await acknowledger.close()
         stop.set()

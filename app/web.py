@@ -5,6 +5,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
+from deskbot.bot.render import tariffs as tariff_texts
+from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.pipe_intake import WEB_PLACE, PipeIntake, parse_here, parse_options, pipe_intake
@@ -25,10 +27,13 @@ async def web_face(config: Config, sessions, clock: Clock, wake_mail: Callable[[
         log.warning("smtp.host is not set: customers' log-in codes cannot be e-mailed")
     async with sessions.begin() as session:
         key = await web_key(session, config.web.secret.get_secret_value())
+    texts = Texts(config.telegram.language)  # the managers' language, as the bot speaks to them
     intake = form_intake(config, sessions, clock)
     if intake is not None and on_intake is not None:
         on_intake(intake.ingest)
-    async with serving(build_app(config, sessions, clock, key, wake_mail, intake), config.web.listen):
+    app = build_app(config, sessions, clock, key, wake_mail, lambda notice: tariff_texts.message(notice, texts),
+                    intake=intake)
+    async with serving(app, config.web.listen):
         yield
 
 

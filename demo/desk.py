@@ -10,10 +10,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from deskbot.demo import letters, service, web as demo_web
+from deskbot.app import service
+from deskbot.demo import api as demo_api, letters
 from deskbot.demo.botapi import FakeTelegram, WaitTimeout
 from deskbot.demo.folder import fresh_folder
-from deskbot.demo.intake import HandIn
 from deskbot.demo.live import Live
 from deskbot.demo.mailbox import Mailbox
 from deskbot.demo.people import (
@@ -21,6 +21,7 @@ from deskbot.demo.people import (
 )
 from deskbot.demo.snapshot import snapshot
 from deskbot.dispatch.config import load_config
+from deskbot.dispatch.pipe_intake import PipeIntake
 
 log = logging.getLogger("deskbot.demo")
 ANSWER_WAIT = 5.0  # seconds: a tap's answer comes in well under one; a busy machine gets more
@@ -39,7 +40,7 @@ class Demo:
         self._web: web.AppRunner | None = None
         self._service: asyncio.Task | None = None
         self._service_stop = asyncio.Event()
-        self._hand_in: HandIn | None = None
+        self._intake: PipeIntake | None = None  # the pipe intake of the running service
         self._switching = asyncio.Lock()  # the language switch, and mail waiting for the service
 
     @property
@@ -64,7 +65,7 @@ class Demo:
     async def start(self) -> None:
         fresh_folder(self.folder)
         # The page's port first: a port in use is told before the service starts.
-        self._web = web.AppRunner(demo_web.application(self), access_log=None, shutdown_timeout=1.0)
+        self._web = web.AppRunner(demo_api.application(self), access_log=None, shutdown_timeout=1.0)
         await self._web.setup()
         await web.TCPSite(self._web, "127.0.0.1", self.port).start()
         self.port = self._web.addresses[0][1]
@@ -92,28 +93,29 @@ class Demo:
                                     token=self.fake.token, language=self.lang, nag_every=self.nag_every),
                         encoding="utf-8")
         config = load_config(path, environ={})  # the environment's DESKBOT_* belong to a real desk
-        ready: asyncio.Future[HandIn] = asyncio.get_running_loop().create_future()
+        ready: asyncio.Future[PipeIntake] = asyncio.get_running_loop().create_future()
         self._service_stop = asyncio.Event()
         self._service = asyncio.create_task(self._serve(config, ready), name="demo: deskbot's service")
-        self._hand_in = await ready
+        self._intake = await ready
 
     async def _serve(self, config, ready: asyncio.Future) -> None:
+        """`deskbot run` itself, in this process: mail comes in through its pipe intake (mailbox.mode "pipe")."""
         try:
-            async with service.running(config) as hand_in:
-                ready.set_result(hand_in)
-                await self._service_stop.wait()
+            await service.run(config, stop=self._service_stop, pipe_ready=ready.set_result)
         except BaseException as exc:
             if not ready.done():
                 ready.set_exception(exc)
             else:
                 log.exception("demo: deskbot's service stopped")
             raise
+        if not ready.done():  # it ended before it took mail
+            ready.set_exception(RuntimeError("deskbot's service stopped before it took mail"))
 
     async def _stop_service(self) -> None:
         if self._service is not None:
             self._service_stop.set()
             await asyncio.gather(self._service, return_exceptions=True)
-            self._service, self._hand_in = None, None
+            self._service, self._intake = None, None
 
     async def set_lang(self, lang: str) -> None:
         async with self._switching:
@@ -145,7 +147,7 @@ class Demo:
         if in_reply_to is not None:
             found = self.mailbox.find(in_reply_to)
             if found is None:
-                raise demo_web.Refused(f"no mail {in_reply_to} in the mailbox")
+                raise demo_api.Refused(f"no mail {in_reply_to} in the mailbox")
             answers = found.message
         raw = letters.compose((CUSTOMER_NAME, CUSTOMER_ADDRESS), subject, text, answers=answers)
         self.mailbox.keep("out", raw)
@@ -159,13 +161,13 @@ class Demo:
 
     async def hand_in(self, *raws: bytes) -> None:
         async with self._switching:  # not into a service that is restarting
-            if self._hand_in is None:
-                raise demo_web.Refused("deskbot's service is not running")
-            await self._hand_in.hand_in_together(list(raws))
+            if self._intake is None:
+                raise demo_api.Refused("deskbot's service is not running")
+            await self._intake.hand_in_together(list(raws))  # one transaction: a burst makes a digest
 
 
 def _check_person(chat_id: int, user_id: int) -> None:
     if person(user_id) is None:
-        raise demo_web.Refused(f"user {user_id} is not on the demo's staff")
+        raise demo_api.Refused(f"user {user_id} is not on the demo's staff")
     if chat_id != DISPATCH_CHAT and chat_id != user_id:
-        raise demo_web.Refused("a person acts in the dispatcher chat or in their own private chat")
+        raise demo_api.Refused("a person acts in the dispatcher chat or in their own private chat")

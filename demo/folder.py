@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 MARK = ".deskbot-demo"  # a folder holding this file is the demo's own: its database may be replaced
-OURS = {MARK, "config.toml", "deskbot.sqlite3", "deskbot.sqlite3-wal", "deskbot.sqlite3-shm", "attachments"}
+OURS = {MARK, "config.toml", "deskbot.sqlite3", "deskbot.sqlite3-wal", "deskbot.sqlite3-shm", "attachments",
+        "ingest.sock"}  # the service's pipe socket, left behind when the demo was killed
 
 
 class FolderNotOurs(Exception):

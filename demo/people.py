@@ -7,8 +7,10 @@ the service reads it as `deskbot run` would.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DISPATCH_CHAT, DISPATCH_TITLE = -100, "Dispatch"
 SUPPORT_ADDRESS, SUPPORT_NAME = "support@deskbot-demo.example", "Demo Support"
@@ -42,6 +44,20 @@ def person(user_id: int) -> Person | None:
     return next((p for p in STAFF if p.user_id == user_id), None)
 
 
+def local_zone() -> str:
+    """This machine's time zone, so that the cards' times match the page's clock (the page shows
+    mail in the browser's zone, which on one machine is this one)."""
+    named = os.environ.get("TZ", "").lstrip(":")
+    if not named:
+        target = os.path.realpath("/etc/localtime")
+        named = target.partition("/zoneinfo/")[2]
+    try:
+        ZoneInfo(named)
+    except (ValueError, ZoneInfoNotFoundError):
+        return "UTC"
+    return named
+
+
 def config_text(folder: Path, *, smtp_port: int, botapi_url: str, token: str, language: str,
                 nag_every: str = NAG_EVERY) -> str:
     """The demo's config.toml (TOML strings written as JSON strings: the same escapes)."""
@@ -49,14 +65,14 @@ def config_text(folder: Path, *, smtp_port: int, botapi_url: str, token: str, la
     lines = [
         "# Written by `deskbot demo` on each start; edits are overwritten.",
         "[database]", f"url = {q('sqlite+aiosqlite:///' + str(folder / 'deskbot.sqlite3'))}",
-        "[mailbox]",  # never polled: the demo's mail comes in through the intake (demo/intake.py)
-        'host = "127.0.0.1"', f"username = {q(SUPPORT_ADDRESS)}", 'security = "none"',
+        "[mailbox]",  # no IMAP: the demo hands its mail to the service's pipe intake (desk.py)
+        'mode = "pipe"', f"username = {q(SUPPORT_ADDRESS)}",
         f"attachments_dir = {q(str(folder / 'attachments'))}",
         "[smtp]", 'host = "127.0.0.1"', f"port = {smtp_port}", 'security = "none"',
         f"from_address = {q(f'{SUPPORT_NAME} <{SUPPORT_ADDRESS}>')}",
         "[telegram]", f"token = {q(token)}", f"api_server = {q(botapi_url)}",
         f"dispatcher_chat_id = {DISPATCH_CHAT}", f"language = {q(language)}",
-        "[dispatch]", f"nag_every = {q(nag_every)}",
+        "[dispatch]", f"nag_every = {q(nag_every)}", f"timezone = {q(local_zone())}",
     ]
     for key, name in DEPARTMENTS:
         lines += ["[[departments]]", f"key = {q(key)}", f"name = {q(name)}"]

@@ -7,6 +7,7 @@ tickets so far. Values arrive as people type them ("50 000", "1500.50", "10", "1
 """
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ from deskbot.storage.models import Contract, Customer, Organization, Staff, Tick
 
 UNLIMITED = "unlimited"
 FIELDS = ("number", "start", "fee", "hours", "bonus", "rate", "overage_rate", "currency", "manager", "recipients",
-          "client_manager")
+          "client_manager", "kind", "fields")
+FIELD_LABEL, FIELD_VALUE, MAX_FIELDS = 100, 500, 20
 _ADDRESS = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 
 
@@ -71,6 +73,50 @@ def addresses(text: Any, what: str = "recipients") -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def parse_fields(value: Any) -> list[tuple[str, str]]:
+    """"Label=value" strings (the CLI's --field, a TOML list) or a TOML table {Label = "value"} → pairs.
+    An empty value means: remove that label."""
+    if isinstance(value, dict):
+        items = [(str(k), "" if v is None else str(v)) for k, v in value.items()]
+    else:
+        items = []
+        for item in value if isinstance(value, list) else [value]:
+            label, equals, text = str(item).partition("=")
+            if not equals:
+                raise ContractError(f"field: use Label=value, not {item!r}")
+            items.append((label, text))
+    pairs = []
+    for label, text in items:
+        label, text = " ".join(label.split()), text.strip()
+        if not label or len(label) > FIELD_LABEL or len(text) > FIELD_VALUE:
+            raise ContractError(f"field: a label of 1-{FIELD_LABEL} characters and a value of at most "
+                                f"{FIELD_VALUE}, not {label[:120]!r}")
+        pairs.append((label, text))
+    return pairs
+
+
+def extra_fields(contract: Contract) -> list[tuple[str, str]]:
+    """The contract's free-form fields in their order; a damaged column reads as none."""
+    try:
+        stored = json.loads(contract.fields or "[]")
+        return [(str(label), str(value)) for label, value in stored]
+    except (ValueError, TypeError):
+        return []
+
+
+def _merge_fields(contract: Contract, value: Any) -> None:
+    """Each given label is set (in place, or added at the end); an empty value removes it."""
+    current = dict(extra_fields(contract))
+    for label, text in parse_fields(value):
+        if text:
+            current[label] = text
+        else:
+            current.pop(label, None)
+    if len(current) > MAX_FIELDS:
+        raise ContractError(f"field: at most {MAX_FIELDS} fields")
+    contract.fields = json.dumps(list(current.items()), ensure_ascii=False)
+
+
 def terms(contract: Contract) -> Terms:
     return Terms(number=contract.number, start=contract.starts_on, currency=contract.currency,
                  monthly_fee=_decimal(contract.monthly_fee_minor),
@@ -108,7 +154,8 @@ async def save(session: AsyncSession, domain: str, values: dict[str, Any], now: 
         if missing:
             raise ContractError(f"a new contract needs --{missing[0]}")
         contract = Contract(organization_id=organization.id, created_at=now, updated_at=now, recipients="", currency="RUB",
-                            monthly_fee_minor=0, bonus_minutes=0, hourly_rate_minor=0, overage_rate_minor=0)
+                            monthly_fee_minor=0, bonus_minutes=0, hourly_rate_minor=0, overage_rate_minor=0,
+                            kind="", fields="[]")
         session.add(contract)
     await _apply(session, contract, values)
     contract.updated_at = now
@@ -185,6 +232,10 @@ async def _apply(session: AsyncSession, contract: Contract, values: dict[str, An
             if len(found) > 1:
                 raise ContractError("client_manager: one address")
             contract.client_manager = found[0] if found else None
+        elif field == "kind":
+            contract.kind = " ".join(str(value).split())[:64]
+        elif field == "fields":
+            _merge_fields(contract, value)
 
 
 async def _manager(session: AsyncSession, value: Any) -> int | None:

@@ -45,13 +45,20 @@ class PipeIntake:
         Raises when it cannot be stored now (the database unreachable): the caller keeps the
         bytes and tries again (the MTA, told EX_TEMPFAIL), and a retry is recognised by its key.
         """
-        mine: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
-        self._waiting.append((raw, mine))
+        [stored] = await self.hand_in_together([raw])
+        return stored
+
+    async def hand_in_together(self, raws: list[bytes]) -> list[Stored]:
+        """Mails that arrive together (the demo's burst), written in one transaction, in this order;
+        with whatever else is waiting then. Raises as `hand_in` does."""
+        loop = asyncio.get_running_loop()
+        mine: list[asyncio.Future[Stored]] = [loop.create_future() for _ in raws]
+        self._waiting.extend(zip(raws, mine))
         async with self._writing:
-            if not mine.done():  # else an earlier holder of the lock wrote it with its group
+            if not all(future.done() for future in mine):  # else earlier holders of the lock wrote them
                 group, self._waiting = self._waiting, []
                 await self._write(group)
-        return mine.result()
+        return [future.result() for future in mine]
 
     async def _write(self, group: list[tuple[bytes, asyncio.Future[Stored]]]) -> None:
         try:

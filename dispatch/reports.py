@@ -105,6 +105,14 @@ async def month_lines(session: AsyncSession, organization_id: int, start: dateti
     return lines
 
 
+async def month_so_far(session: AsyncSession, config: Config, contract: Contract, now: datetime) -> hours.Totals:
+    """This month's figures of the contract until `now`, counted exactly as its report will count them."""
+    zone = ZoneInfo(config.dispatch.timezone)
+    start, end = hours.month_bounds(now.astimezone(zone).strftime("%Y-%m"), zone)
+    lines = await month_lines(session, contract.organization_id, start, end)
+    return hours.totals(contracts.terms(contract), lines)
+
+
 async def month_reports(session: AsyncSession, config: Config, texts: Catalog, now: datetime, *,
                         only_missing: bool = False) -> list[Made]:
     """The cron's work on the 1st: last month's report of every organization whose contract had begun.

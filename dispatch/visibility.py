@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch.rules import Status
-from deskbot.storage.models import Contract, Customer, Message, Ticket
+from deskbot.storage.models import Contract, Customer, Message, Organization, Report, TariffRequest, Ticket
 
 PER_PAGE = 25
 STATUSES = tuple(status.value for status in Status)
@@ -29,18 +29,20 @@ class Viewer:
     name: str
     organization_id: int | None
     whole_organization: bool  # the contract's client manager
+    sees_contract: bool = False  # its reports and figures: see contract_of
 
 
 async def viewer(session: AsyncSession, customer_id: int) -> Viewer | None:
     customer = await session.get(Customer, customer_id)
     if customer is None:
         return None
-    manager = None
+    contract = None
     if customer.organization_id is not None:
-        manager = await session.scalar(select(Contract.client_manager)
-                                       .where(Contract.organization_id == customer.organization_id))
+        contract = await session.scalar(select(Contract).where(Contract.organization_id == customer.organization_id))
+    manager = contract.client_manager if contract is not None else None
     return Viewer(customer.id, customer.email, customer.name, customer.organization_id,
-                  whole_organization=bool(manager) and manager == customer.email)
+                  whole_organization=bool(manager) and manager == customer.email,
+                  sees_contract=contract is not None and _reads(contract, customer.email))
 
 
 def scope(who: Viewer) -> ColumnElement[bool]:
@@ -135,3 +137,67 @@ async def ticket(session: AsyncSession, who: Viewer, number: int) -> TicketView 
     said = [Said(direction == "out", sender or address or "", at, body or "")
             for direction, sender, address, at, body in messages]
     return TicketView(line, said)
+
+
+# -- the contract: reports, finance, tariff requests ---------------------------------------------
+# Money is for those the organization named: its client manager and the reports' recipients
+# (the addresses the reports are e-mailed to anyway). Anyone else of the organization gets 404.
+
+
+async def contract_of(session: AsyncSession, who: Viewer) -> Contract | None:
+    """The viewer's organization's contract when `who` may see its money, else None."""
+    if who.organization_id is None:
+        return None
+    contract = await session.scalar(select(Contract).where(Contract.organization_id == who.organization_id))
+    if contract is None:
+        return None
+    return contract if _reads(contract, who.email) else None
+
+
+def _reads(contract: Contract, email: str) -> bool:
+    readers = {address.strip().lower() for address in contract.recipients.split(",") if address.strip()}
+    if contract.client_manager:
+        readers.add(contract.client_manager.lower())
+    return email.lower() in readers
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    id: int
+    month: str
+    tickets: int
+    used_minutes: int
+    total_due: str
+    sent_at: datetime | None
+
+
+async def reports(session: AsyncSession, who: Viewer) -> list[ReportLine] | None:
+    """The organization's sent reports, newest month first; None when `who` may not see them."""
+    if await contract_of(session, who) is None:
+        return None
+    rows = await session.execute(
+        select(Report.id, Report.month, Report.tickets, Report.used_minutes, Report.total_due, Report.decided_at)
+        .where(Report.organization_id == who.organization_id, Report.status == "sent")
+        .order_by(Report.month.desc(), Report.id.desc()))
+    return [ReportLine(*row) for row in rows]
+
+
+async def report_pdf(session: AsyncSession, who: Viewer, report_id: int) -> tuple[str, bytes] | None:
+    """(file name, PDF) of a sent report of the viewer's organization; None for anything else."""
+    if await contract_of(session, who) is None:
+        return None
+    found = (await session.execute(
+        select(Report.month, Report.pdf, Organization.domain).join(Organization, Organization.id == Report.organization_id)
+        .where(Report.id == report_id, Report.organization_id == who.organization_id, Report.status == "sent"))).first()
+    if found is None:
+        return None
+    month, pdf, domain = found
+    return f"report-{domain}-{month}.pdf", pdf
+
+
+async def tariff_requests(session: AsyncSession, who: Viewer) -> list[TariffRequest]:
+    """The organization's tariff change requests, newest first (only for those who see the contract)."""
+    if await contract_of(session, who) is None:
+        return []
+    return list(await session.scalars(select(TariffRequest).where(TariffRequest.organization_id == who.organization_id)
+                                      .order_by(TariffRequest.id.desc()).limit(50)))

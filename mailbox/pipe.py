@@ -20,6 +20,10 @@ import _socket
 SOCKET_NAME = "ingest.sock"  # beside the config file, when [pipe] socket is empty
 ANSWER_LIMIT = 4096
 EX_TEMPFAIL = 75  # sysexits.h: the MTA keeps the message and tries again
+EX_DATAERR = 65  # sysexits.h: the input is wrong (an empty message): the MTA bounces it
+# The largest message taken (IMAP has no cap of ours; Exim's default message_size_limit, and five
+# times Postfix's): a bigger one is refused with EX_TEMPFAIL, so the MTA's own policy decides.
+MAX_MESSAGE = 50 * 1024 * 1024
 
 
 class Answer:

@@ -297,6 +297,9 @@ class Contract(Base):
     client_manager: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(64), default="", server_default="")  # e.g. "Support subscription", as the client calls it
+    # Free-form label/value pairs the cabinet shows (a portal's address, a product tariff): JSON [[label, value], ...].
+    fields: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
 
 
 class Report(Base):
@@ -403,3 +406,17 @@ class WebGeneration(Base):
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # customer | staff
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TariffRequest(Base):
+    """A client's request, from the web cabinet, to change their contract; its manager answers outside."""
+
+    __tablename__ = "tariff_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    change: Mapped[str] = mapped_column(String(32))  # what to change: see dispatch.tariffs.CHANGES
+    comment: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))  # open | answered
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -72,6 +72,7 @@ class QuarantineRow:
     ticket: int | None  # released as this ticket
     decided_by: str | None  # None with a decision: from the command line
     decided_at: datetime | None
+    mailbox: str = ""  # "user@host", or "pipe" for mail handed in by the MTA (whose uid is a nanosecond time)
 
 
 async def list_quarantine(session: AsyncSession) -> list[QuarantineRow]:
@@ -79,7 +80,7 @@ async def list_quarantine(session: AsyncSession) -> list[QuarantineRow]:
         select(RawMail.id, RawMail.uid, RawMail.folder, RawMail.message_key, RawMail.size,
                RawMail.received_at, RawMail.reason, func.substr(RawMail.content, 1, 16384),
                QuarantineItem.kind, QuarantineItem.status, QuarantineItem.ticket_id, Staff.name,
-               QuarantineItem.decided_at)
+               QuarantineItem.decided_at, RawMail.mailbox)
         .outerjoin(QuarantineItem, QuarantineItem.raw_id == RawMail.id)
         .outerjoin(Staff, Staff.id == QuarantineItem.decided_by_id)
         .where(RawMail.outcome == "quarantine")

@@ -68,6 +68,7 @@ async def start_session(request: web.Request, kind: str, person: int, generation
     """A fresh session (and CSRF token) for the person, ending after `lifetime`."""
     session = await new_session(request)
     session.update({"kind": kind, "id": person, "gen": generation, CSRF_FIELD: secrets.token_urlsafe(32),
+                    "at": request.app[CLOCK].now().timestamp(),
                     "exp": (request.app[CLOCK].now() + lifetime).timestamp()})
     session.max_age = int(lifetime.total_seconds())
 

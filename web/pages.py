@@ -15,6 +15,7 @@ SESSIONS = web.AppKey("sessions", object)
 CLOCK = web.AppKey("clock", object)
 KEY = web.AppKey("key", bytes)
 WAKE_MAIL = web.AppKey("wake_mail", object)
+TARIFF_WORDING = web.AppKey("tariff_wording", object)  # dispatch.tariffs.Wording, from bot/render (app/web.py)
 _CATALOGS = {lang: Catalog(lang) for lang in LANGUAGES}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate, quarantine, replied, reports
-from deskbot.bot.handlers import web
+from deskbot.bot.handlers import tariffs, web
 from deskbot.dispatch.config import Config
 
 
@@ -36,5 +36,7 @@ def routers(config: Config) -> list[Router]:
     reporting = reports.router()  # a manager's /report and Send / Hold, in private
     reporting.callback_query.filter(pressed_in_private)
     reporting.message.filter(private)
-    return [commands.router(), web.router(), quarantine.router(config), reporting, picking, working, aimed, closing, helping,
+    asked = tariffs.router()  # a manager's *Answered* on a client's tariff request, in private
+    asked.callback_query.filter(pressed_in_private)
+    return [commands.router(), web.router(), asked, quarantine.router(config), reporting, picking, working, aimed, closing, helping,
             answering, replying]

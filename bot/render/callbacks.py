@@ -91,3 +91,9 @@ class ReportV1(CallbackData, prefix="r1"):
 
     report: int
     action: str
+
+
+class TariffV1(CallbackData, prefix="f1"):
+    """A manager marks a client's tariff change request answered."""
+
+    request: int

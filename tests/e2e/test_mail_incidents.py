@@ -9,25 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-import sys
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pytest
 
 from deskbot.app import service
+from deskbot.demo.botapi import FakeTelegram
 from deskbot.dispatch import drain
 from deskbot.dispatch.config import load_config
 from deskbot.mailbox import poller
 from harness.desk import dispatch_sections, write_config
-from deskbot.demo.botapi import FakeTelegram
 from harness.mails import eventually, make_mail
-from harness.service_run import DISPATCHERS, people
+from harness.service_run import DISPATCHERS, deskbot_process, people
 from harness.smtp import SmtpSink, smtp_section
 
 pytestmark = pytest.mark.dovecot
-DESKBOT = str(Path(sys.executable).parent / "deskbot")
 NEW_PASSWORD = "n3w-Mailbox-Pw"
 SMTP_LOGIN = ("support@example.test", "smtp-Pw-1")
 
@@ -114,23 +110,6 @@ async def test_a_refused_smtp_login_is_told_once_and_the_mail_waits_for_it(tmp_p
             assert len(sink.received) == 1
     finally:
         sink.stop()
-
-
-@asynccontextmanager
-async def deskbot_process(config: Path, fake: FakeTelegram, log: Path):
-    """`deskbot run -c config` until SIGTERM: exit code 0 and no traceback."""
-    started = len(fake.calls("getMe"))
-    with log.open("ab") as out:
-        proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=config.parent,
-                                                    stdout=out, stderr=out)
-    try:
-        await fake.wait_for(lambda: len(fake.calls("getMe")) > started, timeout=60, what="deskbot polling")
-        yield
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(proc.wait(), 30)
-    text = log.read_text(errors="replace")
-    assert code == 0 and "Traceback" not in text, text[-3000:]
 
 
 async def test_deskbot_run_tells_a_wrong_password_once_and_after_the_fix_that_it_works(tmp_path, dovecot):

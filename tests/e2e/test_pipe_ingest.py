@@ -16,6 +16,7 @@ from harness.desk import dispatch_sections
 from deskbot.demo.botapi import FakeTelegram
 from harness.mails import make_mail
 from harness.pipe import DANA, DISPATCHERS, ingest, pipe_config, piped_desk
+from harness.service_run import deskbot
 
 EX_TEMPFAIL = 75
 
@@ -51,6 +52,10 @@ async def test_bad_mail_is_never_refused_it_is_quarantined(tmp_path, engine):
 
     assert ran.code == 0, ran.stderr
     assert [(r.outcome, r.content) for r in await stored(engine)] == [("quarantine", raw)]
+    # `deskbot quarantine` keeps its columns: piped mail's uid (a 19-digit nanosecond time) shows as "pipe".
+    listed = deskbot("quarantine", "-c", str(config), cwd=tmp_path).stdout.splitlines()
+    assert listed[0].startswith("     1  pipe        ") and listed[0].index(" B  from ") == 29, listed[0]
+    assert listed[-1] == "1 quarantined message(s)"
 
 
 async def test_an_unreachable_database_is_tempfail_and_the_retry_loses_nothing(tmp_path, engine):
@@ -69,6 +74,16 @@ async def test_an_unreachable_database_is_tempfail_and_the_retry_loses_nothing(t
     retried = await ingest(pipe_config(tmp_path / "config.toml", url_of(engine)), raw)
     assert retried.code == 0, retried.stderr
     assert [(r.outcome, r.content) for r in await stored(engine)] == [("ticket", raw)]
+
+
+async def test_an_empty_standard_input_stores_nothing_and_exits_65(tmp_path, engine):
+    config = pipe_config(tmp_path / "config.toml", url_of(engine))
+
+    ran = await ingest(config, b"")
+
+    assert ran.code == 65  # EX_DATAERR: the MTA bounces it rather than retrying nothing
+    assert ran.stderr == "deskbot ingest: no mail on standard input: nothing stored\n"
+    assert await stored(engine) == []
 
 
 async def test_a_broken_config_keeps_the_mail_at_the_mta(tmp_path):

@@ -1,5 +1,5 @@
 """`deskbot demo`'s back end in the test's process, driven as the page drives it: the HTTP API
-and the live WebSocket (demo/web.py). Every wait is on the pushed state, with a timeout."""
+and the live WebSocket (demo/api.py). Every wait is on the pushed state, with a timeout."""
 from __future__ import annotations
 
 import asyncio

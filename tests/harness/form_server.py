@@ -53,7 +53,8 @@ class FormServer:
         async with self._sessions.begin() as s:
             await sync_staff(s, self.config)
         clock = SystemClock()
-        app = build_app(self.config, self._sessions, clock, KEY, None, form_intake(self.config, self._sessions, clock))
+        app = build_app(self.config, self._sessions, clock, KEY, None,
+                        intake=form_intake(self.config, self._sessions, clock))
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -3,7 +3,6 @@ MTA runs it (a process, the mail on standard input), and `deskbot run` taking pi
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from harness.desk import dispatch_sections
 from harness.mails import eventually
+from harness.service_run import deskbot_process
 
 DESKBOT = str(Path(sys.executable).parent / "deskbot")
 DISPATCHERS, DANA = -1001, 1001
@@ -50,24 +50,9 @@ async def piped_desk(tmp_path: Path, fake, db_url: str, *, mode: str = "pipe", d
     fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])
     config = pipe_config(tmp_path / "config.toml", db_url, mode=mode, dovecot=dovecot,
                          extra=dispatch_sections(fake.token, fake.url, DISPATCHERS, DANA, "1h"))
-    log = tmp_path / "deskbot.log"
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=tmp_path,
-                                                    stdout=out, stderr=out)
-    try:
-        await fake.wait_for(lambda: fake.calls("getMe"), timeout=90, what="deskbot starting to poll Telegram")
+    async with deskbot_process(config, fake, tmp_path / "deskbot.log") as proc:
         await eventually(lambda: (tmp_path / "ingest.sock").is_socket() or proc.returncode is not None,
                          timeout=60, what="the pipe's socket")
         assert proc.returncode is None
         yield config
-    except BaseException:
-        print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
-        raise
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(proc.wait(), 30)
-        assert code == 0, log.read_text(errors="replace")[-4000:]
-    text = log.read_text(errors="replace")
-    assert "Traceback" not in text, text[-4000:]
     assert not (tmp_path / "ingest.sock").exists()  # removed on the way out

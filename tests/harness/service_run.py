@@ -70,14 +70,29 @@ async def deskbot_run(tmp_path: Path, dovecot, fake: FakeTelegram, *, nag_every:
     if smtp is not None:
         config.write_text(config.read_text() + smtp_section(smtp, dovecot.user))
     log = tmp_path / "deskbot.log"
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=tmp_path,
-                                                    stdout=out, stderr=out)
     engine = create_engine(db_url)
     try:
-        # getMe opens polling; a getUpdates is only logged when its long poll ends, 10 s later.
-        await fake.wait_for(lambda: fake.calls("getMe"), timeout=60, what="deskbot starting to poll Telegram")
-        yield Service(fake, session_factory(engine), log)
+        async with deskbot_process(config, fake, log):
+            yield Service(fake, session_factory(engine), log)
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def deskbot_process(config: Path, fake: FakeTelegram, log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`deskbot run -c config` as a process in the config's folder, until SIGTERM; ready once it polls
+    the fake Telegram. Its output is appended to `log` (across restarts). On the way out: exit code 0
+    and no traceback."""
+    started = len(fake.calls("getMe"))
+    with log.open("ab") as out:
+        proc = await asyncio.create_subprocess_exec(DESKBOT, "run", "-c", str(config), cwd=config.parent,
+                                                    stdout=out, stderr=out)
+    try:
+        # getMe opens polling (a getUpdates is only logged when its long poll ends, 10 s later);
+        # the start itself takes tens of seconds on 2 loaded cores.
+        await fake.wait_for(lambda: len(fake.calls("getMe")) > started, timeout=90,
+                            what="deskbot starting to poll Telegram")
+        yield proc
     except BaseException:
         print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
         raise
@@ -85,9 +100,8 @@ async def deskbot_run(tmp_path: Path, dovecot, fake: FakeTelegram, *, nag_every:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(proc.wait(), 30)
-        await engine.dispose()
-        assert code == 0, log.read_text(errors="replace")[-4000:]
-    assert "Traceback" not in log.read_text(errors="replace")
+    text = log.read_text(errors="replace")
+    assert code == 0 and "Traceback" not in text, text[-4000:]
 
 
 def people(fake: FakeTelegram) -> None:

@@ -107,8 +107,17 @@ class Browser:
         return await self.client.post(action, data={"csrf": csrf_of(html), **data}, allow_redirects=False, **kwargs)
 
 
+def tariff_wording():
+    """The bot's wording of a tariff request, as app/web.py hands it to the web face."""
+    from deskbot.bot.render import tariffs
+    from deskbot.bot.render.texts import Texts
+
+    texts = Texts("en")
+    return lambda notice: tariffs.message(notice, texts)
+
+
 async def open_browser(config: Config, sessions, clock: FrozenClock, wake_mail=None) -> Browser:
-    client = TestClient(TestServer(build_app(config, sessions, clock, KEY, wake_mail)))
+    client = TestClient(TestServer(build_app(config, sessions, clock, KEY, wake_mail, tariff_wording())))
     await client.start_server()
     return Browser(client)
 

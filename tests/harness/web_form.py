@@ -37,7 +37,7 @@ def form_config(attachments: str, smtp: tuple[str, int] | None = None, **web: ob
 async def open_form(config: Config, sessions, clock) -> Browser:
     async with sessions.begin() as s:
         await sync_staff(s, config)
-    app = build_app(config, sessions, clock, KEY, None, form_intake(config, sessions, clock))
+    app = build_app(config, sessions, clock, KEY, None, intake=form_intake(config, sessions, clock))
     client = TestClient(TestServer(app))  # on 127.0.0.1, a free port
     await client.start_server()
     return Browser(client)

@@ -120,7 +120,7 @@ async def test_the_api_refuses_what_it_must(tmp_path):
         async with page.http.get(f"{url}api/file/{SAM}/999") as response:
             assert response.status == 404
         assert (await page.post("say", {"chat_id": 2, "user_id": 2, "text": "x" * 4097, "reply_to": None}))["ok"] is False
-        async with page.http.get(url + "static/../web.py") as response:
+        async with page.http.get(url + "static/../api.py") as response:
             assert response.status == 404
         async with page.http.get(url) as response:
             assert response.status == 200 and "text/html" in response.headers["Content-Type"]

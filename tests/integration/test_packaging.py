@@ -35,17 +35,20 @@ def test_console_script_runs_from_the_repo_root():
 
 def test_built_wheel_works_outside_the_checkout(tmp_path):
     wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", wheel_dir, REPO],
-        check=True, capture_output=True,
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--verbose", "--no-deps", "--no-build-isolation", "-w", wheel_dir, REPO],
+        check=True, capture_output=True, text=True,
     )
+    assert "absent from the `packages` configuration" not in built.stdout + built.stderr  # data folders listed
     wheel = next(wheel_dir.glob("deskbot-*.whl"))
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", target, wheel],
         check=True, capture_output=True,
     )
-    for shipped in ("web/templates/base.html", "web/templates/tickets.html", "web/static/deskbot.css"):
-        assert (target / "deskbot" / shipped).is_file(), shipped  # package-data: the web face's pages and style
+    for shipped in ("web/templates/base.html", "web/templates/tickets.html", "web/static/deskbot.css",
+                    "demo/web/index.html", "demo/web/static/main.js", "demo/web/static/demo.css",
+                    "demo/web/static/icon.svg", "demo/api.py"):
+        assert (target / "deskbot" / shipped).is_file(), shipped  # package-data: the web face's and the demo's pages
     config = tmp_path / "config.toml"
     config.write_text(
         f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "db.sqlite3"}"\n'

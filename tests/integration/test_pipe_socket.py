@@ -12,6 +12,7 @@ from deskbot.dispatch.clock import SystemClock
 from deskbot.dispatch.config import load_config
 from deskbot.dispatch.intake import Outcome
 from deskbot.dispatch.pipe_intake import parse_here, parse_options, pipe_intake
+from deskbot.mailbox.pipe import MAX_MESSAGE, hand_over
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import RawMail, Ticket
 from harness.mails import make_mail
@@ -98,3 +99,64 @@ async def test_mail_handed_in_together_is_written_together_and_threads_within_th
     assert results[1].ticket_id == results[0].ticket_id
     assert outcomes[3:] == [Outcome.TICKET] * 8
     assert len({r.ticket_id for r in results} - {None}) == 9
+
+
+async def test_mail_handed_in_as_a_batch_is_one_transaction_in_order(tmp_path, engine):
+    """The demo's burst: `hand_in_together` writes the whole list at once (one store), so the announcer sees it together."""
+    intake = intake_for(pipe_config(tmp_path / "config.toml", "sqlite+aiosqlite:///unused.sqlite3"), engine)
+    stores = []
+    real_store = intake.ingest.store
+
+    async def counted(*args):
+        stores.append(len(args[1]))
+        return await real_store(*args)
+
+    intake.ingest.store = counted
+    first = make_mail("Disk full", message_id="<disk@client.test>")
+    reply = make_mail("Re: Disk full", message_id="<disk-2@client.test>", in_reply_to="<disk@client.test>")
+    others = [make_mail(f"Request {n}", message_id=f"<r{n}@client.test>") for n in range(20)]
+
+    results = await intake.hand_in_together([first, reply, *others])
+
+    assert stores == [22]
+    assert [r.outcome for r in results] == [Outcome.TICKET, Outcome.REPLY] + [Outcome.TICKET] * 20
+    assert results[1].ticket_id == results[0].ticket_id
+    assert [r.ticket_id for r in results[2:]] == list(range(2, 22))  # numbered in the order handed in
+    assert await intake.hand_in_together([]) == []
+
+
+async def test_the_socket_reads_no_more_than_the_cap_and_answers_tempfail(tmp_path, engine):
+    sock = tmp_path / "in.sock"
+    raw = make_mail("Huge", message_id="<huge@client.test>", body="x" * 5000)
+    async with pipe_server.listening(sock, 0o600, intake_for(pipe_config(
+            tmp_path / "config.toml", "sqlite+aiosqlite:///unused.sqlite3"), engine).hand_in, max_message=4000):
+        over = await asyncio.to_thread(hand_over, str(sock), raw, 30)
+        empty = await asyncio.to_thread(hand_over, str(sock), b"", 30)
+        small = await asyncio.to_thread(hand_over, str(sock), make_mail("Small", message_id="<s@client.test>"), 30)
+
+    assert (over.ok, over.words) == (False, "the mail is larger than the 4000 bytes deskbot takes")
+    assert (empty.ok, empty.words) == (False, "an empty message: nothing stored")
+    assert small.ok
+    async with session_factory(engine)() as session:
+        assert [t.subject for t in await session.scalars(select(Ticket))] == ["Small"]
+
+
+async def test_the_command_refuses_an_empty_mail_and_one_over_50_mb_before_the_service(tmp_path, engine):
+    handed = []
+
+    async def hand_in(raw):
+        handed.append(raw)
+        raise AssertionError("nothing reaches the service")
+
+    config = pipe_config(tmp_path / "config.toml", "sqlite+aiosqlite:///unused.sqlite3")
+    async with pipe_server.listening(tmp_path / "ingest.sock", 0o600, hand_in):
+        empty = await run_command(config, b"")
+        blank = await run_command(config, b"\r\n\r\n")
+        huge = await run_command(config, b"x" * (MAX_MESSAGE + 1))
+
+    assert (empty[0], empty[1]) == (65, "65 []")
+    assert empty[2] == "deskbot ingest: no mail on standard input: nothing stored\n"
+    assert blank[0] == 65
+    assert (huge[0], huge[1]) == (75, "75 []")
+    assert len(huge[2].splitlines()) == 1 and "larger than 50 MB" in huge[2]
+    assert handed == []
