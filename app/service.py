@@ -94,8 +94,12 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                     _wake_on_mail(sink, acknowledger, announcer, forwarder)
                 if pipe is not None and pipe_ready is not None:
                     pipe_ready(pipe)  # now that what it stores wakes the sweeps
+
+                def form_mail(ingest) -> None:  # the web form's requests wake the sweeps like any mail
+                    _wake_on_mail(ingest, acknowledger, announcer, forwarder)
+
                 async with lifecycle(config, sessions, clock, texts, scheduler), \
-                        web_face(config, sessions, clock, wake_mail, lambda form: _wake_on_mail(form, acknowledger, announcer, forwarder)):  # app/web.py
+                        web_face(config, sessions, clock, wake_mail, form_mail):  # app/web.py
                     if poller is not None:
                         await poller.run()
                     else:
