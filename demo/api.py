@@ -166,20 +166,21 @@ async def press(request: web.Request) -> web.Response:
 
 async def say(request: web.Request) -> web.Response:
     body = await _body(request)
-    reply_to = body.get("reply_to")
-    if reply_to is not None:
-        reply_to = _int(body, "reply_to")
+    reply_to = _optional(body, "reply_to", _int)
     return await _act(request, lambda desk: desk.say(
         _int(body, "chat_id"), _int(body, "user_id"), _text(body, "text", limit=TELEGRAM_TEXT), reply_to))
 
 
 async def mail(request: web.Request) -> web.Response:
     body = await _body(request)
-    in_reply_to = body.get("in_reply_to")
-    if in_reply_to is not None:
-        in_reply_to = _text(body, "in_reply_to")
+    in_reply_to = _optional(body, "in_reply_to", _text)
     return await _act(request, lambda desk: desk.customer_mail(
         _text(body, "subject", empty=True), _text(body, "text", empty=True), in_reply_to))
+
+
+def _optional(body: dict, key: str, read):
+    """`read(body, key)` when the key is given and not null; else None."""
+    return None if body.get(key) is None else read(body, key)
 
 
 async def burst(request: web.Request) -> web.Response:
