@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch.rules import Status
-from deskbot.storage.models import Contract, Customer, Message, Organization, Report, TariffRequest, Ticket
+from deskbot.storage.models import Attachment, Contract, Customer, Message, Organization, Report, TariffRequest, Ticket
 
 PER_PAGE = 25
 STATUSES = tuple(status.value for status in Status)
@@ -71,8 +72,48 @@ class TicketPage:
     pages: int
 
 
-def _filters(who: Viewer, status: str, text: str) -> list[ColumnElement[bool]]:
+PERIODS = ("this-month", "last-month", "last-3-months", "this-year")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Tickets opened in [since, until), UTC; None: no bound."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def period(name: str, first: date | None, last: date | None, now: datetime, zone: str) -> Period:
+    """The desk's calendar (dispatch.timezone): dates `first`..`last` (both days included) when either is
+    given, else a preset of PERIODS: this month, last month, the last three months (this one and the two
+    before, from the 1st), this year. Anything else: any time."""
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+
+    def at(day: date | None) -> datetime | None:
+        return datetime.combine(day, time(), tz).astimezone(timezone.utc) if day is not None else None
+
+    if first is not None or last is not None:
+        return Period(at(first), at(last + timedelta(days=1)) if last is not None else None)
+    month = today.replace(day=1)
+    if name == "this-month":
+        return Period(at(month))
+    if name == "last-month":
+        return Period(at((month - timedelta(days=1)).replace(day=1)), at(month))
+    if name == "last-3-months":
+        back = month.month - 3
+        return Period(at(month.replace(year=month.year + back // 12, month=back % 12 + 1)))
+    if name == "this-year":
+        return Period(at(month.replace(month=1)))
+    return Period()
+
+
+def _filters(who: Viewer, status: str, text: str, opened: Period) -> list[ColumnElement[bool]]:
     where = [scope(who)]
+    if opened.since is not None:
+        where.append(Ticket.created_at >= opened.since)
+    if opened.until is not None:
+        where.append(Ticket.created_at < opened.until)
     if status in STATUSES:
         where.append(Ticket.status == status)
     text = text.strip()[:200]
@@ -84,10 +125,10 @@ def _filters(who: Viewer, status: str, text: str) -> list[ColumnElement[bool]]:
 
 
 async def tickets(session: AsyncSession, who: Viewer, *, status: str = "", text: str = "", page: int = 1,
-                  per_page: int = PER_PAGE) -> TicketPage:
+                  per_page: int = PER_PAGE, opened: Period = Period()) -> TicketPage:
     """Newest first; `status` one of STATUSES (anything else: all), `text` a number (#12 or 12) or words
-    of the subject."""
-    where = and_(*_filters(who, status, text))
+    of the subject, `opened` when the tickets were opened (see `period`)."""
+    where = and_(*_filters(who, status, text, opened))
     total = await session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(page, 1), pages)
@@ -109,6 +150,18 @@ class Said:
     who: str
     at: datetime
     body: str
+    files: tuple[FileLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileLine:
+    """An attachment of a message the customer sees; `kept`: its bytes are stored, so it can be downloaded."""
+
+    id: int
+    name: str
+    size: int
+    kept: bool
+    content_type: str
 
 
 @dataclass(frozen=True)
@@ -128,15 +181,45 @@ async def ticket(session: AsyncSession, who: Viewer, number: int) -> TicketView 
         return None
     n, subject, status, name, email, created, closed, minutes = row
     line = TicketLine(n, subject or "", status, name or email or "", created, closed, minutes)
-    # Notes stay inside the team; mail that robots sent to the ticket (bounces) is no part of the talk.
     messages = await session.execute(
-        select(Message.direction, Message.sender_name, Message.sender_email, Message.created_at, Message.body)
-        .where(Message.ticket_id == number,
-               or_(Message.direction == "out", and_(Message.direction == "in", Message.auto.is_(None))))
-        .order_by(Message.id))
-    said = [Said(direction == "out", sender or address or "", at, body or "")
-            for direction, sender, address, at, body in messages]
+        select(Message.id, Message.direction, Message.sender_name, Message.sender_email, Message.created_at,
+               Message.body).where(Message.ticket_id == number, _shown()).order_by(Message.id))
+    files: dict[int, list[FileLine]] = {}
+    for message_id, file_id, name, size, path, content_type in await session.execute(
+            select(Attachment.message_id, Attachment.id, Attachment.filename, Attachment.size, Attachment.stored_path,
+                   Attachment.content_type)
+            .join(Message, Message.id == Attachment.message_id)
+            .where(Message.ticket_id == number, _shown()).order_by(Attachment.id)):
+        files.setdefault(message_id, []).append(FileLine(file_id, name, size, path is not None,
+                                                         content_type.lower().strip()))
+    said = [Said(direction == "out", sender or address or "", at, body or "", tuple(files.get(message_id, ())))
+            for message_id, direction, sender, address, at, body in messages]
     return TicketView(line, said)
+
+
+def _shown() -> ColumnElement[bool]:
+    """The messages of a ticket its customer sees: notes stay inside the team, and mail that robots sent
+    to the ticket (bounces) is no part of the talk."""
+    return or_(Message.direction == "out", and_(Message.direction == "in", Message.auto.is_(None)))
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    content_type: str
+    size: int
+    path: str  # relative to mailbox.attachments_dir
+
+
+async def attachment(session: AsyncSession, who: Viewer, number: int, attachment_id: int) -> StoredFile | None:
+    """A kept attachment of a message of ticket `number` that `who` sees in its conversation; None for
+    anything else (another ticket's, another organization's, an internal note's, one never stored)."""
+    found = (await session.execute(
+        select(Attachment.filename, Attachment.content_type, Attachment.size, Attachment.stored_path)
+        .join(Message, Message.id == Attachment.message_id).join(Ticket, Ticket.id == Message.ticket_id)
+        .where(Attachment.id == attachment_id, Ticket.id == number, scope(who), _shown(),
+               Attachment.stored_path.is_not(None)))).first()
+    return StoredFile(*found) if found is not None else None
 
 
 # -- the contract: reports, finance, tariff requests ---------------------------------------------

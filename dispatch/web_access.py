@@ -1,4 +1,4 @@
-"""Who may enter the web face, and how: e-mailed codes for customers, /web links for staff, session generations.
+"""Who may enter the web face, and how: e-mailed codes for customers, /web links for staff, the sessions kept on the server.
 
 Secrets are kept only as hashes: a login code as an HMAC keyed by the desk's web key (six digits
 are too few for a plain hash to hide), a sign-in link as its SHA-256 (32 random bytes need no key).
@@ -13,12 +13,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.storage.models import (
-    Contract, Customer, Organization, Staff, WebGeneration, WebLoginCode, WebSetting, WebSignInLink,
+    Contract, Customer, Organization, Staff, WebLoginCode, WebSession, WebSetting, WebSignInLink,
 )
 
 CODE_VALID = timedelta(minutes=10)
@@ -174,18 +174,78 @@ async def redeem_link(session: AsyncSession, token: str, now: datetime) -> Staff
 
 
 # -- sessions -----------------------------------------------------------------------------------
+# The cookie (encrypted, see web/app.py) carries a random token; the row keeps its hash, so that a copy
+# of the table opens no browser. A row is live until it is ended (log out, "End", log out everywhere)
+# or its time is up; the sweep deletes what is no longer live.
+
+SEEN_EVERY = timedelta(minutes=5)  # last_seen_at is written at most this often: not a write per page
 
 
-async def generation(session: AsyncSession, kind: str, person: int) -> int:
-    found = await session.scalar(select(WebGeneration.generation).where(
-        WebGeneration.kind == kind, WebGeneration.person_id == person))
-    return found or 0
+async def open_session(session: AsyncSession, kind: str, person: int, lifetime: timedelta, user_agent: str,
+                       client: str, now: datetime) -> str:
+    """A new live session; the token is for the cookie only."""
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=_token_hash(token), kind=kind, person_id=person, created_at=now,
+                           last_seen_at=now, expires_at=now + lifetime, user_agent=user_agent[:200],
+                           client=client[:64]))
+    await session.flush()
+    return token
 
 
-async def log_out_everywhere(session: AsyncSession, kind: str, person: int) -> None:
-    """Every session of this person made so far stops working."""
-    bumped = await session.execute(update(WebGeneration).where(
-        WebGeneration.kind == kind, WebGeneration.person_id == person).values(generation=WebGeneration.generation + 1))
-    if bumped.rowcount == 0:
-        session.add(WebGeneration(kind=kind, person_id=person, generation=1))
-        await session.flush()
+async def live_session(session: AsyncSession, token: str, now: datetime) -> WebSession | None:
+    """The live session of a cookie's token, its last_seen_at brought up to date (now and then)."""
+    row = await session.scalar(select(WebSession).where(WebSession.token_hash == _token_hash(token)))
+    if row is None or row.ended_at is not None or row.expires_at <= now:
+        return None
+    if now - row.last_seen_at >= SEEN_EVERY:
+        await session.execute(update(WebSession).where(WebSession.id == row.id).values(last_seen_at=now))
+        row.last_seen_at = now
+    return row
+
+
+async def end_own_session(session: AsyncSession, token: str, now: datetime) -> None:
+    """This browser logs out."""
+    await session.execute(update(WebSession).where(WebSession.token_hash == _token_hash(token),
+                                                   WebSession.ended_at.is_(None)).values(ended_at=now))
+
+
+async def end_session(session: AsyncSession, kind: str, person: int, session_id: int, now: datetime) -> bool:
+    """Ends one of the person's live sessions; False when it is not theirs, or not live."""
+    ended = await session.execute(update(WebSession).where(
+        WebSession.id == session_id, WebSession.kind == kind, WebSession.person_id == person,
+        WebSession.ended_at.is_(None), WebSession.expires_at > now).values(ended_at=now))
+    return ended.rowcount == 1
+
+
+async def log_out_everywhere(session: AsyncSession, kind: str, person: int, now: datetime) -> None:
+    """Every session of this person stops working."""
+    await session.execute(update(WebSession).where(
+        WebSession.kind == kind, WebSession.person_id == person, WebSession.ended_at.is_(None)).values(ended_at=now))
+
+
+async def sessions_of(session: AsyncSession, kind: str, person: int, now: datetime) -> list[WebSession]:
+    """The person's live sessions, the latest seen first."""
+    return list(await session.scalars(select(WebSession).where(
+        WebSession.kind == kind, WebSession.person_id == person, WebSession.ended_at.is_(None),
+        WebSession.expires_at > now).order_by(WebSession.last_seen_at.desc(), WebSession.id.desc())))
+
+
+# -- the sweep ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Swept:
+    codes: int
+    links: int
+    sessions: int
+
+
+async def sweep(session: AsyncSession, now: datetime) -> Swept:
+    """Deletes what can no longer let anyone in. Codes stay while the rate limits count them (they look
+    back RATE_WINDOW from their creation; a code lives CODE_VALID), used or not."""
+    codes = await session.execute(delete(WebLoginCode).where(WebLoginCode.expires_at < now - RATE_WINDOW))
+    links = await session.execute(delete(WebSignInLink).where(
+        or_(WebSignInLink.used_at.is_not(None), WebSignInLink.expires_at <= now)))
+    ended = await session.execute(delete(WebSession).where(
+        or_(WebSession.ended_at.is_not(None), WebSession.expires_at <= now)))
+    return Swept(codes.rowcount, links.rowcount, ended.rowcount)

@@ -398,14 +398,22 @@ class WebSignInLink(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class WebGeneration(Base):
-    """A person's session generation: a session cookie carries the number it was made with, and
-    "log out everywhere" adds one, so every older cookie stops working at once."""
+class WebSession(Base):
+    """A signed-in browser: its cookie carries a random token kept here only as a SHA-256. A session is live
+    while `ended_at` is empty and `expires_at` is ahead; ending the row logs that browser out."""
 
-    __tablename__ = "web_generations"
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # customer | staff
-    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    generation: Mapped[int] = mapped_column(Integer, default=0)
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_kind_person_id", "kind", "person_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # customer | staff
+    person_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    client: Mapped[str] = mapped_column(String(64), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TariffRequest(Base):

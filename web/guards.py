@@ -21,6 +21,7 @@ from deskbot.dispatch.config import WebConfig
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD = "csrf"
+SESSION_TOKEN = "sid"  # the cookie's key for the session token (dispatch/web_access.py)
 # No inline script or style anywhere: everything comes from /static on this host.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -41,6 +42,7 @@ class Person:
 
     kind: str  # customer | staff
     id: int
+    session: int = 0  # the id of this browser's row in web_sessions
 
 
 def security_headers(https: bool):
@@ -66,22 +68,22 @@ def _stamp(response: web.StreamResponse, https: bool, request: web.Request) -> N
 
 
 def who_is_asking(sessions, clock):
-    """request["person"]: the logged-in Person, or None. A session past its time, or made before the
-    person's last "log out everywhere", is emptied here."""
+    """request[PERSON]: the logged-in Person, or None. The cookie names a session kept in web_sessions
+    (dispatch/web_access.py); one that was ended or is past its time is emptied here."""
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         request[PERSON] = None
         if request.path.startswith("/static/"):
             return await handler(request)
         session = await get_session(request)
-        kind, person_id = session.get("kind"), session.get("id")
-        if kind in ("customer", "staff") and isinstance(person_id, int):
-            left = float(session.get("exp", 0)) - clock.now().timestamp()
-            async with sessions() as db:
-                current = await web_access.generation(db, kind, person_id)
-            if left > 0 and session.get("gen") == current:
-                request[PERSON] = Person(kind, person_id)
-                session.max_age = int(left)  # a cookie written again keeps the session's end
+        token = session.get(SESSION_TOKEN)
+        if isinstance(token, str):
+            now = clock.now()
+            async with sessions.begin() as db:
+                row = await web_access.live_session(db, token, now)
+            if row is not None:
+                request[PERSON] = Person(row.kind, row.person_id, row.id)
+                session.max_age = int((row.expires_at - now).total_seconds())  # a cookie written again keeps the end
             else:
                 forget(session)
         return await handler(request)

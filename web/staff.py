@@ -29,10 +29,10 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     app = request.app
     async with app[SESSIONS].begin() as db:
         staff = await web_access.redeem_link(db, request.match_info["token"], app[CLOCK].now())
-        generation = await web_access.generation(db, "staff", staff.id) if staff else 0
+        if staff is not None:
+            await start_session(request, db, "staff", staff.id, app[CONFIG].web.staff_session)
     if staff is None:
         return await render(request, "message.html", status=410, title="web-link-spent-title", text="web-link-spent")
-    await start_session(request, "staff", staff.id, generation, app[CONFIG].web.staff_session)
     raise web.HTTPSeeOther("/staff")
 
 

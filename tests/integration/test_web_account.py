@@ -31,5 +31,5 @@ async def test_the_new_pages_speak_russian(web_desk):
     russian = {"Accept-Language": "ru"}
     finance = await browser.page("/finance", headers=russian)
     assert "Договор и часы" in finance and "Сменить тариф" in finance and "Больше часов" in finance
-    assert "Этот сеанс" in await browser.page("/account", headers=russian)
+    assert "Где выполнен вход" in await browser.page("/account", headers=russian)
     assert "Отчётов пока не присылали." in await browser.page("/reports", headers=russian)
