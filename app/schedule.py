@@ -20,6 +20,7 @@ ANNOUNCE_EVERY = 1.0  # seconds
 NAG_SWEEP_EVERY = 5.0  # seconds at most; dispatch.nag_every decides when a ticket is due
 OUTBOX_SWEEP_EVERY = 5.0  # seconds: rows queued by another process (the CLI) get no wake
 LIFECYCLE_SWEEP_EVERY = 30.0  # seconds: auto-close and stale nudges count in days
+WEB_SWEEP_EVERY = 3600.0  # seconds: the web face's spent codes, links and sessions only take room
 # The loops' own timers, for when the scheduler is gone: RFC 2177 wants IDLE renewed within 29 minutes.
 IDLE_RENEW = 25 * 60.0
 SENDER_BACKSTOP = 300.0

@@ -24,6 +24,7 @@ from deskbot.app.mailin import build_poller
 from deskbot.app.web import web_face
 from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests read them)
     ANNOUNCE_EVERY, IDLE_RENEW, LIFECYCLE_SWEEP_EVERY, NAG_SWEEP_EVERY, OUTBOX_SWEEP_EVERY, SENDER_BACKSTOP,
+    WEB_SWEEP_EVERY,
 )
 from deskbot.bot.app import build_dispatcher
 from deskbot.bot.delivery import TelegramSender
@@ -288,7 +289,7 @@ async def lifecycle(config: Config, sessions: Sessions, clock: Clock, texts: Tex
                     scheduler) -> AsyncIterator[None]:
     """The sweeps that act on time alone: the auto-close of tickets waiting for a silent
     customer, the nudges about stale work (both off when their setting is ""), the hours
-    alerts and the monthly reports."""
+    alerts, the monthly reports and, with the web face, the web log-ins' leftovers."""
     has_bot = bool(config.telegram.token.get_secret_value())
     timed = []
     if config.dispatch.autoclose_after is not None:
@@ -299,6 +300,8 @@ async def lifecycle(config: Config, sessions: Sessions, clock: Clock, texts: Tex
         timed.append(sweeps.hours(config, sessions, clock, texts))
     for sweep in timed:
         schedule.every(scheduler, sweep, LIFECYCLE_SWEEP_EVERY)
+    if config.web.listen:  # spent log-in codes and links, ended sessions
+        schedule.every(scheduler, sweeps.web_leftovers(sessions, clock), WEB_SWEEP_EVERY)
     monthly = Sweep("monthly reports", lambda: sweeps.monthly_reports(config, sessions, clock, texts, has_bot))
     schedule.on(scheduler, monthly, schedule.monthly_trigger(config))
     # A 1st the service was down for: last month's missing reports now (none before the 1st's hour).

@@ -19,6 +19,7 @@ from deskbot.bot.sweeps.reports import ask_managers, tell_hours
 from deskbot.bot.sweeps.stale import nudge_stale
 from deskbot.dispatch.background import Sweep
 from deskbot.dispatch.clock import Clock
+from deskbot.dispatch import web_access
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.reports import month_reports
 from deskbot.dispatch.waiting import autoclose_due
@@ -77,6 +78,16 @@ def autoclose(config: Config, sessions: Sessions, clock: Clock, texts: Texts, ha
         async with sessions.begin() as session:
             await autoclose_due(session, config, texts, clock.now(), on_closed)
     return Sweep("autoclose sweep", sweep)
+
+
+def web_leftovers(sessions: Sessions, clock: Clock) -> Sweep:
+    """Deletes the web face's log-in codes, sign-in links and sessions that can no longer let anyone in."""
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            swept = await web_access.sweep(session, clock.now())
+        if swept.codes or swept.links or swept.sessions:
+            log.info("web sweep: %d codes, %d links, %d sessions deleted", swept.codes, swept.links, swept.sessions)
+    return Sweep("web sweep", sweep)
 
 
 def stale(config: Config, sessions: Sessions, clock: Clock, texts: Texts) -> Sweep:

@@ -14,6 +14,7 @@ from deskbot.storage.models import Customer, WebSetting
 from harness.desk import write_config
 from harness.mails import eventually
 from harness.pipe import pipe_config
+from harness.service_run import record_schedulers
 from harness.smtp import smtp_section
 
 
@@ -37,7 +38,8 @@ async def _get(url: str, timeout: float = 30) -> tuple[int, dict, str]:
                 await asyncio.sleep(0.1)  # the service is still starting: poll until it answers or time is up
 
 
-async def test_deskbot_run_serves_the_web_face(tmp_path, dovecot):
+async def test_deskbot_run_serves_the_web_face(tmp_path, dovecot, monkeypatch):
+    made = record_schedulers(monkeypatch)
     port = _free_port()
     path = write_config(tmp_path / "config.toml", dovecot, f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}")
     path.write_text(path.read_text() + f'\n[web]\nlisten = "127.0.0.1:{port}"\n')
@@ -49,6 +51,9 @@ async def test_deskbot_run_serves_the_web_face(tmp_path, dovecot):
         assert status == 200 and 'name="email"' in page
         assert "default-src 'self'" in headers["Content-Security-Policy"]
         assert (await _get(f"http://127.0.0.1:{port}/static/deskbot.css"))[0] == 200
+        [scheduler] = made  # the web face's leftovers are swept hourly, like the other periodic passes
+        await eventually(lambda: scheduler.get_job("web sweep"), timeout=10, what="the web sweep scheduled")
+        assert scheduler.get_job("web sweep").trigger.interval.total_seconds() == service.WEB_SWEEP_EVERY
     finally:
         stop.set()
         await asyncio.wait_for(run, 30)
