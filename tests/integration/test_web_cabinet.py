@@ -1,10 +1,12 @@
 """The cabinet shows a customer what is theirs, and nothing else: scoped in dispatch/visibility.py."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import update
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select, update
 
 from deskbot.storage.models import Ticket
-from harness.web import ANN, BOSS, EVE, log_in
+from deskbot.web.app import build_app
+from harness.web import ANN, BOSS, EVE, KEY, Browser, log_in, web_config
 
 
 async def test_a_customer_sees_their_tickets_newest_first(web_desk):
@@ -113,3 +115,61 @@ async def test_pages_speak_the_browsers_language(web_desk):
     page = await browser.page("/tickets?status=closed", headers={"Accept-Language": "ru"})
     assert "1 заявка" in page and "закрыта" in page.lower() and "Выйти на всех устройствах" in page
     assert "Send me a code" in await browser.page("/login", headers={"Accept-Language": "de, en;q=0.5"})
+
+
+async def test_filters_by_the_period_in_the_desks_calendar(web_desk):
+    """Now is 2026-11-20 in Moscow; each ticket's opening is given in UTC."""
+    opened = {"Late October night": datetime(2026, 10, 31, 21, 30, tzinfo=timezone.utc),  # Nov 1st in Moscow
+              "Mid October": datetime(2026, 10, 15, 12, 0, tzinfo=timezone.utc),
+              "August heat": datetime(2026, 8, 20, 12, 0, tzinfo=timezone.utc),
+              "New Year night": datetime(2025, 12, 31, 22, 0, tzinfo=timezone.utc),  # 2026 in Moscow
+              "Old December": datetime(2025, 12, 15, 12, 0, tzinfo=timezone.utc)}
+    async with web_desk.sessions.begin() as s:
+        ann = await s.scalar(select(Ticket.customer_id).where(Ticket.id == web_desk.seeded.ann_open))
+        s.add_all([Ticket(subject=subject, status="new", customer_id=ann, created_at=at, updated_at=at)
+                   for subject, at in opened.items()])
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+
+    async def shown(query: str) -> set[str]:
+        page = await browser.page(f"/tickets?{query}")
+        return {subject for subject in [*opened, "Printer on fire"] if subject in page}
+    assert await shown("period=this-month") == {"Late October night", "Printer on fire"}
+    assert await shown("period=last-month") == {"Mid October"}
+    assert await shown("period=last-3-months") == {"Late October night", "Printer on fire", "Mid October"}
+    assert await shown("period=this-year") == set(opened) - {"Old December"} | {"Printer on fire"}
+    assert await shown("from=2025-12-01&to=2025-12-31") == {"Old December"}  # both days included
+    assert await shown("from=2026-08-20&to=2026-08-20&period=this-month") == {"August heat"}  # dates win
+    assert await shown("to=2026-01-01") == {"New Year night", "Old December"}
+    assert await shown("period=bogus&from=2026-13-01") == set(opened) | {"Printer on fire"}  # bad: any time
+    page = await browser.page("/tickets?period=last-month")
+    assert '<option value="last-month" selected>' in page
+
+
+async def test_paging_links_carry_the_filters(web_desk):
+    async with web_desk.sessions.begin() as s:
+        ann = await s.scalar(select(Ticket.customer_id).where(Ticket.id == web_desk.seeded.ann_open))
+        now = web_desk.clock.now()
+        s.add_all([Ticket(subject=f"Extra {n:02d}", status="new", customer_id=ann, created_at=now, updated_at=now)
+                   for n in range(30)])
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    page = await browser.page("/tickets?status=new&period=this-month&from=2026-11-01&q=extra")
+    assert 'href="/tickets?status=new&amp;period=this-month&amp;from=2026-11-01&amp;q=extra&amp;page=2"' in page
+    assert 'value="2026-11-01"' in page and "30 tickets" in page
+
+
+async def test_the_log_in_page_points_to_the_request_form_when_it_is_public(web_desk):
+    async def login_page(form: str, intake, **headers: str) -> str:
+        config = web_config()
+        config = config.model_copy(update={"web": config.web.model_copy(update={"form": form})})
+        client = TestClient(TestServer(build_app(config, web_desk.sessions, web_desk.clock, KEY, intake=intake)))
+        await client.start_server()
+        try:
+            return await Browser(client).page("/login", headers=headers)
+        finally:
+            await client.close()
+    assert 'href="/new"' in await login_page("public", object())  # any intake: the form is served
+    assert "Оставьте заявку без входа" in await login_page("public", object(), **{"Accept-Language": "ru"})
+    assert 'href="/new"' not in await login_page("customers", object())  # they log in first anyway
+    assert 'href="/new"' not in await login_page("off", None)
