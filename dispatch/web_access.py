@@ -1,4 +1,5 @@
-"""Who may enter the web face, and how: e-mailed codes for customers, /web links for staff, the sessions kept on the server.
+"""Who may enter the web face, and how: e-mailed codes for customers, /web links for staff, sessions kept
+on the server, and the sweep of what is spent.
 
 Secrets are kept only as hashes: a login code as an HMAC keyed by the desk's web key (six digits
 are too few for a plain hash to hide), a sign-in link as its SHA-256 (32 random bytes need no key).

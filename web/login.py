@@ -78,7 +78,7 @@ async def start_session(request: web.Request, db, kind: str, person: int, lifeti
     token = await web_access.open_session(db, kind, person, lifetime, request.headers.get("User-Agent", ""),
                                           client_address(request, request.app[CONFIG].web), now)
     session = await new_session(request)
-    session.update({"kind": kind, SESSION_TOKEN: token, CSRF_FIELD: secrets.token_urlsafe(32)})
+    session.update({SESSION_TOKEN: token, CSRF_FIELD: secrets.token_urlsafe(32)})
     session.max_age = int(lifetime.total_seconds())
 
 

@@ -154,7 +154,8 @@ async def test_staff_see_and_end_their_sessions_at_staff_account(web_desk):
     await log_in(customer, web_desk.sessions, web_desk.clock, ANN)
     assert (await customer.client.get("/staff/account")).status == 404
     mine = _END.findall(await desk.page("/staff/account"))
-    refused = await customer.client.post(f"/sessions/{mine[0]}/end", data={"csrf": csrf_of(await customer.page("/account"))})
+    token = csrf_of(await customer.page("/account"))
+    refused = await customer.client.post(f"/sessions/{mine[0]}/end", data={"csrf": token})
     assert refused.status == 404  # a customer ending a staff member's session: the same id, another person
 
 
