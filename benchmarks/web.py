@@ -98,8 +98,8 @@ def plan(tickets: int, orgs: int, seed: int = 13):
         desk.customer_tickets.setdefault(customer, []).append(number)
         for k in range(1 + (rng.random() < 0.7) + (rng.random() < 0.4) + (rng.random() < 0.2)):
             direction = "in" if k % 2 == 0 else ("note" if rng.random() < 0.2 else "out")
-            messages.append((number, direction, people[customer - 1][1] if direction == "in" else "support@desk.example",
-                             people[customer - 1][2] if direction == "in" else "Dina",
+            _, email, name, _ = people[customer - 1] if direction == "in" else (0, "support@desk.example", "Dina", 0)
+            messages.append((number, direction, email, name,
                              BODY.format(subject.capitalize()) * rng.randrange(1, 6), opened + timedelta(hours=k)))
     desk.managers = [(f"user0@org{i + 1}.example", desk.org_tickets[i]) for i in range(orgs)]
     desk.customers = [(people[first_customer[i]][1], desk.customer_tickets.get(first_customer[i] + 1, []))
@@ -163,8 +163,8 @@ async def _load_sqlite(url, organizations, people, contracts, rows, messages) ->
     db.execute("COMMIT")
     for chunk in range(0, len(rows), 100_000):
         db.execute("BEGIN")
-        db.executemany("INSERT INTO tickets (id, subject, status, customer_id, organization_id, created_at, updated_at, "
-                       "closed_at, time_spent_minutes, no_charge) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        db.executemany("INSERT INTO tickets (id, subject, status, customer_id, organization_id, created_at, "
+                       "updated_at, closed_at, time_spent_minutes, no_charge) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
                        ((n, s, st, c, o, _stamp(a), _stamp(u), _stamp(cl), m)
                         for n, s, st, c, o, a, u, cl, m in rows[chunk:chunk + 100_000]))
         db.execute("COMMIT")

@@ -100,13 +100,20 @@ async def tickets(session: AsyncSession, who: Viewer, *, status: str = "", text:
                   per_page: int = PER_PAGE) -> TicketPage:
     """Newest first; `status` one of STATUSES (anything else: all), `text` a number (#12 or 12) or words
     of the subject."""
-    where = and_(await _listed(session, who), *_filters(status, text))
-    total = await session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
+    page, where = max(page, 1), and_(await _listed(session, who), *_filters(status, text))
+    newest = select(Ticket.id).where(where).order_by(Ticket.id.desc()).limit(per_page)
+    numbers: list[int] | None = None
+    if text.strip():
+        # Words are looked for in every subject of the scope, row by row: one pass yields the page and the count.
+        found = (await session.execute(newest.add_columns(func.count().over()).offset((page - 1) * per_page))).all()
+        if found or page <= 1:
+            numbers, total = [number for number, _ in found], found[0][1] if found else 0
+    if numbers is None:  # the count; then the page's numbers (a deep page skips index entries, not joined rows)
+        total = await session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
     pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
-    # The page's numbers first, from the index alone: a deep page skips index entries, not joined rows.
-    numbers = list(await session.scalars(select(Ticket.id).where(where).order_by(Ticket.id.desc())
-                                         .limit(per_page).offset((page - 1) * per_page)))
+    page = min(page, pages)
+    if numbers is None:
+        numbers = list(await session.scalars(newest.offset((page - 1) * per_page)))
     rows = await session.execute(
         select(Ticket.id, Ticket.subject, Ticket.status, Customer.name, Customer.email, Ticket.created_at,
                Ticket.closed_at, Ticket.time_spent_minutes)

@@ -26,7 +26,8 @@ async def test_filters_by_status_number_and_text(web_desk):
     by_number = await browser.page(f"/tickets?q=%23{web_desk.seeded.ann_open}")
     assert "Printer on fire" in by_number and "VPN is down" not in by_number
     by_text = await browser.page("/tickets?q=vpn")
-    assert "VPN is down" in by_text and "Printer on fire" not in by_text
+    assert "VPN is down" in by_text and "Printer on fire" not in by_text and "1 ticket" in by_text
+    assert "VPN is down" in await browser.page("/tickets?q=vpn&page=7")  # past the last page: the last one
     assert "No tickets match" in await browser.page("/tickets?q=100%25_")  # LIKE wildcards are literal
     assert "No tickets match" in await browser.page(f"/tickets?q={web_desk.seeded.eve}")  # not Ann's
     assert "Printer on fire" in await browser.page("/tickets?status=bogus&page=x")  # bad input: all, page 1
@@ -85,7 +86,8 @@ async def test_the_client_manager_keeps_their_own_tickets_from_outside_the_organ
                                .where(Ticket.id == web_desk.seeded.eve))
         now = web_desk.clock.now()
         s.add_all([Ticket(subject=subject, status="closed", customer_id=boss, organization_id=org, created_at=now,
-                          updated_at=now) for subject, org in (("Old job, no company", None), ("Old job at Other", other))])
+                          updated_at=now)
+                   for subject, org in (("Old job, no company", None), ("Old job at Other", other))])
     browser = await web_desk.browser()
     await log_in(browser, web_desk.sessions, web_desk.clock, BOSS)
     page = await browser.page("/tickets")

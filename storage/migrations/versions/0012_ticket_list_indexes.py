@@ -1,5 +1,6 @@
-"""Indexes for the web cabinet's ticket lists: an organization's or a customer's tickets newest first,
-and an organization's by status, walked in order instead of sorted (see dispatch/visibility.py)
+"""Indexes for the web cabinet's ticket lists: an organization's tickets newest first, and by status, walked
+in order instead of sorted; a customer's by organization, so that a client manager's own tickets outside the
+organization are found from the index alone (see dispatch/visibility.py)
 
 Revision ID: 0012
 Revises: 0010
@@ -18,7 +19,7 @@ def upgrade() -> None:
     # The composite indexes serve the foreign keys' lookups too, so the single-column ones go.
     op.create_index('ix_tickets_organization_id_id', 'tickets', ['organization_id', 'id'])
     op.create_index('ix_tickets_organization_id_status_id', 'tickets', ['organization_id', 'status', 'id'])
-    op.create_index('ix_tickets_customer_id_id', 'tickets', ['customer_id', 'id'])
+    op.create_index('ix_tickets_customer_id_organization_id_id', 'tickets', ['customer_id', 'organization_id', 'id'])
     op.drop_index('ix_tickets_organization_id', table_name='tickets')
     op.drop_index('ix_tickets_customer_id', table_name='tickets')
 
@@ -26,6 +27,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.create_index('ix_tickets_customer_id', 'tickets', ['customer_id'])
     op.create_index('ix_tickets_organization_id', 'tickets', ['organization_id'])
-    op.drop_index('ix_tickets_customer_id_id', table_name='tickets')
+    op.drop_index('ix_tickets_customer_id_organization_id_id', table_name='tickets')
     op.drop_index('ix_tickets_organization_id_status_id', table_name='tickets')
     op.drop_index('ix_tickets_organization_id_id', table_name='tickets')
