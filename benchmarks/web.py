@@ -270,6 +270,37 @@ def _config():
                                   "telegram": {"language": "en"}})
 
 
+async def _get(viewer: Viewer, url: str) -> float:
+    """Milliseconds from sending the request to the last byte of a 200 answer."""
+    began = time.perf_counter()
+    async with viewer.http.get(url, allow_redirects=False) as response:
+        await response.read()
+    assert response.status == 200, (url, response.status)
+    return (time.perf_counter() - began) * 1000
+
+
+async def _cpu(pid: int, url: str) -> float:
+    """Seconds of CPU used so far by the web face's process and, on PostgreSQL, the backends serving it."""
+    pids = [pid]
+    if not url.startswith("sqlite"):
+        import asyncpg
+
+        conn = await asyncpg.connect(_pg_dsn(url))
+        try:
+            pids += [row[0] for row in await conn.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+        finally:
+            await conn.close()
+    total = 0.0
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return total
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -329,20 +360,21 @@ async def measure(url: str, desk: Desk, count: int) -> tuple[dict, dict]:
             viewers.append(Viewer(label, http, mine))
         rng = random.Random(5)
         weight = await page_weight(viewers[0], base)
-        for rounds, record in ((2, False), (count, True)):  # the first rounds warm the caches up
-            for _ in range(rounds):
-                viewer = rng.choice(viewers)
-                for kind, path in requests_for(viewer, rng).items():
-                    began = time.perf_counter()
-                    async with viewer.http.get(base + path, allow_redirects=False) as response:
-                        await response.read()
-                    took = time.perf_counter() - began
-                    assert response.status == 200, (path, response.status)
-                    if record:
-                        timings[(viewer.label, kind)].append(took * 1000)
+        sequence = [(viewer, requests_for(viewer, rng)) for viewer in (rng.choice(viewers) for _ in range(count + 2))]
+        for viewer, paths in sequence[:2]:  # warm the caches up
+            for path in paths.values():
+                await _get(viewer, base + path)
+        cpu = {}
+        for kind in KINDS:  # in blocks, so that the CPU time the web face and the database spent is per kind
+            for label in ("big", "other"):
+                block = [(viewer, paths[kind]) for viewer, paths in sequence[2:] if viewer.label == label]
+                before = await _cpu(child.pid, url)
+                for viewer, path in block:
+                    timings[(label, kind)].append(await _get(viewer, base + path))
+                cpu[(label, kind)] = (await _cpu(child.pid, url) - before) / max(1, len(block)) * 1000
         for viewer in viewers:
             await viewer.http.close()
-        return timings, weight
+        return timings, weight, cpu
     finally:
         child.terminate()
         child.wait(timeout=30)
@@ -370,8 +402,8 @@ async def page_weight(viewer: Viewer, base: str) -> dict[str, int]:
     return weights
 
 
-def report(timings: dict, weight: dict) -> None:
-    print(f"{'request':<12} {'viewers':<7} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+def report(timings: dict, weight: dict, cpu: dict) -> None:
+    print(f"{'request':<12} {'viewers':<7} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'CPU ms':>7}")
     for kind in KINDS:
         for label in ("big", "other", "all"):
             values = (timings[("big", kind)] + timings[("other", kind)] if label == "all"
@@ -379,7 +411,8 @@ def report(timings: dict, weight: dict) -> None:
             if len(values) < 2:
                 continue
             p95 = quantiles(values, n=20, method="inclusive")[-1]
-            print(f"{kind:<12} {label:<7} {len(values):>5} {median(values):>8.1f} {p95:>8.1f} {max(values):>8.1f}")
+            used = f"{cpu[(label, kind)]:>7.1f}" if label != "all" else ""
+            print(f"{kind:<12} {label:<7} {len(values):>5} {median(values):>8.1f} {p95:>8.1f} {max(values):>8.1f} {used}")
     for name, (html, total) in weight.items():
         print(f"page weight, {name}: HTML {html:,} bytes, with CSS and JS {total:,} bytes")
 
@@ -401,13 +434,13 @@ async def main() -> None:
             url = f"sqlite+aiosqlite:///{path}"
         try:
             desk = await build(url, args.tickets, args.orgs, keep=args.keep is not None)
-            timings, weight = await measure(url, desk, args.requests)
+            timings, weight, cpu = await measure(url, desk, args.requests)
         finally:
             if args.db and args.keep is None:
                 await drop_pg_database(url)
     print(f"{args.tickets:,} tickets in {args.orgs:,} organizations, {url.split(':')[0]}, "
           f"load average {os.getloadavg()[0]:.1f}")
-    report(timings, weight)
+    report(timings, weight, cpu)
 
 
 if __name__ == "__main__":

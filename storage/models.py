@@ -107,7 +107,8 @@ class Ticket(Base):
     # The cabinet's lists: newest first within an organization or a customer, and by status (migration 0012).
     __table_args__ = (Index("ix_tickets_organization_id_id", "organization_id", "id"),
                       Index("ix_tickets_organization_id_status_id", "organization_id", "status", "id"),
-                      Index("ix_tickets_customer_id_organization_id_id", "customer_id", "organization_id", "id"))
+                      Index("ix_tickets_customer_id_organization_id_id", "customer_id", "organization_id", "id"),
+                      Index("ix_tickets_customer_id_status_id", "customer_id", "status", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), index=True)

@@ -1,6 +1,6 @@
-"""Indexes for the web cabinet's ticket lists: an organization's tickets newest first, and by status, walked
-in order instead of sorted; a customer's by organization, so that a client manager's own tickets outside the
-organization are found from the index alone (see dispatch/visibility.py)
+"""Indexes for the web cabinet's ticket lists: an organization's or a customer's tickets by status, newest
+first, walked in order instead of sorted; an organization's newest first; a customer's by organization, so that
+a client manager's own tickets outside the organization are found from the index alone (dispatch/visibility.py)
 
 Revision ID: 0012
 Revises: 0010
@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_index('ix_tickets_organization_id_id', 'tickets', ['organization_id', 'id'])
     op.create_index('ix_tickets_organization_id_status_id', 'tickets', ['organization_id', 'status', 'id'])
     op.create_index('ix_tickets_customer_id_organization_id_id', 'tickets', ['customer_id', 'organization_id', 'id'])
+    op.create_index('ix_tickets_customer_id_status_id', 'tickets', ['customer_id', 'status', 'id'])
     op.drop_index('ix_tickets_organization_id', table_name='tickets')
     op.drop_index('ix_tickets_customer_id', table_name='tickets')
 
@@ -27,6 +28,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.create_index('ix_tickets_customer_id', 'tickets', ['customer_id'])
     op.create_index('ix_tickets_organization_id', 'tickets', ['organization_id'])
+    op.drop_index('ix_tickets_customer_id_status_id', table_name='tickets')
     op.drop_index('ix_tickets_customer_id_organization_id_id', table_name='tickets')
     op.drop_index('ix_tickets_organization_id_status_id', table_name='tickets')
     op.drop_index('ix_tickets_organization_id_id', table_name='tickets')
