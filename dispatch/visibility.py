@@ -113,7 +113,13 @@ async def tickets(session: AsyncSession, who: Viewer, *, status: str = "", text:
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
     if numbers is None:
-        numbers = list(await session.scalars(newest.offset((page - 1) * per_page)))
+        skip = (page - 1) * per_page
+        take = min(per_page, total - skip)
+        if total - skip - take < skip:  # nearer the oldest end: the index is walked from there
+            numbers = list(await session.scalars(select(Ticket.id).where(where).order_by(Ticket.id)
+                                                 .limit(take).offset(total - skip - take)))
+        else:
+            numbers = list(await session.scalars(newest.offset(skip)))
     rows = await session.execute(
         select(Ticket.id, Ticket.subject, Ticket.status, Customer.name, Customer.email, Ticket.created_at,
                Ticket.closed_at, Ticket.time_spent_minutes)
