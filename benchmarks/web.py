@@ -292,7 +292,8 @@ async def _cpu(pid: int, url: str) -> float:
         conn = await asyncpg.connect(_pg_dsn(url))
         try:
             pids += [row[0] for row in await conn.fetch(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend'")]  # not autovacuum's
         finally:
             await conn.close()
     total = 0.0
