@@ -28,7 +28,8 @@ async def test_filters_by_status_number_and_text(web_desk):
     by_number = await browser.page(f"/tickets?q=%23{web_desk.seeded.ann_open}")
     assert "Printer on fire" in by_number and "VPN is down" not in by_number
     by_text = await browser.page("/tickets?q=vpn")
-    assert "VPN is down" in by_text and "Printer on fire" not in by_text
+    assert "VPN is down" in by_text and "Printer on fire" not in by_text and "1 ticket" in by_text
+    assert "VPN is down" in await browser.page("/tickets?q=vpn&page=7")  # past the last page: the last one
     assert "No tickets match" in await browser.page("/tickets?q=100%25_")  # LIKE wildcards are literal
     assert "No tickets match" in await browser.page(f"/tickets?q={web_desk.seeded.eve}")  # not Ann's
     assert "Printer on fire" in await browser.page("/tickets?status=bogus&page=x")  # bad input: all, page 1
@@ -76,6 +77,26 @@ async def test_the_client_manager_sees_the_whole_organization(web_desk):
     assert "client manager" in page and "alert(1)" not in page
     assert "We are on our way." in await browser.page(f"/tickets/{web_desk.seeded.ann_open}")
     await browser.page(f"/tickets/{web_desk.seeded.eve}", status=404)
+
+
+async def test_the_client_manager_keeps_their_own_tickets_from_outside_the_organization(web_desk):
+    """Tickets Boss opened before joining Acme (no organization, or another one) stay in their list and count."""
+    async with web_desk.sessions.begin() as s:
+        boss = await s.scalar(Ticket.__table__.select().with_only_columns(Ticket.customer_id)
+                              .where(Ticket.id == web_desk.seeded.boss))
+        other = await s.scalar(Ticket.__table__.select().with_only_columns(Ticket.organization_id)
+                               .where(Ticket.id == web_desk.seeded.eve))
+        now = web_desk.clock.now()
+        s.add_all([Ticket(subject=subject, status="closed", customer_id=boss, organization_id=org, created_at=now,
+                          updated_at=now)
+                   for subject, org in (("Old job, no company", None), ("Old job at Other", other))])
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, BOSS)
+    page = await browser.page("/tickets")
+    assert "Old job, no company" in page and "Old job at Other" in page and "5 tickets" in page
+    closed = await browser.page("/tickets?status=closed&q=old")
+    assert "Old job at Other" in closed and "2 tickets" in closed and "VPN is down" not in closed
+    assert "alert(1)" not in await browser.page("/tickets?q=alert")  # Other's own tickets stay Other's
 
 
 async def test_a_script_in_a_subject_or_a_name_is_inert(web_desk):
