@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import Status
 from deskbot.dispatch.staff import active_departments, department_people
-from deskbot.storage.models import Organization, Staff, StaffDepartment, Ticket
+from deskbot.storage.models import Department, Organization, Staff, StaffDepartment, Ticket
 
 CLOSED_TODAY = "closed_today"
 COLUMNS = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING, CLOSED_TODAY)
@@ -35,6 +35,7 @@ class Card:
     number: int
     subject: str
     organization: str | None
+    department: str | None  # assigned through, or routed to by the request form's type
     assignee: str | None
     age: timedelta  # since the ticket came in
     stale: timedelta | None  # how long it has waited or lain untouched, when past the desk's patience
@@ -73,8 +74,9 @@ def start_of_day(now: datetime, timezone: str) -> datetime:
 
 async def _column(session: AsyncSession, config: Config, key: str, filters: Filters, now: datetime) -> Column:
     assignee = aliased(Staff)
-    query = (select(Ticket, Organization.name, assignee.name, func.count().over())
+    query = (select(Ticket, Organization.name, Department.name, assignee.name, func.count().over())
              .outerjoin(Organization, Organization.id == Ticket.organization_id)
+             .outerjoin(Department, Department.id == Ticket.department_id)
              .outerjoin(assignee, assignee.id == Ticket.assignee_id))
     if key == CLOSED_TODAY:
         today = start_of_day(now, config.dispatch.timezone)
@@ -85,9 +87,9 @@ async def _column(session: AsyncSession, config: Config, key: str, filters: Filt
     if key != Status.NEW:
         query = _filtered(query, filters)
     rows = (await session.execute(query.limit(PER_COLUMN))).all()
-    cards = [Card(t.id, t.subject or "", org, name, now - t.created_at, _stale(t, config, now), t.closed_at)
-             for t, org, name, _ in rows]
-    return Column(key, cards, rows[0][3] if rows else 0)
+    cards = [Card(t.id, t.subject or "", org, department, name, now - t.created_at, _stale(t, config, now),
+                  t.closed_at) for t, org, department, name, _ in rows]
+    return Column(key, cards, rows[0][-1] if rows else 0)
 
 
 def _filtered(query, filters: Filters):

@@ -88,6 +88,7 @@ async def test_the_board_shows_tickets_by_state_with_age_and_stale_marks(engine)
         assert "Stale: unassigned for 2 d" in new and new.count("Stale") == 1
         assert "Mouse &lt;b&gt;squeaks&lt;/b&gt;" in new and "<b>squeaks" not in page
         assert "VPN is down" in assigned and "Sam Specialist" in assigned and "Stale: untouched for 2 d" in assigned
+        assert "Department</dt><dd>Support" in assigned
         assert "Switch loops" in _column(page, "in_progress") and "Stale" not in _column(page, "in_progress")
         assert "Need a password" in _column(page, "waiting") and "Stale" not in _column(page, "waiting")
         closed = _column(page, "closed_today")
