@@ -90,7 +90,7 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
             async with mail_out(config, sessions, clock, texts, scheduler, incidents) as out, \
                     telegram(config, sessions, clock, texts, scheduler) as bot_sweeps:
                 acknowledger, wake_mail = out or (None, None)
-                announcer, forwarder = bot_sweeps or (None, None)
+                announcer, forwarder, wake_telegram = bot_sweeps or (None, None, None)
                 for sink in sinks:
                     _wake_on_mail(sink, acknowledger, announcer, forwarder)
                 if pipe is not None and pipe_ready is not None:
@@ -100,7 +100,7 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                     _wake_on_mail(ingest, acknowledger, announcer, forwarder)
 
                 async with lifecycle(config, sessions, clock, texts, scheduler), \
-                        web_face(config, sessions, clock, wake_mail, form_mail):  # app/web.py
+                        web_face(config, sessions, clock, wake_mail, form_mail, wake_telegram):  # app/web.py
                     if poller is not None:
                         await poller.run()
                     else:
@@ -233,9 +233,9 @@ def build_bot(settings: TelegramConfig) -> Bot:
 
 @contextlib.asynccontextmanager
 async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
-                   scheduler) -> AsyncIterator[tuple[Sweep, Sweep] | None]:
+                   scheduler) -> AsyncIterator[tuple[Sweep, Sweep, Callable[[], None]] | None]:
     """The bot, the outbox sender, the sweeps (jobs of the running `scheduler`) and the handlers;
-    yields the announcer and the forwarder of customer replies (None without a token)."""
+    yields the announcer, the forwarder of customer replies and the sender's wake (None without a token)."""
     if not config.telegram.token.get_secret_value():
         log.info("telegram.token is not set: tickets are stored, nobody is notified")
         yield None
@@ -267,7 +267,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         else:
             polling = tasks.start(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
                                   "telegram polling")
-        yield announcer, forwarder
+        yield announcer, forwarder, sender.wake
     finally:
         if webhook is not None:
             await webhook.stop()

@@ -5,6 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
+from deskbot.bot.notify import Notifier
 from deskbot.bot.render import tariffs as tariff_texts
 from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.clock import Clock
@@ -18,8 +19,11 @@ log = logging.getLogger("deskbot.service")
 
 @contextlib.asynccontextmanager
 async def web_face(config: Config, sessions, clock: Clock, wake_mail: Callable[[], None] | None = None,
-                   on_intake: Callable[[object], None] | None = None) -> AsyncIterator[None]:
-    """`on_intake`: told of the request form's Ingest, so that what it stores wakes the sweeps as mail does."""
+                   on_intake: Callable[[object], None] | None = None,
+                   wake_telegram: Callable[[], None] | None = None) -> AsyncIterator[None]:
+    """`on_intake`: told of the request form's Ingest, so that what it stores wakes the sweeps as mail does;
+    `wake_telegram`: the Telegram outbox sender's wake (None without a bot): the board's assignments
+    redraw the Telegram cards at once."""
     if not config.web.listen:
         yield
         return
@@ -32,7 +36,8 @@ async def web_face(config: Config, sessions, clock: Clock, wake_mail: Callable[[
     if intake is not None and on_intake is not None:
         on_intake(intake.ingest)
     app = build_app(config, sessions, clock, key, wake_mail, lambda notice: tariff_texts.message(notice, texts),
-                    intake=intake)
+                    intake=intake, board_assigned=board_cards(config, texts) if wake_telegram else None,
+                    wake_telegram=wake_telegram)
     async with serving(app, config.web.listen):
         yield
 
@@ -42,3 +47,13 @@ def form_intake(config: Config, sessions, clock: Clock) -> PipeIntake | None:
     if config.web.form == "off":
         return None
     return pipe_intake(config, sessions, clock, parse_here(parse_options(config), in_thread=True), place=WEB_PLACE)
+
+
+def board_cards(config: Config, texts: Texts):
+    """What a dispatcher's tap on a person does to the cards, for an assignment made on the staff board:
+    the dispatcher chat's card says who assigned it to whom, the assignee gets the ticket privately."""
+    notify = Notifier(config, texts)
+
+    async def assigned(session, done, now) -> None:
+        await notify.assigned(session, done, now, shown=None)
+    return assigned

@@ -19,9 +19,11 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
-from deskbot.web import account, cabinet, contract, form, login, staff
+from deskbot.web import account, board, cabinet, contract, form, login, staff
 from deskbot.web.guards import csrf_guard, security_headers, who_is_asking
-from deskbot.web.pages import CLOCK, CONFIG, KEY, SESSIONS, TARIFF_WORDING, WAKE_MAIL, not_found, refused_form
+from deskbot.web.pages import (
+    BOARD_ASSIGNED, CLOCK, CONFIG, KEY, SESSIONS, TARIFF_WORDING, WAKE_MAIL, WAKE_TELEGRAM, not_found, refused_form,
+)
 
 log = logging.getLogger("deskbot.web")
 COOKIE = "deskbot_session"
@@ -29,10 +31,12 @@ MAX_FORM = 64 * 1024  # the forms are a few short fields
 
 
 def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Callable[[], None] | None = None,
-              tariff_wording: Callable | None = None, intake=None) -> web.Application:
+              tariff_wording: Callable | None = None, intake=None, board_assigned: Callable | None = None,
+              wake_telegram: Callable[[], None] | None = None) -> web.Application:
     """`key`: 32 bytes (dispatch.web_access.web_key); `wake_mail`: called when a code mail is queued;
     `tariff_wording`: words a tariff request for its manager in Telegram (bot/render/tariffs.py);
-    `intake`: the PipeIntake of the request form (web/form.py), None: no form."""
+    `intake`: the PipeIntake of the request form (web/form.py), None: no form;
+    `board_assigned`, `wake_telegram`: the Telegram cards of an assignment on the staff board (web/board.py)."""
     storage = EncryptedCookieStorage(key, cookie_name=COOKIE, httponly=True, secure=config.web.https,
                                      samesite="Lax", max_age=None)
     # The request form's files are the one big body: up to twice their cap is read, so that the page can say
@@ -43,11 +47,13 @@ def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Cal
         csrf_guard(refused_form), _our_404])
     app[CONFIG], app[SESSIONS], app[CLOCK], app[KEY], app[WAKE_MAIL] = config, sessions, clock, key, wake_mail
     app[TARIFF_WORDING] = tariff_wording
+    app[BOARD_ASSIGNED], app[WAKE_TELEGRAM] = board_assigned, wake_telegram
     folder = files("deskbot.web")
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(folder.joinpath("templates"))),
                          autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
                          undefined=jinja2.StrictUndefined)
     app.add_routes([*cabinet.routes(), *contract.routes(), *account.routes(), *login.routes(), *staff.routes(),
+                    *board.routes(),
                     web.static("/static", str(folder.joinpath("static")))])
     form.setup(app, intake)
     return app

@@ -16,6 +16,9 @@ CLOCK = web.AppKey("clock", object)
 KEY = web.AppKey("key", bytes)
 WAKE_MAIL = web.AppKey("wake_mail", object)
 TARIFF_WORDING = web.AppKey("tariff_wording", object)  # dispatch.tariffs.Wording, from bot/render (app/web.py)
+# async (session, Done, now): queues the Telegram cards of a board assignment, as the bot's buttons do (app/web.py)
+BOARD_ASSIGNED = web.AppKey("board_assigned", object)
+WAKE_TELEGRAM = web.AppKey("wake_telegram", object)  # the Telegram outbox sender's wake, or None
 _CATALOGS = {lang: Catalog(lang) for lang in LANGUAGES}
 
 

@@ -1,18 +1,16 @@
-"""Staff sign in with the one-time link that /web gives them in Telegram, landing on a confirm button."""
+"""Staff sign in with the one-time link that /web gives them in Telegram, landing on a confirm button;
+they land on the board (web/board.py)."""
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy import select
 
 from deskbot.dispatch import web_access
-from deskbot.storage.models import Staff
 from deskbot.web.login import start_session
-from deskbot.web.guards import PERSON
-from deskbot.web.pages import CLOCK, CONFIG, SESSIONS, not_found, render
+from deskbot.web.pages import CLOCK, CONFIG, SESSIONS, render
 
 
 def routes() -> list[web.RouteDef]:
-    return [web.get("/staff", home), web.get("/staff/sign-in/{token}", confirm),
+    return [web.get("/staff/sign-in/{token}", confirm),
             web.post("/staff/sign-in/{token}", sign_in)]
 
 
@@ -34,18 +32,3 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     if staff is None:
         return await render(request, "message.html", status=410, title="web-link-spent-title", text="web-link-spent")
     raise web.HTTPSeeOther("/staff")
-
-
-async def home(request: web.Request) -> web.Response:
-    """For now who is signed in and with which roles; the board comes here."""
-    person = request[PERSON]
-    if person is None:
-        return await render(request, "message.html", status=401, title="web-staff-sign-in-title",
-                            text="web-staff-sign-in")
-    if person.kind != "staff":
-        return await not_found(request)  # a customer learns nothing about the staff's pages
-    async with request.app[SESSIONS]() as db:
-        staff = await db.scalar(select(Staff).where(Staff.id == person.id, Staff.active.is_(True)))
-    if staff is None:
-        return await not_found(request)
-    return await render(request, "staff.html", staff=staff, roles=sorted(staff.role_set))

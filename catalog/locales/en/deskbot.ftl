@@ -619,3 +619,36 @@ web-session-seen = Last seen
 web-session-end = End
 web-session-end-label = End the session started { $started }
 web-staff-roles = Roles
+# --- issue13-board ---
+web-board-title = Board
+web-board-department = Department
+web-board-all-departments = All departments
+web-board-person = Person
+web-board-everyone = Everyone
+web-board-show = Show
+web-board-clear = Show all
+web-board-refresh = Refresh
+web-board-live = The board updates itself every 10 seconds.
+web-board-col-new = New
+web-board-col-assigned = Assigned
+web-board-col-in_progress = In work
+web-board-col-waiting = Waiting for the customer
+web-board-col-closed_today = Closed today
+web-board-new-unfiltered = New tickets are shown whatever the filter: they belong to nobody yet.
+web-board-organization = Organization
+web-board-assignee = Assignee
+web-board-age = Age
+web-board-closed-at = Closed at
+web-board-stale-new = Stale: unassigned for { $age }
+web-board-stale-work = Stale: untouched for { $age }
+web-board-assign-to = Assign #{ $number } to
+web-board-choose = Choose a person…
+web-board-assign = Assign
+web-board-assigned = Ticket #{ $number } is assigned to { $whom }. Their Telegram card is on its way.
+web-board-choose-person = Choose whom to assign the ticket to.
+web-board-empty = None.
+web-board-more = { $count ->
+    [one] and one more, not shown
+   *[other] and { $count } more, not shown
+}
+web-board-updated = Updated at { $time }.

@@ -631,3 +631,37 @@ web-session-seen = Последний раз
 web-session-end = Завершить
 web-session-end-label = Завершить сеанс, начатый { $started }
 web-staff-roles = Роли
+# --- issue13-board ---
+web-board-title = Доска
+web-board-department = Отдел
+web-board-all-departments = Все отделы
+web-board-person = Сотрудник
+web-board-everyone = Все
+web-board-show = Показать
+web-board-clear = Показать всё
+web-board-refresh = Обновить
+web-board-live = Доска обновляется сама каждые 10 секунд.
+web-board-col-new = Новые
+web-board-col-assigned = Назначены
+web-board-col-in_progress = В работе
+web-board-col-waiting = Ждут клиента
+web-board-col-closed_today = Закрыты сегодня
+web-board-new-unfiltered = Новые заявки видны при любом фильтре: они ещё ничьи.
+web-board-organization = Организация
+web-board-assignee = Исполнитель
+web-board-age = Возраст
+web-board-closed-at = Закрыта в
+web-board-stale-new = Залежалась: не назначена { $age }
+web-board-stale-work = Залежалась: без движения { $age }
+web-board-assign-to = Назначить #{ $number }
+web-board-choose = Выберите сотрудника…
+web-board-assign = Назначить
+web-board-assigned = Заявка #{ $number } назначена: { $whom }. Карточка в Telegram уже отправляется.
+web-board-choose-person = Выберите, кому назначить заявку.
+web-board-empty = Нет.
+web-board-more = { $count ->
+    [one] и ещё { $count }, не показана
+    [few] и ещё { $count }, не показаны
+   *[many] и ещё { $count }, не показаны
+}
+web-board-updated = Обновлено в { $time }.
