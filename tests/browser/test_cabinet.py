@@ -87,10 +87,12 @@ def test_a_client_manager_logs_in_reads_tickets_and_a_report_and_asks_for_anothe
     shot("5-reports")
     # Chromium shows the PDF in its own viewer (headless too); Download saves the same file.
     with page.expect_response(re.compile(r"/reports/\d+$")) as answer, \
-            page.expect_event("framenavigated", predicate=lambda frame: frame.url.startswith(PDF_VIEWER)):
+            page.expect_event("framenavigated", predicate=lambda frame: frame.url.startswith(PDF_VIEWER)) as viewer:
         page.get_by_role("link", name="Open").click()
     assert answer.value.status == 200 and answer.value.headers["content-type"] == "application/pdf"
     assert answer.value.headers["content-disposition"].startswith("inline;")
+    # The viewer has read the document once its page box shows page 1.
+    expect(viewer.value.locator("#pageSelector")).to_have_value("1")
     shot("6-report-pdf")
     page.go_back()
     with page.expect_download() as download:
