@@ -34,6 +34,12 @@ def fits_the_phone(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"sideways scroll on {page.url}"
 
 
+def on_the_screen(locator) -> None:
+    """Seen without scrolling sideways, not only present (a wide table scrolls inside itself)."""
+    box = locator.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
 def log_in(page: Page, desk: CabinetDesk, email: str) -> str:
     """Up to the code page; the code that the mail brought."""
     mailed = len(desk.sink.received)
@@ -85,6 +91,7 @@ def test_a_client_manager_logs_in_reads_tickets_and_a_report_and_asks_for_anothe
     expect(page.get_by_role("heading", name="Monthly reports")).to_be_visible()
     fits_the_phone(page)
     shot("5-reports")
+    on_the_screen(page.get_by_role("link", name="Open"))
     # Chromium shows the PDF in its own viewer (headless too); Download saves the same file.
     with page.expect_response(re.compile(r"/reports/\d+$")) as answer, \
             page.expect_event("framenavigated", predicate=lambda frame: frame.url.startswith(PDF_VIEWER)) as viewer:
@@ -106,7 +113,8 @@ def test_a_client_manager_logs_in_reads_tickets_and_a_report_and_asks_for_anothe
     page.get_by_label("What to change").select_option(label="More hours")
     page.get_by_label("Comment").fill("We open a second office in May.")
     page.get_by_role("button", name="Send to the manager").click()
-    expect(page.get_by_text("Your request has reached your manager")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Your request has reached your manager")
+    expect(page.get_by_role("status")).to_be_in_viewport()  # not above, out of sight, on a phone
     told = desk.told_manager("second office")
     assert "Acme Ltd" in told and "More hours" in told
     asked = page.get_by_role("table").filter(has_text="Your requests")
