@@ -7,6 +7,7 @@ in a thread with its own event loop, since Playwright's sync API must not run in
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
 import socket
 import threading
@@ -42,24 +43,27 @@ class CabinetDesk:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.sink = SmtpSink()
-        self.url = ""
+        self._url = ""
         self.numbers: dict[str, int] = {}  # subject -> ticket number
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._stack = AsyncExitStack()
 
     def start(self) -> CabinetDesk:
+        """Starts the desk and returns at once: `url` waits for it (the browser starts meanwhile)."""
         self.sink.start()
         self._thread.start()
-        try:
-            self._call(self._start(), timeout=180)
-        except BaseException:
-            self.stop()
-            raise
+        self._started = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
         return self
+
+    @property
+    def url(self) -> str:
+        self._started.result(180)  # `deskbot run` takes tens of seconds to start on 2 loaded cores
+        return self._url
 
     def stop(self) -> None:
         try:
+            concurrent.futures.wait([self._started], timeout=180)
             self._call(self._stack.aclose(), timeout=60)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -98,7 +102,7 @@ class CabinetDesk:
         sessions = session_factory(engine)
         await self._mail_in(config, sessions)
         await self._stack.enter_async_context(deskbot_process(path, self.fake, self.folder / "deskbot.log"))
-        self.url = f"http://127.0.0.1:{port}"
+        self._url = f"http://127.0.0.1:{port}"
         await eventually(lambda: _listening(port), timeout=30, what="the web face listening")
         # The running desk acknowledges the mails first, as it would have on their arrival.
         await eventually(lambda: sum("[#" in got.message["Subject"] for got in self.sink.received) >= 3,
