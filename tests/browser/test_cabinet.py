@@ -129,5 +129,10 @@ def test_a_client_manager_logs_in_reads_tickets_and_a_report_and_asks_for_anothe
     expect(asked.get_by_role("row").filter(has_text="More hours")).to_contain_text("open")
     fits_the_phone(page)
     shot("8-finance")
+
+    # Maria marks it answered in Telegram: the cabinet says so.
+    assert desk.manager_taps("second office", "✅ Answered") == "Marked answered: the client's cabinet shows it."
+    page.reload()
+    expect(asked.get_by_role("row").filter(has_text="More hours")).to_contain_text("answered")
     assert [p for p in page.problems if "Failed to load resource" not in p] == []
 

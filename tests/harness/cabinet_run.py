@@ -85,6 +85,15 @@ class CabinetDesk:
         """The text of the bot's message to Maria that contains `text`, once it is there."""
         return self._call(self.fake.wait_for_bot_message(MARIA, text_contains=text, timeout=30)).text
 
+    def manager_taps(self, text: str, button: str) -> str:
+        """Maria taps `button` under the bot's message that contains `text`; what the bot answers her."""
+        async def tap():
+            told = await self.fake.wait_for_bot_message(MARIA, text_contains=text, timeout=30)
+            query = self.fake.press_button(MARIA, MARIA, told.message_id, text=button)
+            return await self.fake.wait_for(lambda: self.fake.callback_answer(query), timeout=30,
+                                            what=f"the answer to {button!r}")
+        return self._call(tap()).text
+
     def _call(self, coroutine, timeout: float = 60):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
