@@ -75,4 +75,4 @@ async def ask_tariff(request: web.Request) -> web.StreamResponse:
         # Without the bot's wording (a web face built without it) the request is still kept for the manager.
         await tariffs.ask(db, app[CONFIG], contract, who.customer_id, who.name or who.email, change, comment,
                           app[CLOCK].now(), app[TARIFF_WORDING])
-    raise web.HTTPSeeOther("/finance?sent=1")
+    raise web.HTTPSeeOther("/finance?sent=1#tariff")  # on a phone the confirmation is far below the top

@@ -61,6 +61,13 @@ def page(browser: Browser, viewport) -> Page:
 
 
 @pytest.fixture
+def artifacts() -> Path:
+    """Where a test leaves the pictures a person should look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
 def stub():
     demo = DemoStub().start()
     yield demo

@@ -75,7 +75,7 @@ async def test_a_tariff_request_reaches_the_manager_and_shows_its_status(web_des
     browser = await web_desk.browser()
     await log_in(browser, web_desk.sessions, web_desk.clock, BOSS)
     sent = await browser.submit("/finance", "/finance/tariff", {"change": "more_hours", "comment": "20 h <please>"})
-    assert sent.status == 303 and sent.headers["Location"] == "/finance?sent=1"
+    assert sent.status == 303 and sent.headers["Location"] == "/finance?sent=1#tariff"
     async with web_desk.sessions() as s:
         told = list(await s.scalars(select(OutboxMessage).where(OutboxMessage.purpose == tariffs.PURPOSE)))
         kept = list(await s.scalars(select(TariffRequest)))
