@@ -65,7 +65,8 @@ async def listening(path: Path, mode: int, hand_in: HandIn,
 async def _one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hand_in: HandIn, max_message: int) -> None:
     try:
         try:
-            raw = await asyncio.wait_for(_read_capped(reader, max_message), READ_TIMEOUT)
+            async with asyncio.timeout(READ_TIMEOUT):
+                raw = await _read_capped(reader, max_message)
         except (TimeoutError, ConnectionError):
             return  # nothing was stored, and the command did not get "ok": the MTA keeps the mail
         try:

@@ -8,6 +8,7 @@ next round builds a fresh one, with backoff.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections import deque
@@ -246,10 +247,10 @@ class Poller:
                 await self._imap(conn.refresh)  # so that the next round's SEARCH sees what came meanwhile
 
     async def _sleep(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self._stopped.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can lose a cancel that lands as the event is set.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._stopped.wait()
 
     async def _imap(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._imap_thread, fn, *args)

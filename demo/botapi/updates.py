@@ -102,8 +102,9 @@ class UpdateQueue:
         self._poller = waiter
         self._on_change()
         try:
-            reason = await asyncio.wait_for(waiter, timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(timeout):  # not wait_for: see FakeTelegram.wait_for
+                reason = await waiter
+        except TimeoutError:
             reason = "timeout"
         finally:
             if self._poller is waiter:
