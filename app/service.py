@@ -12,10 +12,6 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from typing import NamedTuple
 
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deskbot.app import pipe_server, schedule, sweeps
@@ -26,7 +22,7 @@ from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests rea
     ANNOUNCE_EVERY, IDLE_RENEW, LIFECYCLE_SWEEP_EVERY, NAG_SWEEP_EVERY, OUTBOX_SWEEP_EVERY, SENDER_BACKSTOP,
     WEB_SWEEP_EVERY,
 )
-from deskbot.bot.app import build_dispatcher
+from deskbot.bot.app import build_bot, build_dispatcher
 from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.mailnotify import mail_outcome_notifier
 from deskbot.bot.render.mail import incident_text
@@ -35,7 +31,7 @@ from deskbot.bot.webhook import Webhook
 from deskbot.dispatch.acknowledge import acknowledge_due
 from deskbot.dispatch.background import OwnedTasks, Sweep
 from deskbot.dispatch.clock import Clock, SystemClock
-from deskbot.dispatch.config import Config, TelegramConfig
+from deskbot.dispatch.config import Config
 from deskbot.dispatch.incidents import Incidents
 from deskbot.dispatch.mailout import MailSender
 from deskbot.dispatch.pipe_intake import PipeIntake, parse_options, pipe_intake
@@ -224,11 +220,6 @@ async def mail_out(config: Config, sessions: Sessions, clock: Clock, texts: Text
 
 
 # -- the Telegram side -------------------------------------------------------------------------
-
-
-def build_bot(settings: TelegramConfig) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_server)) if settings.api_server else None
-    return Bot(settings.token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
 @contextlib.asynccontextmanager

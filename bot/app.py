@@ -1,7 +1,10 @@
 """The aiogram Dispatcher of deskbot: routers, middlewares and dependencies in one place."""
 from __future__ import annotations
 
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,7 +16,12 @@ from deskbot.bot.middleware import Transaction
 from deskbot.bot.notify import Notifier
 from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.clock import Clock
-from deskbot.dispatch.config import Config
+from deskbot.dispatch.config import Config, TelegramConfig
+
+
+def build_bot(settings: TelegramConfig) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_server)) if settings.api_server else None
+    return Bot(settings.token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
 def build_dispatcher(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskbot.catalog.words import Catalog
 from deskbot.dispatch import contracts, hours, outbox
 from deskbot.dispatch.config import Config
-from deskbot.dispatch.report_pdf import render
 from deskbot.mailbox.outbound import Outbound, OutboundAttachment, compose, new_message_id
 from deskbot.storage.models import Contract, Customer, HoursAlert, Organization, Report, Staff, Ticket, TimeEntry
 
@@ -70,6 +69,9 @@ async def make(session: AsyncSession, config: Config, texts: Catalog, organizati
     totals = hours.totals(terms, lines)
     data = hours.ReportData(organization=organization.name, domain=organization.domain, month=month, terms=terms,
                             lines=tuple(lines), totals=totals, zone=zone, generated_at=now)
+    # fpdf2 (and its fontTools) cost 30 MB: imported on the first report, not by every idle service.
+    from deskbot.dispatch.report_pdf import render
+
     pdf = await asyncio.to_thread(render, data, texts)  # a long month takes a while: off the event loop
     used = sum(line.minutes for line in lines if not line.no_charge)
     if stored is None:
