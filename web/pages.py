@@ -19,20 +19,19 @@ TARIFF_WORDING = web.AppKey("tariff_wording", object)  # dispatch.tariffs.Wordin
 # async (session, Done, now): queues the Telegram cards of a board assignment, as the bot's buttons do (app/web.py)
 BOARD_ASSIGNED = web.AppKey("board_assigned", object)
 WAKE_TELEGRAM = web.AppKey("wake_telegram", object)  # the Telegram outbox sender's wake, or None
-_CATALOGS = {lang: Catalog(lang) for lang in LANGUAGES}
 
 
 def language(request: web.Request) -> str:
     """The first of en/ru in Accept-Language, else the desk's language."""
     for part in request.headers.get("Accept-Language", "").split(","):
         tag = part.split(";")[0].strip().lower()[:2]
-        if tag in _CATALOGS:
+        if tag in LANGUAGES:
             return tag
     return request.app[CONFIG].telegram.language
 
 
 def words(request: web.Request) -> Catalog:
-    return _CATALOGS[language(request)]
+    return Catalog(language(request))  # a language's parsed catalog is kept once asked for (catalog/words.py)
 
 
 async def render(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
