@@ -146,8 +146,8 @@ class TelegramSender(Transport):
             return
         row.telegram_message_id = message_id = attempt.result
         if row.method == "sendMessage" and row.purpose in outbox.REMEMBERED and message_id is not None:
-            await outbox.remember_card(session, ticket_id=row.ticket_id, chat_id=row.chat_id,
-                                       message_id=message_id, now=row.sent_at, purpose=row.purpose)
+            await outbox.card_sent(session, ticket_id=row.ticket_id, chat_id=row.chat_id,
+                                   message_id=message_id, now=row.sent_at, purpose=row.purpose)
 
     async def send(self, session: AsyncSession, row: OutboxMessage) -> int | None:
         """The Bot API call for the row; the id of the message it sent or changed."""

@@ -21,7 +21,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from deskbot.storage.models import OutboxMessage, OutboxStatus, TelegramMessage
+from deskbot.dispatch.rules import Status
+from deskbot.storage.models import OutboxMessage, OutboxStatus, TelegramMessage, Ticket
 
 TELEGRAM, EMAIL = "telegram", "email"
 SMTP = "smtp"  # the method of an e-mail row
@@ -212,16 +213,34 @@ async def retire_reminder(session: AsyncSession, *, ticket_id: int, chat_id: int
 
     `keep`: the message the person tapped, which its handler edits itself.
     """
+    # First the queued ones: on PostgreSQL this waits for a reminder a sender holds in flight, so that
+    # the card lookup below sees it once sent (SQLite: `card_sent` catches that case).
+    await session.execute(update(OutboxMessage).where(
+        OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id, OutboxMessage.purpose == NAG,
+        OutboxMessage.method == "sendMessage", OutboxMessage.status == OutboxStatus.PENDING,
+    ).values(status=OutboxStatus.DROPPED, last_error="the ticket was assigned before the reminder left"))
     message_id = await card_message_id(session, ticket_id=ticket_id, chat_id=chat_id, purpose=NAG)
     if message_id is not None and message_id != keep:
         enqueue(session, chat_id=chat_id, method="editMessageReplyMarkup", payload={"message_id": message_id},
                 purpose=NAG, ticket_id=ticket_id, now=now)
     await session.execute(delete(TelegramMessage).where(
         TelegramMessage.ticket_id == ticket_id, TelegramMessage.chat_id == chat_id, TelegramMessage.purpose == NAG))
-    await session.execute(update(OutboxMessage).where(
-        OutboxMessage.ticket_id == ticket_id, OutboxMessage.chat_id == chat_id, OutboxMessage.purpose == NAG,
-        OutboxMessage.method == "sendMessage", OutboxMessage.status == OutboxStatus.PENDING,
-    ).values(status=OutboxStatus.DROPPED, last_error="the ticket was assigned before the reminder left"))
+
+
+async def card_sent(session: AsyncSession, *, ticket_id: int, chat_id: int, message_id: int, now: datetime,
+                    purpose: str) -> None:
+    """A card or reminder has left: remembered. Only the newest reminder keeps its buttons: an older one
+    still remembered (it was on its way when the new one was queued) loses them now, and so does this
+    one if its ticket was assigned while it was on its way (after the assignment looked for it)."""
+    if purpose == NAG:
+        older = await card_message_id(session, ticket_id=ticket_id, chat_id=chat_id, purpose=NAG)
+        if older is not None and older != message_id:
+            enqueue(session, chat_id=chat_id, method="editMessageReplyMarkup", payload={"message_id": older},
+                    purpose=NAG, ticket_id=ticket_id, now=now)
+    await remember_card(session, ticket_id=ticket_id, chat_id=chat_id, message_id=message_id, now=now,
+                        purpose=purpose)
+    if purpose == NAG and await session.scalar(select(Ticket.status).where(Ticket.id == ticket_id)) != Status.NEW:
+        await retire_reminder(session, ticket_id=ticket_id, chat_id=chat_id, now=now)
 
 
 # -- which ticket a message of ours is about --------------------------------------------------

@@ -31,10 +31,17 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
     chat_id = config.telegram.dispatcher_chat_id
     if not chat_id or budget <= 0:
         return 0  # still due: the next sweep reminds, once the chat has room
-    due = list(await session.scalars(
-        select(Ticket.id).where(Ticket.next_nag_at <= now, Ticket.status == rules.Status.NEW)
-        .order_by(Ticket.id).limit(MAX_PER_SWEEP)
-        .with_for_update(skip_locked=True, key_share=True)  # PostgreSQL: never twice; see announce_due
+    # Claimed by writing first: the next reminder's time is set before anything is read, so that on
+    # SQLite this transaction holds the write lock from here on and an assignment committed a moment
+    # ago is seen (a read first would start from the moment before it). Those counted in "...and 40
+    # more" are reminded of too: all of them are due again together.
+    due = sorted(await session.scalars(
+        update(Ticket).where(Ticket.id.in_(
+            select(Ticket.id).where(Ticket.next_nag_at <= now, Ticket.status == rules.Status.NEW)
+            .order_by(Ticket.id).limit(MAX_PER_SWEEP)
+            .with_for_update(skip_locked=True, key_share=True)  # PostgreSQL: never twice; see announce_due
+        )).values(next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every)).returning(Ticket.id)
+        .execution_options(synchronize_session=False)
     ))
     waiting = await waiting_tickets(session, due)
     if not waiting:
@@ -47,9 +54,6 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
         await _cards(session, chat_id, texts, reminder, now)
     else:
         _digests(session, chat_id, texts, reminder, len(waiting), now)
-    # Those counted in "...and 40 more" were reminded of too: all of them are due again together.
-    await session.execute(update(Ticket).where(Ticket.id.in_([t.number for t in waiting])).values(
-        next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every)))
     return len(waiting)
 
 

@@ -22,7 +22,7 @@ from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import SystemClock
 from deskbot.storage.db import session_factory
 from deskbot.demo.botapi import FakeTelegram, RateLimits
-from deskbot.storage.models import OutboxMessage, OutboxStatus, TelegramMessage
+from deskbot.storage.models import OutboxMessage, OutboxStatus, TelegramMessage, Ticket
 from harness.telegram import aiogram_bot
 from harness.outbox_run import (
     BUTTONS, DANA, DISPATCHERS, OLEG, START, STRANGER, all_rows, new_ticket, queue, reply, running,
@@ -318,3 +318,51 @@ async def test_a_refused_reply_is_logged_and_not_retried(fake, bot, sessions, cl
         await sender.send_now(DANA, "sendMessage", reply("<b>unclosed"))
     assert fake.bot_messages(DANA) == [] and await all_rows(sessions) == []
     assert any("refused" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_reminder_on_its_way_while_its_ticket_is_assigned_loses_its_buttons(sessions, clock):
+    """The sender holds a reminder in flight; meanwhile a dispatcher assigns the ticket, whose look for
+    reminders to strip finds none yet. Whichever commits last, the reminder ends without buttons."""
+    async with sessions.begin() as s:
+        ticket = await new_ticket(s, clock)
+        outbox.send_message(s, chat_id=DISPATCHERS, text="⏰ Not assigned yet", purpose=outbox.NAG,
+                            ticket_id=ticket.id, reply_markup=BUTTONS, now=clock.now())
+    async with sessions() as s:
+        row_id = await s.scalar(select(OutboxMessage.id))
+
+    async def assign() -> None:
+        async with sessions.begin() as s:
+            shown = await s.get(Ticket, ticket.id)
+            shown.status = "assigned"
+            await s.flush()
+            await outbox.retire_reminder(s, ticket_id=ticket.id, chat_id=DISPATCHERS, now=clock.now())
+
+    async with sessions() as sender, sender.begin():
+        row = await outbox.claim(sender, row_id)  # PostgreSQL: locked until this transaction ends
+        assignment = asyncio.create_task(assign())
+        # SQLite: the assignment commits now; PostgreSQL: it waits for the claimed row.
+        await asyncio.wait({assignment}, timeout=1)
+        row.status, row.sent_at, row.telegram_message_id = OutboxStatus.SENT, clock.now(), 77
+        await outbox.card_sent(sender, ticket_id=ticket.id, chat_id=DISPATCHERS, message_id=77, now=clock.now(),
+                               purpose=outbox.NAG)
+    await asyncio.wait_for(assignment, 30)
+
+    async with sessions() as s:
+        edits = (await s.scalars(select(OutboxMessage).where(OutboxMessage.method == "editMessageReplyMarkup"))).all()
+        assert [json.loads(e.payload)["message_id"] for e in edits] == [77]
+        assert await s.scalar(select(TelegramMessage).where(TelegramMessage.purpose == outbox.NAG)) is None
+
+
+async def test_a_reminder_still_on_its_way_when_the_next_is_queued_loses_its_buttons(sessions, clock):
+    """The next reminder's sweep looked for the previous one before it was recorded as sent: when the
+    newer one leaves, the older one is stripped, so only the newest reminder has buttons."""
+    async with sessions.begin() as s:
+        ticket = await new_ticket(s, clock)
+        await outbox.card_sent(s, ticket_id=ticket.id, chat_id=DISPATCHERS, message_id=41, now=clock.now(),
+                               purpose=outbox.NAG)
+        await outbox.card_sent(s, ticket_id=ticket.id, chat_id=DISPATCHERS, message_id=42, now=clock.now(),
+                               purpose=outbox.NAG)
+    async with sessions() as s:
+        edits = (await s.scalars(select(OutboxMessage).where(OutboxMessage.method == "editMessageReplyMarkup"))).all()
+        assert [json.loads(e.payload)["message_id"] for e in edits] == [41]
+        assert await outbox.card_message_id(s, ticket_id=ticket.id, chat_id=DISPATCHERS, purpose=outbox.NAG) == 42
