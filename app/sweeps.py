@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from deskbot.bot.notify import Notifier
 from deskbot.bot.render.texts import Texts
 from deskbot.bot.sweeps.announce import announce_due
+from deskbot.bot.sweeps.assigned import pass_on_untaken, tell_assigned
 from deskbot.bot.sweeps.budget import chat_budget
 from deskbot.bot.sweeps.forward import forward_replies
 from deskbot.bot.sweeps.nags import nag_due_tickets
@@ -59,6 +60,19 @@ def forwarder(config: Config, sessions: Sessions, clock: Clock, texts: Texts, se
         if queued:
             sender.wake()
     return Sweep("forward sweep", sweep)
+
+
+def automatic_assignment(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender) -> Sweep:
+    """Assignees of automatic assignments made outside a tap are told; take_within passes tickets on."""
+    notify = Notifier(config, texts)
+
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            queued = await tell_assigned(session, notify, clock.now())
+            queued += await pass_on_untaken(session, config, notify, clock.now())
+        if queued:
+            sender.wake()
+    return Sweep("assignment sweep", sweep)
 
 
 def quarantine_summary(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender) -> Sweep:

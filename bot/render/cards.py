@@ -27,13 +27,19 @@ def dispatcher_card(mail: TicketCard, history: History, texts: Texts, zone: tzin
 
 def assignee_card(mail: TicketCard, history: History, texts: Texts, zone: tzinfo, *,
                   extra: Safe | None = None) -> Safe:
-    header = texts.t("assigned-to-you", dispatcher=history.assigned_by) if history.assigned_by else None
+    if history.assigned_how:
+        header = texts.t("assigned-to-you-auto", why=texts.plain(f"assign-why-{history.assigned_how}"))
+    else:
+        header = texts.t("assigned-to-you", dispatcher=history.assigned_by) if history.assigned_by else None
     return texts.card(mail, header=header, footer=_lines(*history_lines(history, texts, zone), extra))
 
 
 def history_lines(history: History, texts: Texts, zone: tzinfo) -> list[Safe]:
     h, t, lines = history, texts, []
-    if h.assignee and h.assigned_at:
+    if h.assignee and h.assigned_at and h.assigned_how:
+        lines.append(t.t("card-auto-assigned", assignee=h.assignee, time=_local(h.assigned_at, zone, "%H:%M"),
+                         why=t.plain(f"assign-why-{h.assigned_how}")))
+    elif h.assignee and h.assigned_at:
         lines.append(t.t("card-assigned", dispatcher=h.assigned_by or "?", assignee=h.assignee,
                          time=_local(h.assigned_at, zone, "%H:%M")))
     if h.assignee and h.taken_at:
