@@ -74,13 +74,13 @@ async def _automatic(query: CallbackQuery, ticket: Ticket, department: int, sess
     placed = await assignment.place(session, config, ticket.id, department, now, actor=staff, told=True)
     if placed.assignee is None:
         if placed.reason:
-            callback_answer.text = texts.alert("nobody-available", reason=placed.reason)
+            callback_answer.text = texts.alert("alert-nobody-available", reason=placed.reason)
             callback_answer.show_alert = True
         return False
     done = placed.done(staff)
     text = await notify.assigned(session, done, now, shown=pressed(query))
     replies.edit_pressed(query, text, await notify.departments(session, done.ticket))
-    callback_answer.text = texts.alert("auto-assigned", assignee=placed.assignee.name,
+    callback_answer.text = texts.alert("alert-auto-assigned", assignee=placed.assignee.name,
                                        why=texts.plain(f"assign-why-{done.ticket.assigned_how}"))
     return True
 
