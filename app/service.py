@@ -245,10 +245,11 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
     bot = build_bot(config.telegram)
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
     tasks, sender_stop = OwnedTasks(), asyncio.Event()
-    announcer, nagger = sweeps.announcer_and_nagger(config, sessions, clock, texts, sender)
+    budget_lock = asyncio.Lock()  # the sweeps that post into the dispatcher chat spend its budget one at a time
+    announcer, nagger = sweeps.announcer_and_nagger(config, sessions, clock, texts, sender, budget_lock)
     summary = sweeps.quarantine_summary(config, sessions, clock, texts, sender)
     forwarder = sweeps.forwarder(config, sessions, clock, texts, sender)
-    assigner = sweeps.automatic_assignment(config, sessions, clock, texts, sender)
+    assigner = sweeps.automatic_assignment(config, sessions, clock, texts, sender, budget_lock)
     polling, webhook = None, None
     try:
         tasks.start(sender.run(sender_stop), "outbox sender")

@@ -116,12 +116,13 @@ class Notifier:
             await self._took_off(session, ticket, done.previous, line, now)
         return await self.dispatcher_card(session, ticket)
 
-    async def auto_assigned(self, session: AsyncSession, done: Done, now) -> None:
+    async def auto_assigned(self, session: AsyncSession, done: Done, now, *, new_card: bool = True) -> int:
         """Assigned by the department, outside a tap (the web form, a rule, take_within): the assignee gets
-        the ticket as from a tap, and the dispatcher chat's card shows who and why, with the override."""
+        the ticket as from a tap, and the dispatcher chat's card shows who and why, with the override
+        (a new card when there is none and `new_card`). How many new cards went to the dispatcher chat."""
         ticket = done.ticket
         await self.assigned(session, done, now, shown=None)
-        if self.dispatcher_chat and await outbox.card_message_id(session, ticket_id=ticket.id,
+        if new_card and self.dispatcher_chat and await outbox.card_message_id(session, ticket_id=ticket.id,
                                                                  chat_id=self.dispatcher_chat) is None \
                 and not await cards.card_on_its_way(session, ticket.id, self.dispatcher_chat):
             outbox.send_message(session, chat_id=self.dispatcher_chat, purpose=outbox.CARD, ticket_id=ticket.id,
@@ -129,6 +130,8 @@ class Notifier:
                                 reply_markup=await self.departments(session, ticket), now=now)
             if ticket.announced_at is None:
                 ticket.announced_at = now
+            return 1
+        return 0
 
     async def not_taken(self, session: AsyncSession, done: Done, now) -> None:
         """take_within: the one who did not take it loses it; nobody left, the dispatcher chat gets it back."""

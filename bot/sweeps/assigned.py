@@ -22,8 +22,12 @@ from deskbot.storage.models import Staff, Ticket
 MAX_PER_SWEEP = 200
 
 
-async def tell_assigned(session: AsyncSession, notify: Notifier, now: datetime) -> int:
-    """Queue the cards of tickets assigned automatically elsewhere, in the caller's transaction; how many."""
+async def tell_assigned(session: AsyncSession, notify: Notifier, now: datetime, room: int) -> int:
+    """Queue the cards of tickets assigned automatically elsewhere, in the caller's transaction; how many.
+
+    The assignee always gets theirs (a private chat has room); the dispatcher chat gets a new card for
+    at most `room` tickets that have none yet (its budget: in a burst of tickets that rules assigned,
+    the chat is not flooded; they show on the staff board and with /ticket N)."""
     due = list(await session.scalars(
         select(Ticket).where(Ticket.tell_assignee_at <= now).order_by(Ticket.id).limit(MAX_PER_SWEEP)
         .with_for_update(skip_locked=True, key_share=True, of=Ticket)))
@@ -33,7 +37,7 @@ async def tell_assigned(session: AsyncSession, notify: Notifier, now: datetime) 
         if ticket.status not in rules.OPEN or ticket.assignee_id is None:
             continue  # taken back or closed meanwhile: the card of that change tells
         assignee = await session.get(Staff, ticket.assignee_id)
-        await notify.auto_assigned(session, Done(ticket, None, assignee), now)
+        room -= await notify.auto_assigned(session, Done(ticket, None, assignee), now, new_card=room > 0)
         told += 1
     return told
 

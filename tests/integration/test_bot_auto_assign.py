@@ -196,19 +196,23 @@ async def test_not_taken_within_30_minutes_goes_to_the_next_then_back_to_the_dis
 
 async def test_an_assignment_made_elsewhere_is_told_by_the_sweep(desk):
     """The web form's request type or a rule: place() without a tap; the sweep sends the assignee the ticket
-    and shows the dispatcher chat who got it and why, with the override buttons."""
+    and shows the dispatcher chat who got it and why, with the override buttons, within the chat's room."""
     await add_ticket(desk.sessions, 1, HOSTILE_SUBJECT)
+    await add_ticket(desk.sessions, 2, "Second")
     async with desk.sessions.begin() as s:
-        placed = await assignment.place(s, AUTO, 1, SUPPORT, desk.clock.now())
-    assert placed.assignee.name == "Dan Dispatcher"
+        placed = [await assignment.place(s, AUTO, n, SUPPORT, desk.clock.now()) for n in (1, 2)]
+    assert [p.assignee.name for p in placed] == ["Dan Dispatcher", "Sam Specialist"]
     async with desk.sessions.begin() as s:
-        assert await tell_assigned(s, Notifier(AUTO, EN), desk.clock.now()) == 1
+        assert await tell_assigned(s, Notifier(AUTO, EN), desk.clock.now(), room=1) == 2
     desk.sender.wake()
     private = await desk.fake.wait_for_bot_message(DAN, text_contains="You were assigned a ticket")
     assert HOSTILE_SUBJECT in private.text and "Take" in labels(private)
+    await desk.fake.wait_for_bot_message(SAM, text_contains="Second")
     card = await desk.fake.wait_for_bot_message(DISPATCHERS, text_contains="Assigned automatically to Dan")
     assert labels(card) == SUPPORT_PEOPLE
+    await desk.outbox_drained()
+    assert len(desk.fake.bot_messages(DISPATCHERS)) == 1  # no room for the second ticket's card
     ticket = await desk.ticket(1)
     assert ticket.tell_assignee_at is None and ticket.announced_at is not None
     async with desk.sessions.begin() as s:
-        assert await tell_assigned(s, Notifier(AUTO, EN), desk.clock.now()) == 0  # told once
+        assert await tell_assigned(s, Notifier(AUTO, EN), desk.clock.now(), room=10) == 0  # told once
