@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.middleware import Replies, must_be_staff, pressed
 from deskbot.bot.notify import Notifier, overridable
+from deskbot.bot.render.cards import why_assigned
 from deskbot.bot.render.callbacks import AssignV2, DepartmentsV1, DepartmentV1
 from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import assignment, rules, tickets
@@ -81,7 +82,7 @@ async def _automatic(query: CallbackQuery, ticket: Ticket, department: int, sess
     text = await notify.assigned(session, done, now, shown=pressed(query))
     replies.edit_pressed(query, text, await notify.departments(session, done.ticket))
     callback_answer.text = texts.alert("alert-auto-assigned", assignee=placed.assignee.name,
-                                       why=texts.plain(f"assign-why-{done.ticket.assigned_how}"))
+                                       why=why_assigned(done.ticket.assigned_how, texts))
     return True
 
 

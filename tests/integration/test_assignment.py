@@ -219,3 +219,17 @@ async def test_postgresql_a_second_chooser_waits_for_the_first_commit(pg_engine_
                 await asyncio.sleep(0.01)
         assert waiting == 1 and not second.done()
     assert await asyncio.wait_for(second, 10) == ("Bob", "round robin")
+
+
+async def test_the_web_forms_route_assigns_in_an_automatic_department(engine):
+    from deskbot.dispatch import web_form
+
+    config = desk()
+    sessions = await sessions_with_staff(engine, config)
+    await new_tickets(sessions, 1, 2)
+    async with sessions.begin() as s:
+        assert await web_form.route(s, 1, "support", NOW, config)
+        assert await web_form.route(s, 2, "support", NOW)  # without the config: only routed, as before
+    got = await assignees(sessions)
+    assert (got[1], got[2]) == ("Ann", None)
+    assert [kind for kind, _ in await events(sessions, 1)] == ["routed", "auto_assigned"]
