@@ -70,19 +70,20 @@ async def place(session: AsyncSession, config: Config, number: int, department_i
         raise Refused("alert-ticket-not-found", number=number)
     if department is None or not department.active or ticket.status != Status.NEW:
         return Placed(ticket)
-    if ticket.department_id != department.id:
-        ticket.department_id = department.id
-        ticket.updated_at = now
+    if ticket.department_id != department.id:  # conditional: a dispatcher's tap may have assigned it meanwhile
+        moved = await session.execute(update(Ticket).where(Ticket.id == number, Ticket.status == Status.NEW)
+                                      .values(department_id=department.id, updated_at=now))
+        ticket = await _fresh(session, number)
+        if moved.rowcount != 1:
+            return Placed(ticket)
     settings = config.department(department.key)
     if settings is None or settings.assign not in MODES:
-        await session.flush()
         return Placed(ticket)
     await session.execute(delete(AssignmentOffer).where(AssignmentOffer.ticket_id == number))
     people = await candidates(session, config, department.id, now)
     choice = choice_rules.choose(settings.assign, people, department.last_assigned_id, max_open=settings.max_open)
     if choice.person is None:
         _event(session, number, actor, "not_auto_assigned", f"in {department.name}: {choice.reason}", now)
-        await session.flush()
         return Placed(ticket, None, choice.reason)
     assignee = await session.get(Staff, choice.person.id)
     given = await _give(session, config, settings, department, ticket, assignee, now, actor=actor, told=told,
