@@ -236,14 +236,17 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
     bot = build_bot(config.telegram)
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
     tasks, sender_stop = OwnedTasks(), asyncio.Event()
-    announcer, nagger = sweeps.announcer_and_nagger(config, sessions, clock, texts, sender)
+    budget_lock = asyncio.Lock()  # the sweeps that post into the dispatcher chat spend its budget one at a time
+    announcer, nagger = sweeps.announcer_and_nagger(config, sessions, clock, texts, sender, budget_lock)
     summary = sweeps.quarantine_summary(config, sessions, clock, texts, sender)
     forwarder = sweeps.forwarder(config, sessions, clock, texts, sender)
+    assigner = sweeps.automatic_assignment(config, sessions, clock, texts, sender, budget_lock)
     polling, webhook = None, None
     try:
         tasks.start(sender.run(sender_stop), "outbox sender")
         schedule.wake_every(scheduler, OUTBOX_SWEEP_EVERY, sender.wake, "outbox sweep")
         schedule.every(scheduler, forwarder, NAG_SWEEP_EVERY)
+        schedule.every(scheduler, assigner, ANNOUNCE_EVERY)
         if config.telegram.dispatcher_chat_id:
             nag_seconds = max(1.0, min(NAG_SWEEP_EVERY, config.dispatch.nag_every.total_seconds()))
             schedule.every(scheduler, announcer, ANNOUNCE_EVERY)
@@ -264,7 +267,8 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
             await webhook.stop()
         if scheduler.running:
             scheduler.pause()  # no new runs; a pass under way may still commit
-        await asyncio.gather(announcer.close(), nagger.close(), forwarder.close(), summary.close())
+        await asyncio.gather(announcer.close(), nagger.close(), forwarder.close(), summary.close(),
+                             assigner.close())
         if polling is not None:
             try:
                 await dispatcher.stop_polling()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from deskbot.bot.notify import Notifier
 from deskbot.bot.render.texts import Texts
 from deskbot.bot.sweeps.announce import announce_due
+from deskbot.bot.sweeps.assigned import pass_on_untaken, tell_assigned
 from deskbot.bot.sweeps.budget import chat_budget
 from deskbot.bot.sweeps.forward import forward_replies
 from deskbot.bot.sweeps.nags import nag_due_tickets
@@ -19,7 +20,7 @@ from deskbot.bot.sweeps.reports import ask_managers, tell_hours
 from deskbot.bot.sweeps.stale import nudge_stale
 from deskbot.dispatch.background import Sweep
 from deskbot.dispatch.clock import Clock
-from deskbot.dispatch import web_access
+from deskbot.dispatch import rules, web_access
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.reports import month_reports
 from deskbot.dispatch.waiting import autoclose_due
@@ -28,10 +29,12 @@ log = logging.getLogger("deskbot.service")
 Sessions = async_sessionmaker[AsyncSession]
 
 
-def announcer_and_nagger(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender) -> tuple[Sweep, Sweep]:
-    """The announcer and the nagger: each pass is one transaction that queues and marks what it showed."""
+def announcer_and_nagger(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender,
+                         budget_lock: asyncio.Lock | None = None) -> tuple[Sweep, Sweep]:
+    """The announcer and the nagger: each pass is one transaction that queues and marks what it showed.
+    `budget_lock`: shared with the other sweeps that post into the dispatcher chat."""
     chat = config.telegram.dispatcher_chat_id
-    budget_lock = asyncio.Lock()  # both spend the chat's budget: one reads and spends it at a time
+    budget_lock = budget_lock or asyncio.Lock()  # they spend the chat's budget: one reads and spends it at a time
 
     def sweep_of(notify: Callable[..., Awaitable[int]]) -> Callable[[], Awaitable[None]]:
         async def sweep() -> None:
@@ -59,6 +62,22 @@ def forwarder(config: Config, sessions: Sessions, clock: Clock, texts: Texts, se
         if queued:
             sender.wake()
     return Sweep("forward sweep", sweep)
+
+
+def automatic_assignment(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender,
+                         budget_lock: asyncio.Lock) -> Sweep:
+    """Assignees of automatic assignments made outside a tap are told, and the dispatcher chat within
+    its budget (`budget_lock`: shared with the announcer and the nagger); take_within passes tickets on."""
+    notify, chat = Notifier(config, texts), config.telegram.dispatcher_chat_id
+
+    async def sweep() -> None:
+        async with budget_lock, sessions.begin() as session:
+            room = rules.cards_allowed(await chat_budget(session, chat)) if chat else 0
+            queued = await tell_assigned(session, notify, clock.now(), room)
+            queued += await pass_on_untaken(session, config, notify, clock.now())
+        if queued:
+            sender.wake()
+    return Sweep("assignment sweep", sweep)
 
 
 def quarantine_summary(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender) -> Sweep:

@@ -29,6 +29,11 @@ from deskbot.dispatch.tickets import Done
 from deskbot.storage.models import Staff, Ticket
 
 NOTE = "note"  # the outbox purpose of a forwarded internal note
+
+
+def overridable(ticket: Ticket) -> bool:
+    """Assigned by the department's automatic choice and not taken yet: a dispatcher may still choose."""
+    return ticket.status == Status.ASSIGNED and bool(ticket.assigned_how) and ticket.department_id is not None
 Shown = tuple[int, int]  # (chat id, message id) of the card the person tapped
 
 
@@ -68,9 +73,18 @@ class Notifier:
     # The buttons --------------------------------------------------------------------------
 
     async def departments(self, session: AsyncSession, ticket: Ticket) -> InlineKeyboardMarkup | None:
-        """The departments to pick from while the ticket waits; no buttons once it is assigned."""
+        """The departments to pick from while the ticket waits; no buttons once it is assigned, except
+        the department's people while its automatic choice has not taken it (the dispatcher's override)."""
+        if overridable(ticket):
+            choices = await department_people(session, ticket.department_id)
+            return keyboards.people(ticket.id, ticket.department_id, choices, self.texts) if choices else None
         if ticket.status != Status.NEW:
             return None
+        choices = await active_departments(session)
+        return keyboards.departments(ticket.id, choices) if choices else None
+
+    async def department_list(self, session: AsyncSession, ticket: Ticket) -> InlineKeyboardMarkup | None:
+        """Every active department, also for an automatic choice the dispatcher is overriding."""
         choices = await active_departments(session)
         return keyboards.departments(ticket.id, choices) if choices else None
 
@@ -96,7 +110,47 @@ class Notifier:
                             text=await self.assignee_card(session, ticket),
                             reply_markup=self.actions(ticket, assignee), now=now)
         await self._redraw_cards(session, Done(ticket, done.actor), now, shown)
+        if done.previous is not None:  # an override, or take_within: the one it was given to loses the buttons
+            line = self.texts.t("card-taken-off", dispatcher=done.actor.name, assignee=assignee.name) \
+                if done.actor is not None else self.texts.t("card-passed-on", assignee=assignee.name)
+            await self._took_off(session, ticket, done.previous, line, now)
         return await self.dispatcher_card(session, ticket)
+
+    async def auto_assigned(self, session: AsyncSession, done: Done, now, *, new_card: bool = True) -> int:
+        """Assigned by the department, outside a tap (the web form, a rule, take_within): the assignee gets
+        the ticket as from a tap, and the dispatcher chat's card shows who and why, with the override
+        (a new card when there is none and `new_card`). How many new cards went to the dispatcher chat."""
+        ticket = done.ticket
+        await self.assigned(session, done, now, shown=None)
+        if new_card and self.dispatcher_chat and await outbox.card_message_id(session, ticket_id=ticket.id,
+                                                                 chat_id=self.dispatcher_chat) is None \
+                and not await cards.card_on_its_way(session, ticket.id, self.dispatcher_chat):
+            outbox.send_message(session, chat_id=self.dispatcher_chat, purpose=outbox.CARD, ticket_id=ticket.id,
+                                text=await self.dispatcher_card(session, ticket),
+                                reply_markup=await self.departments(session, ticket), now=now)
+            if ticket.announced_at is None:
+                ticket.announced_at = now
+            return 1
+        return 0
+
+    async def not_taken(self, session: AsyncSession, done: Done, now) -> None:
+        """take_within: the one who did not take it loses it; nobody left, the dispatcher chat gets it back."""
+        ticket, previous = done.ticket, done.previous
+        if done.assignee is not None:
+            await self.auto_assigned(session, done, now)
+            return
+        await self._redraw_cards(session, Done(ticket, None), now, None)
+        if self.dispatcher_chat:
+            outbox.send_message(session, chat_id=self.dispatcher_chat, purpose=outbox.CARD, ticket_id=ticket.id,
+                                text=await self.dispatcher_card(session, ticket, extra=self.texts.t(
+                                    "card-not-taken", who=previous.name if previous else "?")),
+                                reply_markup=await self.departments(session, ticket), now=now)
+        if previous is not None:
+            await self._took_off(session, ticket, previous, self.texts.t("card-passed-back"), now)
+
+    async def _took_off(self, session: AsyncSession, ticket: Ticket, person: Staff, line: Safe, now) -> None:
+        await self._redraw(session, ticket, person.telegram_id, await self.dispatcher_card(session, ticket, extra=line),
+                           None, now, None)
 
     async def taken(self, session: AsyncSession, done: Done, now, *, shown: Shown | None) -> Safe:
         """Taken, waiting, back in work: the cards redrawn; the assignee's card for the one in hand."""

@@ -53,6 +53,7 @@ class History:
     closed_by: str | None = None  # "?" for someone no longer known; None when it closed by itself
     no_charge: bool = False
     time_spent_minutes: int = 0
+    assigned_how: str | None = None  # round_robin | least_loaded: the department chose the assignee
 
 
 async def card_of(session: AsyncSession, ticket: Ticket) -> tuple[TicketCard, History]:
@@ -75,7 +76,8 @@ async def history(session: AsyncSession, ticket: Ticket) -> History:
     return History(status=ticket.status, assignee=await name_of(session, ticket.assignee_id),
                    assigned_by=await name_of(session, ticket.assigned_by_id), assigned_at=ticket.assigned_at,
                    taken_at=ticket.taken_at, waiting_since=ticket.waiting_since, closed_by=closed_by,
-                   no_charge=bool(ticket.no_charge), time_spent_minutes=ticket.time_spent_minutes or 0)
+                   no_charge=bool(ticket.no_charge), time_spent_minutes=ticket.time_spent_minutes or 0,
+                   assigned_how=ticket.assigned_how)
 
 
 async def name_of(session: AsyncSession, staff_id: int | None) -> str | None:

@@ -9,7 +9,7 @@ import json
 import re
 import os
 import tomllib
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from deskbot.dispatch.assignment_rules import parse_leave
 from deskbot.dispatch.calendar import Calendar, HoursError
 from deskbot.dispatch.config_hours import CalendarConfig
 from deskbot.dispatch.durations import parse_duration, parse_size
@@ -42,10 +43,15 @@ def _optional_duration(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else _duration(value)
 
 
+def _leave(value: Any) -> Any:
+    return parse_leave(value) if isinstance(value, (str, date)) else value
+
+
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional_duration)]  # "" turns it off
 Size = Annotated[int, BeforeValidator(_size)]
 Security = Literal["ssl", "starttls", "none"]
+Leave = Annotated[tuple[date, date], BeforeValidator(_leave)]  # first and last day, both on leave
 
 
 class Section(BaseModel):
@@ -284,6 +290,19 @@ class LoggingConfig(Section):
 class Department(Section):
     key: str
     name: str
+    # Who gets a ticket that enters the department (dispatch/assignment.py): the dispatcher's
+    # tap on a person (manual), the next available person in turn, or the one with the fewest open tickets.
+    assign: Literal["manual", "round_robin", "least_loaded"] = "manual"
+    max_open: int = Field(0, ge=0)  # automatic modes: nobody gets more open tickets than this; 0: no cap
+    take_within: OptionalDuration = None  # an automatic assignee who does not Take in this time: the next person
+
+    @model_validator(mode="after")
+    def _take_within_automatic(self) -> Department:
+        if self.take_within is not None and self.assign == "manual":
+            raise ValueError('take_within needs assign = "round_robin" or "least_loaded"')
+        if self.take_within is not None and self.take_within <= timedelta(0):
+            raise ValueError("take_within must be longer than 0 (or \"\" to turn it off)")
+        return self
 
 
 class StaffMember(Section):
@@ -291,6 +310,8 @@ class StaffMember(Section):
     telegram_id: int
     departments: list[str] = []
     roles: list[Literal["dispatcher", "specialist", "manager"]] = ["specialist"]
+    hours: str = ""  # a [calendars.KEY] with this person's working hours; "": the desk's [calendar]
+    leave: list[Leave] = []  # "2026-12-20..2026-12-31" or "2027-01-15": days off, nothing assigned automatically
 
 
 class Config(Section):
@@ -314,6 +335,16 @@ class Config(Section):
     def business_hours(self, key: str | None = None) -> Calendar:
         """The desk's calendar, or the one named `key` in [calendars]."""
         return self._calendars[key]
+
+    def working_hours(self, member: StaffMember) -> Calendar:
+        """A person's working hours: their `hours` calendar, else the desk's."""
+        return self._calendars[member.hours or None]
+
+    def department(self, key: str) -> Department | None:
+        return next((d for d in self.departments if d.key == key), None)
+
+    def member(self, telegram_id: int) -> StaffMember | None:
+        return next((m for m in self.staff if m.telegram_id == telegram_id), None)
 
     @property
     def pipe_socket(self) -> Path:
@@ -349,6 +380,10 @@ class Config(Section):
                                          "[[staff]] #{first} has this telegram_id already",
                                          first=people[member.telegram_id]))
             people.setdefault(member.telegram_id, number + 1)
+            if member.hours and member.hours not in self.calendars:
+                known = f" (known: {', '.join(self.calendars)})" if self.calendars else " ([calendars] is empty)"
+                problems.append(_problem(("staff", number, "hours"), member.hours, "unknown_calendar",
+                                         "no [calendars.{key}]{known}", key=member.hours, known=known))
             for key in member.departments:
                 if key not in keys:
                     # The list as input: the key is in the message already, no "(got [...])" after it.
@@ -459,6 +494,6 @@ def _location(loc: list[str]) -> str:
         return "config"
     if len(loc) == 1:
         return f"[{loc[0]}]" if loc[0] in Config.model_fields else loc[0]
-    if len(loc) >= 3 and loc[1].isdigit():
-        return f"[[{loc[0]}]] #{int(loc[1]) + 1} {'.'.join(loc[2:])}"
+    if len(loc) >= 2 and loc[1].isdigit():  # an array of tables: the entry, and the key in it if any
+        return f"[[{loc[0]}]] #{int(loc[1]) + 1} {'.'.join(loc[2:])}".rstrip()
     return f"[{loc[0]}] {'.'.join(loc[1:])}"

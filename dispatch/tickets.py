@@ -32,6 +32,7 @@ class Done:
     ticket: Ticket
     actor: Staff | None  # None: deskbot itself (a customer's reply, the auto-close)
     assignee: Staff | None = None
+    previous: Staff | None = None  # the assignee someone else replaced (an override, take_within)
 
 
 async def staff_by_telegram(session: AsyncSession, telegram_id: int) -> Staff | None:
@@ -40,6 +41,8 @@ async def staff_by_telegram(session: AsyncSession, telegram_id: int) -> Staff | 
 
 async def assign(session: AsyncSession, number: int, actor: Staff, assignee_id: int, now: datetime,
                  department_id: int | None = None) -> Done:
+    """A dispatcher's choice: of a waiting ticket, or over the department's automatic choice while
+    that person has not taken it (the override)."""
     if not rules.may_assign(actor.role_set):
         raise Refused("alert-dispatcher-only")
     assignee = await session.get(Staff, assignee_id)
@@ -47,18 +50,23 @@ async def assign(session: AsyncSession, number: int, actor: Staff, assignee_id: 
         raise Refused("alert-not-staff")
     if department_id is not None and await session.get(Department, department_id) is None:
         department_id = None  # a department removed since the button was drawn: assign all the same
+    before = await _ticket(session, number)
+    previous = before.assignee_id if before.status == Status.ASSIGNED else None
+    overridable = (Ticket.status == Status.NEW) | ((Ticket.status == Status.ASSIGNED) & Ticket.assigned_how.is_not(None))
     changed = await session.execute(
         update(Ticket)
-        .where(Ticket.id == number, Ticket.status == Status.NEW)
+        .where(Ticket.id == number, overridable)
         .values(status=Status.ASSIGNED, assignee_id=assignee.id, assigned_by_id=actor.id, assigned_at=now,
-                department_id=department_id,
+                department_id=department_id, assigned_how=None, take_by=None, tell_assignee_at=None,
                 taken_at=None, next_nag_at=None, updated_at=now)
     )
     ticket = await _ticket(session, number)
     if changed.rowcount != 1:
         raise await _why_not_assignable(session, ticket)
-    _event(session, ticket, actor, "assigned", f"to {assignee.name}", now)
-    return Done(ticket, actor, assignee)
+    replaced = await session.get(Staff, previous) if previous not in (None, assignee.id) else None
+    _event(session, ticket, actor, "assigned", f"to {assignee.name}" + (f" instead of {replaced.name}"
+                                                                       if replaced else ""), now)
+    return Done(ticket, actor, assignee, previous=replaced)
 
 
 async def take(session: AsyncSession, number: int, actor: Staff, now: datetime) -> Done:
@@ -67,6 +75,7 @@ async def take(session: AsyncSession, number: int, actor: Staff, now: datetime) 
         raise Refused("alert-assignee-only")
     _move(ticket, rules.Action.TAKE)
     ticket.taken_at = ticket.updated_at = now
+    ticket.take_by = None
     _event(session, ticket, actor, "taken", None, now)
     return Done(ticket, actor, actor)
 
@@ -79,6 +88,7 @@ async def reassign(session: AsyncSession, number: int, actor: Staff, now: dateti
     _move(ticket, rules.Action.REASSIGN)
     previous = ticket.assignee_id
     ticket.assignee_id = ticket.assigned_by_id = ticket.assigned_at = ticket.taken_at = ticket.waiting_since = None
+    ticket.assigned_how = ticket.take_by = ticket.tell_assignee_at = None
     ticket.next_nag_at = rules.next_nag_at(now, nag_every)
     ticket.updated_at = now
     _event(session, ticket, actor, "reassigned", f"from staff {previous}", now)

@@ -17,6 +17,7 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskbot.dispatch.assignment import place
 from deskbot.dispatch.config import Config, RequestType
 from deskbot.dispatch.intake import TAG
 from deskbot.dispatch.rules import Status
@@ -114,9 +115,11 @@ def subject_of(request: FormRequest) -> str:
     return subject or one_line(request.text, SUBJECT_FROM_TEXT)
 
 
-async def route(session: AsyncSession, number: int, department_key: str, now: datetime) -> bool:
-    """A new ticket of a routed request type starts in its department (the dispatcher still picks
-    the person); a ticket someone already took keeps what they chose."""
+async def route(session: AsyncSession, number: int, department_key: str, now: datetime,
+                config: Config | None = None) -> bool:
+    """A new ticket of a routed request type starts in its department; a ticket someone already took
+    keeps what they chose. With the `config`, a department that assigns automatically assigns it
+    (dispatch/assignment.py); in a manual one the dispatcher picks the person."""
     department = await session.scalar(select(Department.id).where(Department.key == department_key,
                                                                    Department.active.is_(True)))
     if department is None:
@@ -127,6 +130,8 @@ async def route(session: AsyncSession, number: int, department_key: str, now: da
         return False
     session.add(TicketEvent(ticket_id=number, staff_id=None, kind="routed",
                             detail=f"to {department_key} by the web form's request type", at=now))
+    if config is not None:
+        await place(session, config, number, department, now)
     return True
 
 

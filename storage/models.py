@@ -77,6 +77,8 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(255))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Round robin's cursor: whom the department assigned automatically last (dispatch/assignment.py).
+    last_assigned_id: Mapped[int | None] = mapped_column(Integer)  # a staff id
 
 
 class Staff(Base):
@@ -88,6 +90,9 @@ class Staff(Base):
     name: Mapped[str] = mapped_column(String(255))
     roles: Mapped[str] = mapped_column(String(255), default="")  # comma-separated: dispatcher,specialist,manager
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # /away in the bot: nothing is assigned automatically from away_since until away_until (NULL: until /back).
+    away_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def role_set(self) -> set[str]:
@@ -131,6 +136,19 @@ class Ticket(Base):
     follows_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # opened by a late reply to this one
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # set while waiting for the customer
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last stale-work nudge to the assignee
+    # Set when the department chose the assignee (round_robin | least_loaded); NULL: a person chose.
+    assigned_how: Mapped[str | None] = mapped_column(String(16))
+    take_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # not taken by then: the next person
+    tell_assignee_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: nothing to tell
+
+
+class AssignmentOffer(Base):
+    """Whom the department gave a ticket automatically since it entered: take_within passes it to someone else."""
+
+    __tablename__ = "assignment_offers"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class TicketHelper(Base):

@@ -91,7 +91,7 @@ async def send(request: web.Request) -> web.StreamResponse:
     kind = web_form.request_type(config, typed.type_key)
     if stored.outcome is Outcome.TICKET and stored.ticket_id is not None and kind and kind.department:
         async with app[SESSIONS].begin() as db:
-            await web_form.route(db, stored.ticket_id, kind.department, now)
+            await web_form.route(db, stored.ticket_id, kind.department, now, config)
     number = stored.ticket_id if stored.outcome in (Outcome.TICKET, Outcome.REPLY) else None
     return await render(request, "form_sent.html", number=number, outcome=stored.outcome.value, email=typed.email)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from deskbot.bot.handlers import answer, assign, assignee, close, commands, escalate, quarantine, replied, reports
+from deskbot.bot.handlers import answer, assign, assignee, away, close, commands, escalate, quarantine, replied, reports
 from deskbot.bot.handlers import tariffs, web
 from deskbot.dispatch.config import Config
 
@@ -38,5 +38,5 @@ def routers(config: Config) -> list[Router]:
     reporting.message.filter(private)
     asked = tariffs.router()  # a manager's *Answered* on a client's tariff request, in private
     asked.callback_query.filter(pressed_in_private)
-    return [commands.router(), web.router(), asked, quarantine.router(config), reporting, picking, working, aimed, closing, helping,
+    return [commands.router(), away.router(config), web.router(), asked, quarantine.router(config), reporting, picking, working, aimed, closing, helping,
             answering, replying]

@@ -12,11 +12,13 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.middleware import Replies, must_be_staff, pressed
-from deskbot.bot.notify import Notifier
+from deskbot.bot.notify import Notifier, overridable
+from deskbot.bot.render.cards import why_assigned
 from deskbot.bot.render.callbacks import AssignV2, DepartmentsV1, DepartmentV1
 from deskbot.bot.render.texts import Texts
-from deskbot.dispatch import rules, tickets
+from deskbot.dispatch import assignment, rules, tickets
 from deskbot.dispatch.clock import Clock
+from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import Status
 from deskbot.dispatch.tickets import Refused
 from deskbot.storage.models import Staff, Ticket
@@ -34,11 +36,16 @@ def router() -> Router:
 
 
 async def show_people(query: CallbackQuery, callback_data: DepartmentV1, session: AsyncSession,
-                      staff: Staff | None, notify: Notifier, texts: Texts, replies: Replies,
-                      callback_answer: CallbackAnswer) -> None:
+                      staff: Staff | None, config: Config, clock: Clock, notify: Notifier, texts: Texts,
+                      replies: Replies, callback_answer: CallbackAnswer) -> None:
     ticket = await _waiting(query, callback_data.ticket, session, staff, notify, replies)
     if ticket is None:
         return
+    if ticket.status == Status.NEW and \
+            await assignment.department_mode(session, config, callback_data.department) in assignment.MODES:
+        if await _automatic(query, ticket, callback_data.department, session, staff, config, clock, notify, texts,
+                            replies, callback_answer):
+            return
     found = await notify.people(session, ticket, callback_data.department)
     if found is None:  # a department removed from the config since the card was sent
         replies.buttons(query, await notify.departments(session, ticket))
@@ -47,7 +54,8 @@ async def show_people(query: CallbackQuery, callback_data: DepartmentV1, session
     if people is None:
         callback_answer.text = texts.alert("department-empty", department=department)
         return
-    callback_answer.text = texts.alert("choose-person", department=department)
+    if not callback_answer.text:  # not already saying why nobody was assigned automatically
+        callback_answer.text = texts.alert("choose-person", department=department)
     replies.buttons(query, people)
 
 
@@ -55,7 +63,27 @@ async def show_departments(query: CallbackQuery, callback_data: DepartmentsV1, s
                            staff: Staff | None, notify: Notifier, replies: Replies) -> None:
     ticket = await _waiting(query, callback_data.ticket, session, staff, notify, replies)
     if ticket is not None:
-        replies.buttons(query, await notify.departments(session, ticket))
+        replies.buttons(query, await notify.department_list(session, ticket))
+
+
+async def _automatic(query: CallbackQuery, ticket: Ticket, department: int, session: AsyncSession, staff: Staff,
+                     config: Config, clock: Clock, notify: Notifier, texts: Texts, replies: Replies,
+                     callback_answer: CallbackAnswer) -> bool:
+    """The department assigns by itself: the person at once, the card with who and why and the people to
+    choose another. False when nobody is available: the dispatcher chooses, as in a manual department."""
+    now = clock.now()
+    placed = await assignment.place(session, config, ticket.id, department, now, actor=staff, told=True)
+    if placed.assignee is None:
+        if placed.reason:
+            callback_answer.text = texts.alert("alert-nobody-available", reason=placed.reason)
+            callback_answer.show_alert = True
+        return False
+    done = placed.done(staff)
+    text = await notify.assigned(session, done, now, shown=pressed(query))
+    replies.edit_pressed(query, text, await notify.departments(session, done.ticket))
+    callback_answer.text = texts.alert("alert-auto-assigned", assignee=placed.assignee.name,
+                                       why=why_assigned(done.ticket.assigned_how, texts))
+    return True
 
 
 async def assign(query: CallbackQuery, callback_data: AssignV2, session: AsyncSession, staff: Staff | None,
@@ -73,13 +101,14 @@ async def assign(query: CallbackQuery, callback_data: AssignV2, session: AsyncSe
 
 async def _waiting(query: CallbackQuery, number: int, session: AsyncSession, staff: Staff | None,
                    notify: Notifier, replies: Replies) -> Ticket | None:
-    """The ticket, while it waits for assignment and the person may assign it; else the card is redrawn."""
+    """The ticket, while it waits for assignment (or for the override of an automatic choice) and the
+    person may assign it; else the card is redrawn."""
     if not rules.may_assign(must_be_staff(staff).role_set):
         raise Refused("alert-dispatcher-only")
     ticket = await session.get(Ticket, number, populate_existing=True)
     if ticket is None:
         raise Refused("alert-ticket-not-found", number=number)
-    if ticket.status != Status.NEW:
+    if ticket.status != Status.NEW and not overridable(ticket):
         await _redraw(query, number, session, notify, replies)
         return None
     return ticket

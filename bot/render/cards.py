@@ -27,13 +27,19 @@ def dispatcher_card(mail: TicketCard, history: History, texts: Texts, zone: tzin
 
 def assignee_card(mail: TicketCard, history: History, texts: Texts, zone: tzinfo, *,
                   extra: Safe | None = None) -> Safe:
-    header = texts.t("assigned-to-you", dispatcher=history.assigned_by) if history.assigned_by else None
+    if history.assigned_how:
+        header = texts.t("assigned-to-you-auto", why=why_assigned(history.assigned_how, texts))
+    else:
+        header = texts.t("assigned-to-you", dispatcher=history.assigned_by) if history.assigned_by else None
     return texts.card(mail, header=header, footer=_lines(*history_lines(history, texts, zone), extra))
 
 
 def history_lines(history: History, texts: Texts, zone: tzinfo) -> list[Safe]:
     h, t, lines = history, texts, []
-    if h.assignee and h.assigned_at:
+    if h.assignee and h.assigned_at and h.assigned_how:
+        lines.append(t.t("card-auto-assigned", assignee=h.assignee, time=_local(h.assigned_at, zone, "%H:%M"),
+                         why=why_assigned(h.assigned_how, t)))
+    elif h.assignee and h.assigned_at:
         lines.append(t.t("card-assigned", dispatcher=h.assigned_by or "?", assignee=h.assignee,
                          time=_local(h.assigned_at, zone, "%H:%M")))
     if h.assignee and h.taken_at:
@@ -47,6 +53,14 @@ def history_lines(history: History, texts: Texts, zone: tzinfo) -> list[Safe]:
             lines.append(t.t("card-closed-no-charge", who=h.closed_by) if h.no_charge else
                          t.t("card-closed", who=h.closed_by, time_spent=t.duration(h.time_spent_minutes)))
     return lines
+
+
+def why_assigned(how: str, texts: Texts) -> str:
+    """"round robin", "fewest open tickets"; a way the catalog does not name yet, in its own words."""
+    try:
+        return texts.plain(f"assign-why-{how}")
+    except KeyError:
+        return how.replace("_", " ")
 
 
 def unassigned(texts: Texts) -> Safe:

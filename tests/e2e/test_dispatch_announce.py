@@ -112,6 +112,7 @@ async def test_one_scheduler_runs_every_periodic_sweep(tmp_path, dovecot, monkey
             assert jobs == {"imap safety poll": 30.0, "outbox sweep": service.OUTBOX_SWEEP_EVERY,
                             "announce sweep": service.ANNOUNCE_EVERY, "nag sweep": service.NAG_SWEEP_EVERY,
                             "forward sweep": service.NAG_SWEEP_EVERY,
+                            "assignment sweep": service.ANNOUNCE_EVERY,
                             "autoclose sweep": service.LIFECYCLE_SWEEP_EVERY,
                             "stale sweep": service.LIFECYCLE_SWEEP_EVERY,
                             "hours sweep": service.LIFECYCLE_SWEEP_EVERY}

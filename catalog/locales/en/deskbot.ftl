@@ -652,3 +652,29 @@ web-board-more = { $count ->
    *[other] and { $count } more, not shown
 }
 web-board-updated = Updated at { $time }.
+
+# --- issue14-assign ---
+## Automatic assignment (dispatch/assignment.py) and /away, /back
+
+assign-why-round_robin = round robin
+assign-why-least_loaded = fewest open tickets
+card-auto-assigned = 🤖 Assigned automatically to { $assignee } at { $time }: { $why }.
+card-taken-off = ↪️ { $dispatcher } gave it to { $assignee } instead.
+card-passed-on = ⌛ Not taken in time: passed on to { $assignee }.
+card-passed-back = ⌛ Not taken in time: back to the dispatcher.
+card-not-taken = ⌛ Nobody took it in time ({ $who } last): choose someone.
+assigned-to-you-auto = 📌 <b>You were assigned a ticket</b> ({ $why })
+alert-auto-assigned = Assigned to { $assignee }: { $why }. To change it, choose another person.
+alert-nobody-available = Nobody can take it automatically ({ $reason }). Choose a person.
+away-open = 🌴 You are away: nothing is assigned to you automatically until you send /back.
+away-until = 🌴 You are away until { $until }: nothing is assigned to you automatically until then (or /back).
+away-unreadable = I could not read “{ $text }”. Send /away alone (until /back), /away 3d, /away 4h or /away 2026-12-31 (through that day).
+back = 👋 Welcome back: tickets are assigned to you again.
+back-not-away = You were not away.
+staff-away-open = 🌴 { $name } is away until further notice.
+staff-away-until = 🌴 { $name } is away until { $until }.
+staff-back = 👋 { $name } is back.
+nobody-away = Nobody is away.
+away-header = 🌴 <b>Away now: { $count }</b>
+away-line-open = { $name }, until further notice
+away-line-until = { $name }, until { $until }

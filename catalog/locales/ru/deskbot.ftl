@@ -665,3 +665,29 @@ web-board-more = { $count ->
    *[many] и ещё { $count }, не показаны
 }
 web-board-updated = Обновлено в { $time }.
+
+# --- issue14-assign ---
+## Автоматическое назначение (dispatch/assignment.py) и /away, /back
+
+assign-why-round_robin = по очереди
+assign-why-least_loaded = меньше всего открытых тикетов
+card-auto-assigned = 🤖 Назначен автоматически: { $assignee }, в { $time } ({ $why }).
+card-taken-off = ↪️ { $dispatcher } передал(а) тикет исполнителю { $assignee }.
+card-passed-on = ⌛ Не взят вовремя: передан исполнителю { $assignee }.
+card-passed-back = ⌛ Не взят вовремя: возвращён диспетчеру.
+card-not-taken = ⌛ Никто не взял тикет вовремя (последним был { $who }): выберите исполнителя.
+assigned-to-you-auto = 📌 <b>Вам назначен тикет</b> ({ $why })
+alert-auto-assigned = Назначен исполнитель { $assignee } ({ $why }). Чтобы изменить, выберите другого.
+alert-nobody-available = Автоматически назначить некого ({ $reason }). Выберите исполнителя.
+away-open = 🌴 Вы отсутствуете: автоматически тикеты вам не назначаются, пока вы не отправите /back.
+away-until = 🌴 Вы отсутствуете до { $until }: до этого времени тикеты вам автоматически не назначаются (или /back).
+away-unreadable = Не понимаю «{ $text }». Отправьте /away без срока (до /back), /away 3d, /away 4h или /away 2026-12-31 (включая этот день).
+back = 👋 С возвращением: тикеты снова назначаются вам.
+back-not-away = Вы и не отсутствовали.
+staff-away-open = 🌴 { $name } отсутствует до особого распоряжения.
+staff-away-until = 🌴 { $name } отсутствует до { $until }.
+staff-back = 👋 { $name } вернулся(-лась).
+nobody-away = Все на месте.
+away-header = 🌴 <b>Отсутствуют: { $count }</b>
+away-line-open = { $name }, без срока
+away-line-until = { $name }, до { $until }
