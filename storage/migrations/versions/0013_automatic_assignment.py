@@ -1,7 +1,7 @@
 """Automatic assignment: a department's round-robin cursor, /away on staff, how and until when a ticket was
 assigned automatically, whom it was offered to (take_within)
 
-Revision ID: 0016
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-03 03:30:00
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0016'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
