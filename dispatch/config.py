@@ -22,6 +22,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from deskbot.dispatch.calendar import Calendar, HoursError
 from deskbot.dispatch.config_hours import CalendarConfig
+from deskbot.dispatch.config_sla import SlaConfig
 from deskbot.dispatch.durations import parse_duration, parse_size
 
 DEFAULT_PATH = "config.toml"
@@ -186,6 +187,7 @@ class DispatchConfig(Section):
     reopen_within: Duration = timedelta(days=14)  # a reply later than this opens a new ticket
     autoclose_after: OptionalDuration = timedelta(days=3)  # a ticket waiting for the customer this long closes
     stale_after: OptionalDuration = timedelta(days=1)  # a ticket in work this long untouched nudges its assignee
+    nag_outside_hours: bool = False  # false: no nag and no stale nudge while [calendar] says the desk is closed
     timezone: str = "Europe/Moscow"
 
     @field_validator("timezone")
@@ -308,6 +310,7 @@ class Config(Section):
     staff: list[StaffMember] = []
     calendar: CalendarConfig = CalendarConfig()  # the desk's business hours (none given: round the clock)
     calendars: dict[str, CalendarConfig] = {}  # named ones, for contracts and people
+    sla: SlaConfig = SlaConfig()  # the desk's SLA targets (none given: no SLA)
     path: str = Field(DEFAULT_PATH, exclude=True)
     _calendars: dict[str | None, Calendar] = PrivateAttr(default_factory=dict)
 

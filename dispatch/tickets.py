@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.dispatch import rules
+from deskbot.dispatch import rules, sla
 from deskbot.dispatch.rules import Status
 from deskbot.storage.models import Department, Staff, Ticket, TicketEvent, TimeEntry
 
@@ -185,4 +185,6 @@ def _refusal(exc: rules.TransitionError, ticket: Ticket) -> Refused:
 
 
 def _event(session: AsyncSession, ticket: Ticket, actor: Staff | None, kind: str, detail: str | None, now) -> None:
+    if kind in sla.KINDS:
+        ticket.sla_check_at = now  # its SLA clock moved: the sweep looks again at once
     session.add(TicketEvent(ticket_id=ticket.id, staff_id=actor.id if actor else None, kind=kind, detail=detail, at=now))

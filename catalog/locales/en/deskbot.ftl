@@ -652,3 +652,18 @@ web-board-more = { $count ->
    *[other] and { $count } more, not shown
 }
 web-board-updated = Updated at { $time }.
+
+# --- issue14-sla ---
+sla-warning = ⏳ <b>{ $count ->
+    [one] An SLA target is close
+   *[other] { $count } SLA targets are close
+}</b>
+sla-breach = 🚨 <b>{ $count ->
+    [one] An SLA target was missed
+   *[other] { $count } SLA targets were missed
+}</b>
+sla-warning-line = /ticket_{ $number } { $subject } · { $target } due { $due }, { $left } of business time left
+sla-breach-line = /ticket_{ $number } { $subject } · { $target } was due { $due } · { $assignee }
+sla-breach-line-nobody = /ticket_{ $number } { $subject } · { $target } was due { $due } · not assigned
+sla-target-first_response = first response
+sla-target-resolution = resolution

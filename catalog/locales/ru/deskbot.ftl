@@ -665,3 +665,20 @@ web-board-more = { $count ->
    *[many] и ещё { $count }, не показаны
 }
 web-board-updated = Обновлено в { $time }.
+
+# --- issue14-sla ---
+sla-warning = ⏳ <b>{ $count ->
+    [one] { $count } срок по SLA скоро истечёт
+    [few] { $count } срока по SLA скоро истекут
+   *[many] { $count } сроков по SLA скоро истекут
+}</b>
+sla-breach = 🚨 <b>{ $count ->
+    [one] Нарушен { $count } срок по SLA
+    [few] Нарушено { $count } срока по SLA
+   *[many] Нарушено { $count } сроков по SLA
+}</b>
+sla-warning-line = /ticket_{ $number } { $subject } · { $target } до { $due }, осталось { $left } рабочего времени
+sla-breach-line = /ticket_{ $number } { $subject } · { $target }: срок был { $due } · { $assignee }
+sla-breach-line-nobody = /ticket_{ $number } { $subject } · { $target }: срок был { $due } · не назначена
+sla-target-first_response = первый ответ
+sla-target-resolution = решение
