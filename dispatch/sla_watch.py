@@ -126,6 +126,21 @@ async def recheck_open(session: AsyncSession, now: datetime, organization_id: in
     await session.execute(query.values(sla_check_at=now))
 
 
+def as_json(found: dict[str, sla.Figure]) -> dict[str, dict]:
+    """A ticket's figures as `deskbot tickets --json` prints them (minutes of business time)."""
+    return {name: {"target_minutes": _minutes(one.target), "elapsed_minutes": _minutes(one.elapsed),
+                   "warn_at": _iso(one.warn), "due": _iso(one.due), "done": _iso(one.done), "state": str(one.state)}
+            for name, one in found.items()}
+
+
+def _minutes(amount: timedelta) -> int:
+    return int(amount.total_seconds() // 60)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
 def _own(minutes: int | None, desk: timedelta | None) -> timedelta | None:
     if minutes is None:
         return desk
