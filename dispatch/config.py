@@ -318,6 +318,11 @@ class Config(Section):
         """The desk's calendar, or the one named `key` in [calendars]."""
         return self._calendars[key]
 
+    def nag_hours(self) -> Calendar | None:
+        """When nags and stale nudges may be sent: the desk's business hours, or None (any time)."""
+        hours = self._calendars[None]
+        return None if self.dispatch.nag_outside_hours or hours.round_the_clock else hours
+
     @property
     def pipe_socket(self) -> Path:
         from deskbot.mailbox.pipe import socket_path

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from deskbot.dispatch.durations import parse_duration
 from deskbot.dispatch.sla import Targets
@@ -24,7 +24,13 @@ def _target(value: Any) -> Any:
     return value
 
 
-Target = Annotated[timedelta | None, BeforeValidator(_target), Field(gt=timedelta(0))]
+def _positive(value: timedelta | None) -> timedelta | None:
+    if value is not None and value <= timedelta(0):
+        raise ValueError("a target must be longer than nothing (\"\" for none)")
+    return value
+
+
+Target = Annotated[timedelta | None, BeforeValidator(_target), AfterValidator(_positive)]
 
 
 class TargetsConfig(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch import rules, sla
+from deskbot.dispatch.calendar import Calendar
 from deskbot.dispatch.rules import Status
 from deskbot.storage.models import Department, Staff, Ticket, TicketEvent, TimeEntry
 
@@ -71,15 +72,16 @@ async def take(session: AsyncSession, number: int, actor: Staff, now: datetime) 
     return Done(ticket, actor, actor)
 
 
-async def reassign(session: AsyncSession, number: int, actor: Staff, now: datetime, nag_every) -> Done:
-    """Back to the dispatcher: the ticket waits for assignment again, and nags again."""
+async def reassign(session: AsyncSession, number: int, actor: Staff, now: datetime, nag_every,
+                   hours: Calendar | None = None) -> Done:
+    """Back to the dispatcher: the ticket waits for assignment again, and nags again (within `hours`)."""
     ticket = await _ticket(session, number)
     if not rules.may_reassign(actor.role_set, actor.id, ticket.assignee_id):
         raise Refused("alert-assignee-only")
     _move(ticket, rules.Action.REASSIGN)
     previous = ticket.assignee_id
     ticket.assignee_id = ticket.assigned_by_id = ticket.assigned_at = ticket.taken_at = ticket.waiting_since = None
-    ticket.next_nag_at = rules.next_nag_at(now, nag_every)
+    ticket.next_nag_at = rules.next_nag_at(now, nag_every, hours)
     ticket.updated_at = now
     _event(session, ticket, actor, "reassigned", f"from staff {previous}", now)
     return Done(ticket, actor)

@@ -31,6 +31,9 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
     chat_id = config.telegram.dispatcher_chat_id
     if not chat_id or budget <= 0:
         return 0  # still due: the next sweep reminds, once the chat has room
+    hours = config.nag_hours()
+    if hours is not None and not hours.is_open(now):
+        return 0  # the desk is closed: what is due is reminded of when it opens
     due = list(await session.scalars(
         select(Ticket.id).where(Ticket.next_nag_at <= now, Ticket.status == rules.Status.NEW)
         .order_by(Ticket.id).limit(MAX_PER_SWEEP)
@@ -49,7 +52,7 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
         _digests(session, chat_id, texts, reminder, len(waiting), now)
     # Those counted in "...and 40 more" were reminded of too: all of them are due again together.
     await session.execute(update(Ticket).where(Ticket.id.in_([t.number for t in waiting])).values(
-        next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every)))
+        next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every, hours)))
     return len(waiting)
 
 
