@@ -667,3 +667,7 @@ sla-breach-line = /ticket_{ $number } { $subject } · { $target } was due { $due
 sla-breach-line-nobody = /ticket_{ $number } { $subject } · { $target } was due { $due } · not assigned
 sla-target-first_response = first response
 sla-target-resolution = resolution
+web-board-sla-breached = SLA missed: { $target } was due { $due }
+web-board-sla-warning = SLA close: { $target } due { $due }
+web-board-sla-first_response = first response
+web-board-sla-resolution = resolution

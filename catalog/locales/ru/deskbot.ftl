@@ -682,3 +682,7 @@ sla-breach-line = /ticket_{ $number } { $subject } · { $target }: срок бы
 sla-breach-line-nobody = /ticket_{ $number } { $subject } · { $target }: срок был { $due } · не назначена
 sla-target-first_response = первый ответ
 sla-target-resolution = решение
+web-board-sla-breached = SLA нарушен: { $target } — срок был { $due }
+web-board-sla-warning = SLA скоро: { $target } до { $due }
+web-board-sla-first_response = первый ответ
+web-board-sla-resolution = решение
