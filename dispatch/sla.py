@@ -175,3 +175,34 @@ def _crossing(calendar: Calendar, spans: list[tuple[datetime, datetime | None]],
                 continue
         return calendar.add(start, amount - used)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    met: int = 0
+    breached: int = 0
+    open: int = 0  # still running or paused when counted
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A month's report: how many tickets had SLA targets, and how each target went."""
+    tickets: int
+    first_response: Count
+    resolution: Count
+
+
+def summarize(tickets: Iterable[Mapping[str, Figure]]) -> Summary | None:
+    """None when no ticket had a target: the report then says nothing of SLA."""
+    counted = 0
+    counts = {name: {"met": 0, "breached": 0, "open": 0} for name in TARGETS}
+    for found in tickets:
+        if not found:
+            continue
+        counted += 1
+        for name, one in found.items():
+            kind = {State.MET: "met", State.BREACHED: "breached"}.get(one.state, "open")
+            counts[name][kind] += 1
+    if not counted:
+        return None
+    return Summary(counted, Count(**counts[FIRST_RESPONSE]), Count(**counts[RESOLUTION]))

@@ -89,6 +89,14 @@ async def ticket_figures(session: AsyncSession, config: Config, tickets: Sequenc
     return found
 
 
+async def summary(session: AsyncSession, config: Config, numbers: Sequence[int], at: datetime) -> sla.Summary | None:
+    """How the SLA targets of these tickets went, as of `at` (a report's month end, or now)."""
+    tickets: list[Ticket] = []
+    for start in range(0, len(numbers), _CHUNK):
+        tickets += await session.scalars(select(Ticket).where(Ticket.id.in_(numbers[start:start + _CHUNK])))
+    return sla.summarize((await ticket_figures(session, config, tickets, at)).values())
+
+
 async def alerts_due(session: AsyncSession, config: Config, now: datetime) -> list[Alert]:
     """The warnings and breaches due now, recorded as told (alerts and audit events) in the caller's
     transaction; each claimed ticket's next look is set. The caller tells them."""
