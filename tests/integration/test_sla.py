@@ -109,3 +109,17 @@ async def test_a_ticket_opened_by_mail_is_looked_at_at_once(engine):
     await ingest.store(7, mails, 1)
     async with session_factory(engine)() as s:
         assert list(await s.scalars(select(Ticket.sla_check_at))) == [START, START]
+
+
+async def test_many_breaches_at_once_are_few_messages_within_telegrams_limit(desk):
+    long_subject = "Printer on fire and nobody knows why " * 10
+    for number in range(1, 61):
+        await add_ticket(desk.sessions, number, long_subject, status="assigned", assignee=SAM)
+    minutes_after_start(desk, 120)  # the service was down: every warning is past, every breach due
+    assert await sweep(desk) == 60
+    await desk.outbox_drained()
+    told = [m for m in desk.fake.bot_messages(DISPATCHERS) if "SLA" in m.text]
+    assert 2 <= len(told) <= 4 and all(len(m.text) <= 4096 for m in told)
+    assert sum(m.text.count("/ticket_") for m in told) == 60
+    assert "60 SLA targets were missed" in told[0].text
+    assert not [m for m in desk.fake.bot_messages(SAM) if "SLA" in m.text]  # no warning once it is too late
