@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch import sla
-from deskbot.dispatch.calendar import Calendar
+from deskbot.dispatch.calendar import Calendar, HoursError
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import Status
 from deskbot.storage.models import Contract, Organization, SlaAlert, Staff, Ticket, TicketEvent
@@ -85,7 +85,14 @@ async def ticket_figures(session: AsyncSession, config: Config, tickets: Sequenc
             found[ticket.id] = {}
             continue
         line = sla.timeline(ticket.created_at, events.get(ticket.id, ()))
-        found[ticket.id] = sla.figures(line, terms.calendar, terms.targets, now)
+        if ticket.status == Status.CLOSED and line.resolved is None:  # closed with no event of it (imported)
+            closed = [("closed", ticket.closed_at or ticket.updated_at)]
+            line = sla.timeline(ticket.created_at, [*events.get(ticket.id, ()), *closed])
+        try:
+            found[ticket.id] = sla.figures(line, terms.calendar, terms.targets, now)
+        except HoursError as exc:  # a calendar whose holidays cover a whole year: no clock can run
+            log.warning("ticket #%d: SLA not counted: %s", ticket.id, exc)
+            found[ticket.id] = {}
     return found
 
 

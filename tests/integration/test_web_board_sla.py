@@ -47,3 +47,17 @@ async def test_warning_and_breached_marks_on_the_board(engine):
         assert "SLA нарушен: первый ответ — срок был 2026-03-02 13:00" in ru
     finally:
         await client.close()
+
+
+async def test_a_ticket_closed_without_its_event_counts_as_closed_then(engine):
+    from deskbot.dispatch.sla_watch import ticket_figures
+    from deskbot.storage.models import Ticket
+
+    sessions = session_factory(engine)
+    await seed(sessions)
+    await add_ticket(sessions, 1, "Imported", status="closed", created=NOW - timedelta(minutes=30))
+    async with sessions.begin() as s:
+        ticket = await s.get(Ticket, 1)
+        ticket.closed_at = NOW - timedelta(minutes=20)
+        found = await ticket_figures(s, CONFIG, [ticket], NOW + timedelta(days=1))
+    assert {name: str(one.state) for name, one in found[1].items()} == {"first_response": "met", "resolution": "met"}
