@@ -155,16 +155,33 @@ async def _print_tickets(config: Config, status: str | None, as_json: bool) -> N
 
     from deskbot.storage.queries import list_tickets
 
-    rows = await _read(config, lambda s: list_tickets(s, status))
     if as_json:
-        for row in rows:
-            print(json.dumps(row.as_json(), ensure_ascii=False))
+        for row, figures in await _read(config, lambda s: _with_sla(s, config, status)):
+            print(json.dumps({**row.as_json(), "sla": figures}, ensure_ascii=False))
         return
+    rows = await _read(config, lambda s: list_tickets(s, status))
     print(f"{'#':>6}  {'status':<11} {'created (UTC)':<16}  {'msgs':>4}  {'customer':<30} subject")
     for r in rows:
         created = r.created_at.strftime("%Y-%m-%d %H:%M")
         print(f"{r.number:>6}  {r.status:<11} {created:<16}  {r.message_count:>4}  {(r.customer_email or '-')[:30]:<30} {r.subject[:60]}")
     print(f"{len(rows)} ticket(s)")
+
+
+async def _with_sla(session, config: Config, status: str | None) -> list[tuple[object, dict]]:
+    """Each ticket's row and its SLA figures now (targets, elapsed, due, state), counted as the sweep counts them."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from deskbot.dispatch import sla_watch
+    from deskbot.storage.models import Ticket
+    from deskbot.storage.queries import list_tickets
+
+    rows = await list_tickets(session, status)
+    query = select(Ticket).order_by(Ticket.id)
+    found = await sla_watch.ticket_figures(session, config, list(await session.scalars(
+        query.where(Ticket.status == status) if status else query)), datetime.now(timezone.utc))
+    return [(row, sla_watch.as_json(found.get(row.number, {}))) for row in rows]
 
 
 async def _read(config: Config, query):

@@ -23,6 +23,9 @@ _CONTRACT_OPTIONS = [
     ("client_manager", "the client's own manager: this address sees all the organization's tickets in the "
                        "web cabinet ('' for nobody)"),
     ("kind", "the kind of contract as the client calls it, e.g. 'Support subscription'"),
+    ("calendar", "the business hours its SLA counts in: a [calendars] key of the config ('' for the desk's)"),
+    ("first_response", "SLA first-response target in business time, e.g. 2h ('off' for none, '' for the desk's)"),
+    ("resolution", "SLA resolution target in business time, e.g. 16h ('off' for none, '' for the desk's)"),
 ]
 
 
@@ -59,7 +62,7 @@ async def run(args: argparse.Namespace, config: Config, texts, sessions) -> int:
 
     try:
         if args.command == "contracts":
-            return await _contracts(args, sessions)
+            return await _contracts(args, config, sessions)
         if args.command == "report":
             return await _report(args, config, texts, sessions)
         return await _reports(args, sessions)
@@ -68,7 +71,7 @@ async def run(args: argparse.Namespace, config: Config, texts, sessions) -> int:
         return 1
 
 
-async def _contracts(args: argparse.Namespace, sessions) -> int:
+async def _contracts(args: argparse.Namespace, config: Config, sessions) -> int:
     from deskbot.dispatch import contracts
 
     now = datetime.now(timezone.utc)
@@ -76,7 +79,7 @@ async def _contracts(args: argparse.Namespace, sessions) -> int:
     if action == "import":
         entries = contracts.read_toml(args.file)
         async with sessions.begin() as session:
-            added, changed = await contracts.import_entries(session, entries, now)
+            added, changed = await contracts.import_entries(session, entries, now, calendars=list(config.calendars))
         print(f"{added} contract(s) added, {changed} changed")
         return 0
     if action in ("add", "edit"):
@@ -85,7 +88,8 @@ async def _contracts(args: argparse.Namespace, sessions) -> int:
             values["fields"] = args.fields
         async with sessions.begin() as session:
             contract = await contracts.save(session, args.org, values, now, name=args.name,
-                                            extra_addresses=args.address, create=action == "add")
+                                            extra_addresses=args.address, create=action == "add",
+                                            calendars=list(config.calendars))
         print(f"{args.org.lower()}: contract {contract.number} {'added' if action == 'add' else 'changed'}")
         return 0
     async with sessions() as session:
@@ -99,7 +103,9 @@ async def _contracts(args: argparse.Namespace, sessions) -> int:
                 "overage_rate": str(terms.overage_rate), "manager": row.manager,
                 "client_manager": c.client_manager or "", "kind": c.kind,
                 "fields": dict(contracts.extra_fields(c)),
-                "recipients": [a for a in c.recipients.split(",") if a]}
+                "recipients": [a for a in c.recipients.split(",") if a],
+                "calendar": c.sla_calendar or "", "first_response": contracts.sla_text(c.first_response_minutes),
+                "resolution": contracts.sla_text(c.resolution_minutes)}
         if args.json:
             print(json.dumps(item, ensure_ascii=False))
         else:

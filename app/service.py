@@ -28,6 +28,7 @@ from deskbot.bot.mailnotify import mail_outcome_notifier
 from deskbot.bot.render.mail import incident_text
 from deskbot.bot.render.texts import Texts
 from deskbot.bot.webhook import Webhook
+from deskbot.dispatch import sla_watch
 from deskbot.dispatch.acknowledge import acknowledge_due
 from deskbot.dispatch.background import OwnedTasks, Sweep
 from deskbot.dispatch.clock import Clock, SystemClock
@@ -279,6 +280,15 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         await bot.session.close()
 
 
+async def _sla_at_start(config: Config, sessions: Sessions, clock: Clock) -> None:
+    """The config may have changed the SLA terms: open tickets are counted again. A contract naming a
+    calendar the config lost is said, once per start; its SLA counts the desk's calendar meanwhile."""
+    async with sessions.begin() as session:
+        for line in await sla_watch.check_contract_calendars(session, config):
+            log.error("%s", line)
+        await sla_watch.recheck_open(session, clock.now())
+
+
 @contextlib.asynccontextmanager
 async def lifecycle(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
                     scheduler) -> AsyncIterator[None]:
@@ -293,6 +303,8 @@ async def lifecycle(config: Config, sessions: Sessions, clock: Clock, texts: Tex
         timed.append(sweeps.stale(config, sessions, clock, texts))
     if has_bot:
         timed.append(sweeps.hours(config, sessions, clock, texts))
+        timed.append(sweeps.sla(config, sessions, clock, texts))
+    await _sla_at_start(config, sessions, clock)
     for sweep in timed:
         schedule.every(scheduler, sweep, LIFECYCLE_SWEEP_EVERY)
     if config.web.listen:  # spent log-in codes and links, ended sessions

@@ -17,6 +17,7 @@ from deskbot.bot.sweeps.forward import forward_replies
 from deskbot.bot.sweeps.nags import nag_due_tickets
 from deskbot.bot.sweeps.quarantine import announce_kept_aside, summarize_machine_mail
 from deskbot.bot.sweeps.reports import ask_managers, tell_hours
+from deskbot.bot.sweeps.sla import tell_sla
 from deskbot.bot.sweeps.stale import nudge_stale
 from deskbot.dispatch.background import Sweep
 from deskbot.dispatch.clock import Clock
@@ -114,6 +115,14 @@ def stale(config: Config, sessions: Sessions, clock: Clock, texts: Texts) -> Swe
         async with sessions.begin() as session:
             await nudge_stale(session, config, texts, clock.now())
     return Sweep("stale sweep", sweep)
+
+
+def sla(config: Config, sessions: Sessions, clock: Clock, texts: Texts) -> Sweep:
+    """SLA warnings to assignees and breaches to the dispatcher chat, from the indexed tickets.sla_check_at."""
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            await tell_sla(session, config, texts, clock.now())
+    return Sweep("sla sweep", sweep)
 
 
 def hours(config: Config, sessions: Sessions, clock: Clock, texts: Texts) -> Sweep:

@@ -234,7 +234,8 @@ class BatchWriter:
             # The customer answered what we waited for: back in work (an auto-reply, Outcome.AUTO, is no answer).
             resumed = sorted(await self.session.scalars(
                 update(Ticket).where(Ticket.id.in_(replied), Ticket.status == Status.WAITING)
-                .values(status=Status.IN_PROGRESS, waiting_since=None).returning(Ticket.id)))
+                .values(status=Status.IN_PROGRESS, waiting_since=None, sla_check_at=self.now)
+                .returning(Ticket.id)))
             if resumed:
                 await self.session.execute(insert(TicketEvent.__table__), [
                     {"ticket_id": t, "staff_id": None, "kind": "resumed", "detail": "the customer replied",
@@ -243,7 +244,8 @@ class BatchWriter:
         if reopened:
             # Back to its assignee, who hears of it with the reply (bot/sweeps/forward.py).
             await self.session.execute(update(Ticket).where(Ticket.id.in_(reopened), Ticket.status == Status.CLOSED)
-                                       .values(status=Status.ASSIGNED, closed_at=None, taken_at=None))
+                                       .values(status=Status.ASSIGNED, closed_at=None, taken_at=None,
+                                               sla_check_at=self.now))  # its SLA clock runs again
             await self.session.execute(insert(TicketEvent.__table__), [
                 {"ticket_id": t, "staff_id": None, "kind": "reopened", "detail": "the customer replied", "at": self.now}
                 for t in reopened])

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from deskbot.dispatch import sla, sla_watch
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import Status
 from deskbot.dispatch.staff import active_departments, department_people
@@ -40,6 +41,14 @@ class Card:
     age: timedelta  # since the ticket came in
     stale: timedelta | None  # how long it has waited or lain untouched, when past the desk's patience
     closed_at: datetime | None
+    sla: SlaMark | None = None  # an SLA target close to its due moment, or missed
+
+
+@dataclass(frozen=True)
+class SlaMark:
+    state: str  # warning | breached
+    target: str  # first_response | resolution
+    due: datetime | None
 
 
 @dataclass(frozen=True)
@@ -87,9 +96,19 @@ async def _column(session: AsyncSession, config: Config, key: str, filters: Filt
     if key != Status.NEW:
         query = _filtered(query, filters)
     rows = (await session.execute(query.limit(PER_COLUMN))).all()
+    figures = await sla_watch.ticket_figures(session, config, [row[0] for row in rows], now)
     cards = [Card(t.id, t.subject or "", org, department, name, now - t.created_at, _stale(t, config, now),
-                  t.closed_at) for t, org, department, name, _ in rows]
+                  t.closed_at, sla_mark(figures.get(t.id, {}))) for t, org, department, name, _ in rows]
     return Column(key, cards, rows[0][-1] if rows else 0)
+
+
+def sla_mark(found: dict[str, sla.Figure]) -> SlaMark | None:
+    """The most pressing target: a missed one first, then one past its warning share; None when all is well."""
+    for state in (sla.State.BREACHED, sla.State.WARNING):
+        for name, one in found.items():
+            if one.state == state:
+                return SlaMark(str(state), name, one.due)
+    return None
 
 
 def _filtered(query, filters: Filters):

@@ -23,6 +23,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from deskbot.dispatch.assignment_rules import parse_leave
 from deskbot.dispatch.calendar import Calendar, HoursError
 from deskbot.dispatch.config_hours import CalendarConfig
+from deskbot.dispatch.config_sla import SlaConfig
 from deskbot.dispatch.durations import parse_duration, parse_size
 
 DEFAULT_PATH = "config.toml"
@@ -192,6 +193,7 @@ class DispatchConfig(Section):
     reopen_within: Duration = timedelta(days=14)  # a reply later than this opens a new ticket
     autoclose_after: OptionalDuration = timedelta(days=3)  # a ticket waiting for the customer this long closes
     stale_after: OptionalDuration = timedelta(days=1)  # a ticket in work this long untouched nudges its assignee
+    nag_outside_hours: bool = False  # false: no nag and no stale nudge while [calendar] says the desk is closed
     timezone: str = "Europe/Moscow"
 
     @field_validator("timezone")
@@ -329,6 +331,7 @@ class Config(Section):
     staff: list[StaffMember] = []
     calendar: CalendarConfig = CalendarConfig()  # the desk's business hours (none given: round the clock)
     calendars: dict[str, CalendarConfig] = {}  # named ones, for contracts and people
+    sla: SlaConfig = SlaConfig()  # the desk's SLA targets (none given: no SLA)
     path: str = Field(DEFAULT_PATH, exclude=True)
     _calendars: dict[str | None, Calendar] = PrivateAttr(default_factory=dict)
 
@@ -345,6 +348,11 @@ class Config(Section):
 
     def member(self, telegram_id: int) -> StaffMember | None:
         return next((m for m in self.staff if m.telegram_id == telegram_id), None)
+
+    def nag_hours(self) -> Calendar | None:
+        """When nags and stale nudges may be sent: the desk's business hours, or None (any time)."""
+        hours = self._calendars[None]
+        return None if self.dispatch.nag_outside_hours or hours.round_the_clock else hours
 
     @property
     def pipe_socket(self) -> Path:

@@ -15,16 +15,20 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from collections.abc import Collection
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskbot.dispatch import sla_watch
+from deskbot.dispatch.durations import parse_duration
 from deskbot.dispatch.hours import Terms
 from deskbot.storage.models import Contract, Customer, Organization, Staff, Ticket
 
 UNLIMITED = "unlimited"
 FIELDS = ("number", "start", "fee", "hours", "bonus", "rate", "overage_rate", "currency", "manager", "recipients",
-          "client_manager", "kind", "fields")
+          "client_manager", "kind", "fields", "calendar", "first_response", "resolution")
+NO_SLA = "off"  # a target the client does not have, whatever the desk's [sla] says
 FIELD_LABEL, FIELD_VALUE, MAX_FIELDS = 100, 500, 20
 _ADDRESS = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 
@@ -126,8 +130,10 @@ def terms(contract: Contract) -> Terms:
 
 
 async def save(session: AsyncSession, domain: str, values: dict[str, Any], now: datetime, *,
-               name: str | None = None, extra_addresses: list[str] = (), create: bool = True) -> Contract:
-    """Add (create=True) or change the contract of the organization `domain`; only the given values change."""
+               name: str | None = None, extra_addresses: list[str] = (), create: bool = True,
+               calendars: Collection[str] = ()) -> Contract:
+    """Add (create=True) or change the contract of the organization `domain`; only the given values change.
+    `calendars`: the keys of the config's [calendars], which a contract's calendar must be one of."""
     domain = domain.strip().lower()
     if not domain or "@" in domain:
         raise ContractError(f"--org takes a domain such as example.com, not {domain!r}")
@@ -157,8 +163,10 @@ async def save(session: AsyncSession, domain: str, values: dict[str, Any], now: 
                             monthly_fee_minor=0, bonus_minutes=0, hourly_rate_minor=0, overage_rate_minor=0,
                             kind="", fields="[]")
         session.add(contract)
-    await _apply(session, contract, values)
+    await _apply(session, contract, values, calendars)
     contract.updated_at = now
+    if {"calendar", "first_response", "resolution"} & set(values):
+        await sla_watch.recheck_open(session, now, organization.id)  # its open tickets count by the new terms
     for address in addresses(list(extra_addresses), "address"):
         await _attach(session, organization, address, now)
     await session.flush()
@@ -187,7 +195,8 @@ def read_toml(path: str | Path) -> list[dict[str, Any]]:
     return entries
 
 
-async def import_entries(session: AsyncSession, entries: list[dict[str, Any]], now: datetime) -> tuple[int, int]:
+async def import_entries(session: AsyncSession, entries: list[dict[str, Any]], now: datetime,
+                         calendars: Collection[str] = ()) -> tuple[int, int]:
     """Add or update each entry, all or nothing (the caller's transaction); (added, changed)."""
     added = changed = 0
     for index, entry in enumerate(entries, 1):
@@ -196,14 +205,14 @@ async def import_entries(session: AsyncSession, entries: list[dict[str, Any]], n
         exists = await session.scalar(select(Contract.id).join(Organization).where(Organization.domain == domain.lower()))
         try:
             await save(session, domain, values, now, name=entry.get("name"), extra_addresses=entry.get("addresses", []),
-                       create=exists is None)
+                       create=exists is None, calendars=calendars)
         except ContractError as exc:
             raise ContractError(f"contract {index} ({domain}): {exc}") from None
         added, changed = (added + 1, changed) if exists is None else (added, changed + 1)
     return added, changed
 
 
-async def _apply(session: AsyncSession, contract: Contract, values: dict[str, Any]) -> None:
+async def _apply(session: AsyncSession, contract: Contract, values: dict[str, Any], calendars: Collection[str]) -> None:
     for field, value in values.items():
         if field == "number":
             contract.number = str(value).strip()[:64]
@@ -236,6 +245,49 @@ async def _apply(session: AsyncSession, contract: Contract, values: dict[str, An
             contract.kind = " ".join(str(value).split())[:64]
         elif field == "fields":
             _merge_fields(contract, value)
+        elif field == "calendar":
+            contract.sla_calendar = _calendar(value, calendars)
+        elif field == "first_response":
+            contract.first_response_minutes = sla_target(value, "first_response")
+        elif field == "resolution":
+            contract.resolution_minutes = sla_target(value, "resolution")
+
+
+def sla_target(value: Any, what: str) -> int | None:
+    """"4h", "1h 30m" (business time) -> minutes; "off" -> 0 (no target); "" -> None (the desk's [sla])."""
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text == NO_SLA:
+        return 0
+    try:
+        minutes = int(parse_duration(text).total_seconds() // 60)
+    except ValueError:
+        raise ContractError(f"{what}: use business time such as 4h or 1h 30m, 'off' for none, or '' for the "
+                            f"desk's [sla], not {value!r}") from None
+    if minutes <= 0:
+        raise ContractError(f"{what}: at least a minute, not {value!r}")
+    return minutes
+
+
+def sla_text(minutes: int | None) -> str:
+    """How `deskbot contracts` shows a target: "" (the desk's), "off", or "4h 30m"."""
+    if minutes is None:
+        return ""
+    if minutes == 0:
+        return NO_SLA
+    hours_part, rest = divmod(minutes, 60)
+    return " ".join(part for part in (f"{hours_part}h" if hours_part else "", f"{rest}m" if rest else "") if part)
+
+
+def _calendar(value: Any, calendars: Collection[str]) -> str | None:
+    key = str(value).strip()
+    if not key:
+        return None
+    if key not in calendars:
+        known = ", ".join(calendars) or "none: add [calendars.KEY] to the config"
+        raise ContractError(f"calendar: {key!r} is not in the config's [calendars] (known: {known})")
+    return key
 
 
 async def _manager(session: AsyncSession, value: Any) -> int | None:

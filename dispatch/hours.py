@@ -12,6 +12,8 @@ from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from deskbot.dispatch.sla import Summary
+
 CENT = Decimal("0.01")
 THRESHOLDS = (80, 100)  # percent of the package at which the client's manager is warned
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -92,6 +94,7 @@ class ReportData:
     totals: Totals
     zone: ZoneInfo  # opened/closed and generated-at are shown in this zone
     generated_at: datetime
+    sla: Summary | None = None  # how the tickets' SLA targets went; None: no SLA to report
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lines", tuple(self.lines))

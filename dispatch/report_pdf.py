@@ -197,4 +197,18 @@ def _draw(pdf: _Document, report: ReportData, texts: Catalog, font: tuple[Path, 
         (t("report-total-overage-cost"), money(sums.overage_cost)),
         (t("report-total-due"), money(sums.total_due)),
     ])
+    if report.sla is not None:
+        _service_levels(report, texts, line, pairs)
     return bytes(pdf.output())
+
+
+def _service_levels(report: ReportData, texts: Catalog, line, pairs) -> None:
+    """How the SLA targets went: met, missed, and those still open when the report was made."""
+    t, levels = texts.plain, report.sla
+    line(t("report-sla"), 11, "B", 1)
+    rows = [(t("report-sla-tickets"), str(levels.tickets))]
+    for name, count in (("first-response", levels.first_response), ("resolution", levels.resolution)):
+        if count.met or count.breached or count.open:
+            rows.append((t(f"report-sla-{name}"), t("report-sla-counts", met=count.met, breached=count.breached,
+                                                     open=count.open)))
+    pairs(rows)

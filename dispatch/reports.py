@@ -18,7 +18,7 @@ from sqlalchemy import Integer, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.catalog.words import Catalog
-from deskbot.dispatch import contracts, hours, outbox
+from deskbot.dispatch import contracts, hours, outbox, sla_watch
 from deskbot.dispatch.config import Config
 from deskbot.mailbox.outbound import Outbound, OutboundAttachment, compose, new_message_id
 from deskbot.storage.models import Contract, Customer, HoursAlert, Organization, Report, Staff, Ticket, TimeEntry
@@ -67,8 +67,9 @@ async def make(session: AsyncSession, config: Config, texts: Catalog, organizati
     terms = contracts.terms(contract)
     lines = await month_lines(session, organization.id, start, end)
     totals = hours.totals(terms, lines)
+    levels = await sla_watch.summary(session, config, [line.number for line in lines], min(now, end))
     data = hours.ReportData(organization=organization.name, domain=organization.domain, month=month, terms=terms,
-                            lines=tuple(lines), totals=totals, zone=zone, generated_at=now)
+                            lines=tuple(lines), totals=totals, zone=zone, generated_at=now, sla=levels)
     # fpdf2 (and its fontTools) cost 30 MB: imported on the first report, not by every idle service.
     from deskbot.dispatch.report_pdf import render
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from deskbot.dispatch.calendar import Calendar
+
 # Telegram refuses a message over 4096 visible characters; the rest of the room
 # is kept for the digest's header ("300 new tickets (2/3)").
 DIGEST_CHARS = 3900
@@ -106,11 +108,13 @@ def may_reassign(roles: Iterable[str], staff_id: int, ticket_assignee_id: int | 
 
 # Nags ---------------------------------------------------------------------
 
-def next_nag_at(created_or_last_nag: datetime, nag_every: timedelta) -> datetime:
+def next_nag_at(created_or_last_nag: datetime, nag_every: timedelta, hours: Calendar | None = None) -> datetime:
+    """`nag_every` later; with business `hours`, a moment outside them moves to the desk's next opening."""
     _aware(created_or_last_nag)
     if nag_every <= timedelta(0):
         raise ValueError("nag_every must be positive")
-    return created_or_last_nag + nag_every
+    due = created_or_last_nag + nag_every
+    return due if hours is None else hours.next_open(due)
 
 
 def nag_due(ticket_status: str, next_nag_at: datetime | None, now: datetime) -> bool:

@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from deskbot.dispatch import rules
+from deskbot.dispatch import rules, sla
+from deskbot.dispatch.calendar import Calendar
 from deskbot.dispatch.rules import Status
 from deskbot.storage.models import Department, Staff, Ticket, TicketEvent, TimeEntry
 
@@ -80,8 +81,9 @@ async def take(session: AsyncSession, number: int, actor: Staff, now: datetime) 
     return Done(ticket, actor, actor)
 
 
-async def reassign(session: AsyncSession, number: int, actor: Staff, now: datetime, nag_every) -> Done:
-    """Back to the dispatcher: the ticket waits for assignment again, and nags again."""
+async def reassign(session: AsyncSession, number: int, actor: Staff, now: datetime, nag_every,
+                   hours: Calendar | None = None) -> Done:
+    """Back to the dispatcher: the ticket waits for assignment again, and nags again (within `hours`)."""
     ticket = await _ticket(session, number)
     if not rules.may_reassign(actor.role_set, actor.id, ticket.assignee_id):
         raise Refused("alert-assignee-only")
@@ -89,7 +91,7 @@ async def reassign(session: AsyncSession, number: int, actor: Staff, now: dateti
     previous = ticket.assignee_id
     ticket.assignee_id = ticket.assigned_by_id = ticket.assigned_at = ticket.taken_at = ticket.waiting_since = None
     ticket.assigned_how = ticket.take_by = ticket.tell_assignee_at = None
-    ticket.next_nag_at = rules.next_nag_at(now, nag_every)
+    ticket.next_nag_at = rules.next_nag_at(now, nag_every, hours)
     ticket.updated_at = now
     _event(session, ticket, actor, "reassigned", f"from staff {previous}", now)
     return Done(ticket, actor)
@@ -195,4 +197,6 @@ def _refusal(exc: rules.TransitionError, ticket: Ticket) -> Refused:
 
 
 def _event(session: AsyncSession, ticket: Ticket, actor: Staff | None, kind: str, detail: str | None, now) -> None:
+    if kind in sla.KINDS:
+        ticket.sla_check_at = now  # its SLA clock moved: the sweep looks again at once
     session.add(TicketEvent(ticket_id=ticket.id, staff_id=actor.id if actor else None, kind=kind, detail=detail, at=now))

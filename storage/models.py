@@ -105,6 +105,10 @@ class StaffDepartment(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
 
 
+def _created_at(context) -> datetime | None:
+    return context.get_current_parameters().get("created_at")
+
+
 class Ticket(Base):
     """A ticket's number is its primary key: short, unique, and what `[#N]` in a subject names."""
 
@@ -140,6 +144,9 @@ class Ticket(Base):
     assigned_how: Mapped[str | None] = mapped_column(String(16))
     take_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # not taken by then: the next person
     tell_assignee_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # NULL: nothing to tell
+    # When the SLA sweep must look at the ticket (NULL: nothing to watch): a new ticket at once, then at its
+    # next warning or breach moment, and at once again after an event that moves its clock (dispatch/sla_watch.py).
+    sla_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True, default=_created_at)
 
 
 class AssignmentOffer(Base):
@@ -323,6 +330,11 @@ class Contract(Base):
     kind: Mapped[str] = mapped_column(String(64), default="", server_default="")  # e.g. "Support subscription", as the client calls it
     # Free-form label/value pairs the cabinet shows (a portal's address, a product tariff): JSON [[label, value], ...].
     fields: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    # SLA: a [calendars] key (NULL: the desk's [calendar]); targets in minutes of business time,
+    # NULL: the desk's [sla], 0: none for this client.
+    sla_calendar: Mapped[str | None] = mapped_column(String(64))
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
 
 
 class Report(Base):
@@ -451,3 +463,13 @@ class TariffRequest(Base):
     status: Mapped[str] = mapped_column(String(16))  # open | answered
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SlaAlert(Base):
+    """An SLA warning or breach that was told: once per ticket, target and level (the key makes sure)."""
+
+    __tablename__ = "sla_alerts"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(16), primary_key=True)  # first_response | resolution
+    level: Mapped[str] = mapped_column(String(8), primary_key=True)  # warning | breach
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -75,7 +75,8 @@ async def reassign(query: CallbackQuery, callback_data: TicketActionV1, session:
     actor = must_be_staff(staff)
     await hold_ticket(session, callback_data.ticket)
     now = clock.now()
-    done = await tickets.reassign(session, callback_data.ticket, actor, now, config.dispatch.nag_every)
+    done = await tickets.reassign(session, callback_data.ticket, actor, now, config.dispatch.nag_every,
+                                  config.nag_hours())
     replies.edit_pressed(query, await notify.sent_back(session, done, now), None)
     callback_answer.text = texts.alert("reassigned", number=done.ticket.id)
 

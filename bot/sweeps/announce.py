@@ -67,7 +67,7 @@ async def announce_due(session: AsyncSession, config: Config, texts: Texts, now:
             shown += [t.number for t in a.digest.tickets]
     if shown:
         await session.execute(update(Ticket).where(Ticket.id.in_(shown)).values(
-            announced_at=now, next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every)))
+            announced_at=now, next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every, config.nag_hours())))
     return len(shown)
 
 

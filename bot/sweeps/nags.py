@@ -31,6 +31,9 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
     chat_id = config.telegram.dispatcher_chat_id
     if not chat_id or budget <= 0:
         return 0  # still due: the next sweep reminds, once the chat has room
+    hours = config.nag_hours()
+    if hours is not None and not hours.is_open(now):
+        return 0  # the desk is closed: what is due is reminded of when it opens
     # Claimed by writing first: the next reminder's time is set before anything is read, so that on
     # SQLite this transaction holds the write lock from here on and an assignment committed a moment
     # ago is seen (a read first would start from the moment before it). Those counted in "...and 40
@@ -40,7 +43,7 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
             select(Ticket.id).where(Ticket.next_nag_at <= now, Ticket.status == rules.Status.NEW)
             .order_by(Ticket.id).limit(MAX_PER_SWEEP)
             .with_for_update(skip_locked=True, key_share=True)  # PostgreSQL: never twice; see announce_due
-        )).values(next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every)).returning(Ticket.id)
+        )).values(next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every, hours)).returning(Ticket.id)
         .execution_options(synchronize_session=False)
     ))
     waiting = await waiting_tickets(session, due)

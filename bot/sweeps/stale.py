@@ -26,8 +26,9 @@ MAX_PER_SWEEP = 200
 async def nudge_stale(session: AsyncSession, config: Config, texts: Texts, now: datetime) -> int:
     """Queue the nudges due, in the caller's transaction; how many were queued."""
     after = config.dispatch.stale_after
-    if after is None:
-        return 0
+    hours = config.nag_hours()
+    if after is None or (hours is not None and not hours.is_open(now)):
+        return 0  # off; or the desk is closed: the nudge waits for its opening
     quiet_since = now - after
     rows = (await session.execute(
         select(Ticket, Staff).join(Staff, Staff.id == Ticket.assignee_id)

@@ -115,6 +115,7 @@ async def test_one_scheduler_runs_every_periodic_sweep(tmp_path, dovecot, monkey
                             "assignment sweep": service.ANNOUNCE_EVERY,
                             "autoclose sweep": service.LIFECYCLE_SWEEP_EVERY,
                             "stale sweep": service.LIFECYCLE_SWEEP_EVERY,
-                            "hours sweep": service.LIFECYCLE_SWEEP_EVERY}
+                            "hours sweep": service.LIFECYCLE_SWEEP_EVERY,
+                            "sla sweep": service.LIFECYCLE_SWEEP_EVERY}
             dovecot.append(make_mail("Still announced"))
             await fake.wait_for_bot_message(DISPATCHERS, text_contains="Still announced", timeout=20)

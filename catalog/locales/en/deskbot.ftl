@@ -678,3 +678,27 @@ nobody-away = Nobody is away.
 away-header = 🌴 <b>Away now: { $count }</b>
 away-line-open = { $name }, until further notice
 away-line-until = { $name }, until { $until }
+
+# --- issue14-sla ---
+sla-warning = ⏳ <b>{ $count ->
+    [one] An SLA target is close
+   *[other] { $count } SLA targets are close
+}</b>
+sla-breach = 🚨 <b>{ $count ->
+    [one] An SLA target was missed
+   *[other] { $count } SLA targets were missed
+}</b>
+sla-warning-line = /ticket_{ $number } { $subject } · { $target } due { $due }, { $left } of business time left
+sla-breach-line = /ticket_{ $number } { $subject } · { $target } was due { $due } · { $assignee }
+sla-breach-line-nobody = /ticket_{ $number } { $subject } · { $target } was due { $due } · not assigned
+sla-target-first_response = first response
+sla-target-resolution = resolution
+web-board-sla-breached = SLA missed: { $target } was due { $due }
+web-board-sla-warning = SLA close: { $target } due { $due }
+web-board-sla-first_response = first response
+web-board-sla-resolution = resolution
+report-sla = Service levels (SLA)
+report-sla-tickets = Tickets with SLA targets
+report-sla-first-response = First response
+report-sla-resolution = Resolution
+report-sla-counts = met { $met } · missed { $breached } · still open { $open }

@@ -691,3 +691,29 @@ nobody-away = Все на месте.
 away-header = 🌴 <b>Отсутствуют: { $count }</b>
 away-line-open = { $name }, без срока
 away-line-until = { $name }, до { $until }
+
+# --- issue14-sla ---
+sla-warning = ⏳ <b>{ $count ->
+    [one] { $count } срок по SLA скоро истечёт
+    [few] { $count } срока по SLA скоро истекут
+   *[many] { $count } сроков по SLA скоро истекут
+}</b>
+sla-breach = 🚨 <b>{ $count ->
+    [one] Нарушен { $count } срок по SLA
+    [few] Нарушено { $count } срока по SLA
+   *[many] Нарушено { $count } сроков по SLA
+}</b>
+sla-warning-line = /ticket_{ $number } { $subject } · { $target } до { $due }, осталось { $left } рабочего времени
+sla-breach-line = /ticket_{ $number } { $subject } · { $target }: срок был { $due } · { $assignee }
+sla-breach-line-nobody = /ticket_{ $number } { $subject } · { $target }: срок был { $due } · не назначена
+sla-target-first_response = первый ответ
+sla-target-resolution = решение
+web-board-sla-breached = SLA нарушен: { $target } — срок был { $due }
+web-board-sla-warning = SLA скоро: { $target } до { $due }
+web-board-sla-first_response = первый ответ
+web-board-sla-resolution = решение
+report-sla = Уровень обслуживания (SLA)
+report-sla-tickets = Тикетов со сроками по SLA
+report-sla-first-response = Первый ответ
+report-sla-resolution = Решение
+report-sla-counts = в срок { $met } · с нарушением { $breached } · ещё открыты { $open }
