@@ -117,8 +117,8 @@ async def pass_on(session: AsyncSession, config: Config, number: int, now: datet
     if choice.person is None:
         await session.execute(update(Ticket).where(Ticket.id == number).values(
             status=Status.NEW, assignee_id=None, assigned_by_id=None, assigned_at=None, assigned_how=None,
-            take_by=None, tell_assignee_at=None, next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every, config.nag_hours()),
-            updated_at=now))
+            take_by=None, tell_assignee_at=None, updated_at=now,
+            next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every, config.nag_hours())))
         _event(session, number, None, "back_to_dispatcher", f"{late}; {choice.reason}", now)
         return Placed(await _fresh(session, number), None, choice.reason, previous)
     assignee = await session.get(Staff, choice.person.id)
