@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        print(f"deskbot: {exc}", file=sys.stderr)
+        for line in exc.lines if args.command == "check-config" else [str(exc)]:  # check-config: every mistake
+            print(f"deskbot: {line}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(config.logging.level, _secrets(config))
     if args.command == "check-config":

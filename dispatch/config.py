@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from deskbot.dispatch.config_rules import MailTemplate, Rule, SetMode, cross_check
 from deskbot.dispatch.durations import parse_duration, parse_size
 
 DEFAULT_PATH = "config.toml"
@@ -303,6 +304,9 @@ class Config(Section):
     logging: LoggingConfig = LoggingConfig()
     departments: list[Department] = []
     staff: list[StaffMember] = []
+    rule_sets: dict[str, SetMode] = {}  # routing rules: dispatch/config_rules.py
+    rules: list[Rule] = []
+    mail_templates: list[MailTemplate] = []
     path: str = Field(DEFAULT_PATH, exclude=True)
 
     @property
@@ -357,6 +361,7 @@ class Config(Section):
                 problems.append(_problem(("web", "request_types", number, "department"), kind.department,
                                          "unknown_department", "unknown department '{key}'{known}",
                                          key=kind.department, known=known))
+        problems += cross_check(self)
         if problems:
             raise ValidationError.from_exception_data(type(self).__name__, problems)
         return self
@@ -369,7 +374,11 @@ def _problem(loc: tuple[str | int, ...], value: Any, kind: str, message: str, **
 
 
 class ConfigError(Exception):
-    """A configuration problem, as one line fit for a person."""
+    """A configuration problem, as one line fit for a person; `lines`: every problem found, one line each."""
+
+    def __init__(self, message: str, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.lines = lines or [message]
 
 
 def default_path() -> str:
@@ -393,7 +402,8 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: dict[str, s
     try:
         return Config.model_validate({**data, "path": str(file)})
     except ValidationError as exc:
-        raise ConfigError(f"{file}: {_describe(exc)}") from None
+        raise ConfigError(f"{file}: {_describe(exc)}",
+                          [f"{file}: {_describe(exc, n)}" for n in range(exc.error_count())]) from None
 
 
 def _apply_environment(data: dict[str, Any], environ: dict[str, str]) -> None:
@@ -416,9 +426,9 @@ def _apply_environment(data: dict[str, Any], environ: dict[str, str]) -> None:
                 section[key] = value
 
 
-def _describe(exc: ValidationError) -> str:
-    """The first problem, as "[section] key: what is wrong"; never echo a secret value."""
-    error = exc.errors(include_url=False)[0]
+def _describe(exc: ValidationError, number: int = 0) -> str:
+    """The first problem (or the `number`th), as "[section] key: what is wrong"; never echo a secret value."""
+    error = exc.errors(include_url=False)[number]
     loc = [str(part) for part in error["loc"]]
     where = _location(loc)
     if error["type"] == "missing":
@@ -436,6 +446,6 @@ def _location(loc: list[str]) -> str:
         return "config"
     if len(loc) == 1:
         return f"[{loc[0]}]" if loc[0] in Config.model_fields else loc[0]
-    if len(loc) >= 3 and loc[1].isdigit():
-        return f"[[{loc[0]}]] #{int(loc[1]) + 1} {'.'.join(loc[2:])}"
+    if len(loc) >= 2 and loc[1].isdigit():
+        return f"[[{loc[0]}]] #{int(loc[1]) + 1} {'.'.join(loc[2:])}".rstrip()
     return f"[{loc[0]}] {'.'.join(loc[1:])}"
