@@ -68,8 +68,9 @@ class Notifier:
     # The buttons --------------------------------------------------------------------------
 
     async def departments(self, session: AsyncSession, ticket: Ticket) -> InlineKeyboardMarkup | None:
-        """The departments to pick from while the ticket waits; no buttons once it is assigned."""
-        if ticket.status != Status.NEW:
+        """The departments to pick from while the ticket waits (or a rule's assignment stands: the
+        dispatcher may override it); no buttons once a person assigned it."""
+        if not rules.assignable(ticket.status, ticket.assigned_by_rule):
             return None
         choices = await active_departments(session)
         return keyboards.departments(ticket.id, choices) if choices else None
@@ -96,6 +97,9 @@ class Notifier:
                             text=await self.assignee_card(session, ticket),
                             reply_markup=self.actions(ticket, assignee), now=now)
         await self._redraw_cards(session, Done(ticket, done.actor), now, shown)
+        if done.previous is not None:  # a rule had given it to them: their card loses its buttons
+            await self._redraw(session, ticket, done.previous.telegram_id, await self.assignee_card(session, ticket),
+                               None, now, shown)
         return await self.dispatcher_card(session, ticket)
 
     async def taken(self, session: AsyncSession, done: Done, now, *, shown: Shown | None) -> Safe:

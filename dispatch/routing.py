@@ -218,11 +218,13 @@ class Rulebook:
         """The distinct `after`s of a time trigger's rules, shortest first (a sweep asks per wait)."""
         return sorted({r.rule.after for r in self.rules(trigger) if r.rule.after is not None})
 
-    def evaluate(self, facts: Facts, only: Callable[[CompiledRule], bool] | None = None) -> list[Fired]:
+    def evaluate(self, facts: Facts, only: Callable[[CompiledRule], bool] | None = None,
+                 settled: Iterable[str] = ()) -> list[Fired]:
         """The rules that fire for these facts, in config order, with the reasons; `only` narrows the
-        candidates (a time sweep: the rules of one wait not yet fired on the ticket)."""
+        candidates (a time sweep: the rules of one wait not yet fired on the ticket); `settled`: "first"
+        sets that already had their match on this ticket (a time sweep: by an earlier firing)."""
         seen = _Seen(facts)
-        settled: set[str] = set()  # "first" sets that have had their match
+        settled = {name for name in settled if self.modes.get(name, "first") == "first"}
         fired: list[Fired] = []
         for compiled in self.rules(facts.trigger):
             rule_set = compiled.rule.set

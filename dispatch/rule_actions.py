@@ -75,18 +75,24 @@ class _People:
         return cls(departments, staff)
 
 
-async def apply(session: AsyncSession, candidates: Sequence[tuple[int, Facts]], book: Rulebook, now: datetime,
-                only: Callable | None = None) -> dict[int, list[Fired]]:
+async def apply(session: AsyncSession, candidates: Sequence[tuple[int, Facts]], book: Rulebook,
+                now: datetime) -> dict[int, list[Fired]]:
     """Evaluate the rules on each (ticket, facts) and carry out what fires; ticket -> the rules that fired."""
-    fired = {number: hits for number, facts in candidates if (hits := book.evaluate(facts, only))}
+    fired = {number: hits for number, facts in candidates if (hits := book.evaluate(facts))}
+    await carry_out(session, fired, {number: facts.trigger for number, facts in candidates}, now)
+    return fired
+
+
+async def carry_out(session: AsyncSession, fired: dict[int, list[Fired]], trigger: dict[int, str],
+                    now: datetime) -> None:
+    """Do what the fired rules say to each ticket; a firing row and audit events for each."""
     if not fired:
-        return {}
+        return
     people = await _People.read(session)
     states = {number: _State(status, department, assignee, priority or "normal", _split(tags))
               for number, status, department, assignee, priority, tags in await session.execute(
                   select(Ticket.id, Ticket.status, Ticket.department_id, Ticket.assignee_id, Ticket.priority,
                          Ticket.tags).where(Ticket.id.in_(fired)))}
-    trigger = {number: facts.trigger for number, facts in candidates}
     events: list[dict] = []
     firings: list[dict] = []
     for number, hits in fired.items():
@@ -104,7 +110,6 @@ async def apply(session: AsyncSession, candidates: Sequence[tuple[int, Facts]], 
     if events:
         await session.execute(insert(TicketEvent.__table__), events)
     await session.execute(insert(RuleFiring.__table__), firings)
-    return fired
 
 
 def _act(state: _State, hit: Fired, people: _People, number: int, now: datetime, events: list[dict]) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch import rules
@@ -32,6 +32,7 @@ class Done:
     ticket: Ticket
     actor: Staff | None  # None: deskbot itself (a customer's reply, the auto-close)
     assignee: Staff | None = None
+    previous: Staff | None = None  # whom a routing rule had assigned it to, when a dispatcher overrode that
 
 
 async def staff_by_telegram(session: AsyncSession, telegram_id: int) -> Staff | None:
@@ -47,18 +48,24 @@ async def assign(session: AsyncSession, number: int, actor: Staff, assignee_id: 
         raise Refused("alert-not-staff")
     if department_id is not None and await session.get(Department, department_id) is None:
         department_id = None  # a department removed since the button was drawn: assign all the same
+    before = await session.execute(select(Ticket.assignee_id, Ticket.assigned_by_rule).where(Ticket.id == number))
+    previous_id, by_rule = before.first() or (None, None)
+    # Waiting, or assigned by a routing rule and not yet taken (rules.assignable): the dispatcher overrides.
     changed = await session.execute(
         update(Ticket)
-        .where(Ticket.id == number, Ticket.status == Status.NEW)
+        .where(Ticket.id == number, or_(Ticket.status == Status.NEW, and_(
+            Ticket.status == Status.ASSIGNED, Ticket.assigned_by_rule.is_not(None))))
         .values(status=Status.ASSIGNED, assignee_id=assignee.id, assigned_by_id=actor.id, assigned_at=now,
-                department_id=department_id,
+                department_id=department_id, assigned_by_rule=None,
                 taken_at=None, next_nag_at=None, updated_at=now)
     )
     ticket = await _ticket(session, number)
     if changed.rowcount != 1:
         raise await _why_not_assignable(session, ticket)
-    _event(session, ticket, actor, "assigned", f"to {assignee.name}", now)
-    return Done(ticket, actor, assignee)
+    overrides = f" (over rule «{by_rule}»)" if by_rule else ""
+    _event(session, ticket, actor, "assigned", f"to {assignee.name}{overrides}", now)
+    previous = await session.get(Staff, previous_id) if by_rule and previous_id not in (None, assignee.id) else None
+    return Done(ticket, actor, assignee, previous)
 
 
 async def take(session: AsyncSession, number: int, actor: Staff, now: datetime) -> Done:
@@ -79,6 +86,7 @@ async def reassign(session: AsyncSession, number: int, actor: Staff, now: dateti
     _move(ticket, rules.Action.REASSIGN)
     previous = ticket.assignee_id
     ticket.assignee_id = ticket.assigned_by_id = ticket.assigned_at = ticket.taken_at = ticket.waiting_since = None
+    ticket.assigned_by_rule = None
     ticket.next_nag_at = rules.next_nag_at(now, nag_every)
     ticket.updated_at = now
     _event(session, ticket, actor, "reassigned", f"from staff {previous}", now)

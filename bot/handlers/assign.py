@@ -17,7 +17,6 @@ from deskbot.bot.render.callbacks import AssignV2, DepartmentsV1, DepartmentV1
 from deskbot.bot.render.texts import Texts
 from deskbot.dispatch import rules, tickets
 from deskbot.dispatch.clock import Clock
-from deskbot.dispatch.rules import Status
 from deskbot.dispatch.tickets import Refused
 from deskbot.storage.models import Staff, Ticket
 
@@ -79,7 +78,7 @@ async def _waiting(query: CallbackQuery, number: int, session: AsyncSession, sta
     ticket = await session.get(Ticket, number, populate_existing=True)
     if ticket is None:
         raise Refused("alert-ticket-not-found", number=number)
-    if ticket.status != Status.NEW:
+    if not rules.assignable(ticket.status, ticket.assigned_by_rule):
         await _redraw(query, number, session, notify, replies)
         return None
     return ticket

@@ -652,3 +652,71 @@ web-board-more = { $count ->
    *[other] and { $count } more, not shown
 }
 web-board-updated = Updated at { $time }.
+
+# --- issue14-rules ---
+card-priority = { $priority ->
+    [low] 🔽 Priority: low
+    [high] 🔺 Priority: high
+    [urgent] 🔥 Priority: urgent
+   *[other] Priority: normal
+}
+card-tags = 🏷 { $tags }
+card-assigned-by-rule = ✅ Assigned to { $assignee } by rule «{ $rule }» at { $time }.
+assigned-to-you-by-rule = 📌 <b>Assigned to you by rule «{ $rule }»</b>
+card-rule = ⚙️ { $what }, by rule «{ $rule }» ({ $why })
+rule-did-priority = { $priority ->
+    [low] priority low
+    [high] priority high
+    [urgent] priority urgent
+   *[other] priority normal
+}
+rule-notice = 🔔 Rule «{ $rule }» on ticket #{ $number } ({ $why })
+priority-low = low
+priority-normal = normal
+priority-high = high
+priority-urgent = urgent
+rule-why-always = no conditions
+rule-why-from = from { $value }
+rule-why-domain = domain { $value }
+rule-why-organization = organization { $value }
+rule-why-contract = { $value ->
+    [yes] under contract
+   *[no] without a contract
+}
+rule-why-subject = subject has «{ $value }»
+rule-why-subject_regex = subject matches «{ $value }»
+rule-why-text = text has «{ $value }»
+rule-why-text_regex = text matches «{ $value }»
+rule-why-request_type = request type { $value }
+rule-why-attachments = { $value ->
+    [yes] with attachments
+   *[no] without attachments
+}
+rule-why-in_hours = { $value ->
+    [yes] in business hours
+   *[no] outside business hours
+}
+rules-none = No routing rules in the config ([[rules]]).
+rules-set = Rule set «{ $set }»: { $mode ->
+    [all] every matching rule acts
+   *[first] the first matching rule acts
+}
+rules-rule = { $number }. «{ $rule }» on { $trigger }{ $after }
+rules-after = , after { $after }
+rules-if = if: { $conditions }
+rules-if-always = if: always
+rules-then = then: { $actions }
+rules-test-mail = Mail from { $sender }, subject «{ $subject }»: { $trigger ->
+    [reply] a reply to ticket #{ $number }
+    [new] a new ticket
+   *[other] { $trigger }
+}
+rules-test-not-ticket = This mail would open no ticket ({ $outcome }): no rule runs on it.
+rules-test-fires = Fires «{ $rule }» (set «{ $set }»): { $why }
+rules-test-then = { "  " }then: { $actions }
+rules-test-none = No rule fires.
+rules-test-hours = Business hours now: { $open ->
+    [yes] open
+   *[no] closed
+}
+rule-what = { $what }
