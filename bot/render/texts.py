@@ -48,7 +48,7 @@ class Texts(Catalog):
             head.append(self.t("card-organization",
                                organization=cut(ticket.organization, ORGANIZATION_CHARS)))
         if ticket.priority != "normal":
-            head.append(self.t("card-priority", priority=ticket.priority))
+            head.append(self.t(f"card-priority-{ticket.priority}"))
         if ticket.tags:
             head.append(self.t("card-tags", tags=" ".join(f"#{tag}" for tag in ticket.tags)))
         if ticket.attachments:

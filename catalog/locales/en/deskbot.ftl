@@ -654,22 +654,15 @@ web-board-more = { $count ->
 web-board-updated = Updated at { $time }.
 
 # --- issue14-rules ---
-card-priority = { $priority ->
-    [low] 🔽 Priority: low
-    [high] 🔺 Priority: high
-    [urgent] 🔥 Priority: urgent
-   *[other] Priority: normal
-}
+card-priority-low = 🔽 Priority: low
+card-priority-high = 🔺 Priority: high
+card-priority-urgent = 🔥 Priority: urgent
 card-tags = 🏷 { $tags }
 card-assigned-by-rule = ✅ Assigned to { $assignee } by rule «{ $rule }» at { $time }.
 assigned-to-you-by-rule = 📌 <b>Assigned to you by rule «{ $rule }»</b>
 card-rule = ⚙️ { $what }, by rule «{ $rule }» ({ $why })
-rule-did-priority = { $priority ->
-    [low] priority low
-    [high] priority high
-    [urgent] priority urgent
-   *[other] priority normal
-}
+rule-what = { $what }
+rule-did-priority = priority { $priority }
 rule-notice = 🔔 Rule «{ $rule }» on ticket #{ $number } ({ $why })
 priority-low = low
 priority-normal = normal
@@ -679,44 +672,30 @@ rule-why-always = no conditions
 rule-why-from = from { $value }
 rule-why-domain = domain { $value }
 rule-why-organization = organization { $value }
-rule-why-contract = { $value ->
-    [yes] under contract
-   *[no] without a contract
-}
+rule-why-contract-yes = under contract
+rule-why-contract-no = without a contract
 rule-why-subject = subject has «{ $value }»
 rule-why-subject_regex = subject matches «{ $value }»
 rule-why-text = text has «{ $value }»
 rule-why-text_regex = text matches «{ $value }»
 rule-why-request_type = request type { $value }
-rule-why-attachments = { $value ->
-    [yes] with attachments
-   *[no] without attachments
-}
-rule-why-in_hours = { $value ->
-    [yes] in business hours
-   *[no] outside business hours
-}
+rule-why-attachments-yes = with attachments
+rule-why-attachments-no = without attachments
+rule-why-in_hours-yes = in business hours
+rule-why-in_hours-no = outside business hours
 rules-none = No routing rules in the config ([[rules]]).
-rules-set = Rule set «{ $set }»: { $mode ->
-    [all] every matching rule acts
-   *[first] the first matching rule acts
-}
+rules-set-first = Rule set «{ $set }»: the first matching rule acts
+rules-set-all = Rule set «{ $set }»: every matching rule acts
 rules-rule = { $number }. «{ $rule }» on { $trigger }{ $after }
 rules-after = , after { $after }
-rules-if = if: { $conditions }
-rules-if-always = if: always
-rules-then = then: { $actions }
-rules-test-mail = Mail from { $sender }, subject «{ $subject }»: { $trigger ->
-    [reply] a reply to ticket #{ $number }
-    [new] a new ticket
-   *[other] { $trigger }
-}
+rules-if = { "  " }if: { $conditions }
+rules-if-always = { "  " }if: always
+rules-then = { "  " }then: { $actions }
+rules-test-new = Mail from { $sender }, «{ $subject }»: a new ticket.
+rules-test-reply = Mail from { $sender }, «{ $subject }»: a reply to ticket #{ $number }.
 rules-test-not-ticket = This mail would open no ticket ({ $outcome }): no rule runs on it.
 rules-test-fires = Fires «{ $rule }» (set «{ $set }»): { $why }
 rules-test-then = { "  " }then: { $actions }
 rules-test-none = No rule fires.
-rules-test-hours = Business hours now: { $open ->
-    [yes] open
-   *[no] closed
-}
-rule-what = { $what }
+rules-test-open = Business hours now: open.
+rules-test-closed = Business hours now: closed.

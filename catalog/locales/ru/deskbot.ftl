@@ -667,22 +667,15 @@ web-board-more = { $count ->
 web-board-updated = Обновлено в { $time }.
 
 # --- issue14-rules ---
-card-priority = { $priority ->
-    [low] 🔽 Приоритет: низкий
-    [high] 🔺 Приоритет: высокий
-    [urgent] 🔥 Приоритет: срочный
-   *[other] Приоритет: обычный
-}
+card-priority-low = 🔽 Приоритет: низкий
+card-priority-high = 🔺 Приоритет: высокий
+card-priority-urgent = 🔥 Приоритет: срочный
 card-tags = 🏷 { $tags }
 card-assigned-by-rule = ✅ Назначен на { $assignee } правилом «{ $rule }» в { $time }.
 assigned-to-you-by-rule = 📌 <b>Вам назначен тикет правилом «{ $rule }»</b>
 card-rule = ⚙️ { $what } — правило «{ $rule }» ({ $why })
-rule-did-priority = { $priority ->
-    [low] приоритет низкий
-    [high] приоритет высокий
-    [urgent] приоритет срочный
-   *[other] приоритет обычный
-}
+rule-what = { $what }
+rule-did-priority = приоритет { $priority }
 rule-notice = 🔔 Правило «{ $rule }» сработало на тикете #{ $number } ({ $why })
 priority-low = низкий
 priority-normal = обычный
@@ -692,44 +685,30 @@ rule-why-always = без условий
 rule-why-from = от { $value }
 rule-why-domain = домен { $value }
 rule-why-organization = организация { $value }
-rule-why-contract = { $value ->
-    [yes] есть договор
-   *[no] без договора
-}
+rule-why-contract-yes = есть договор
+rule-why-contract-no = без договора
 rule-why-subject = в теме «{ $value }»
 rule-why-subject_regex = тема совпала с «{ $value }»
 rule-why-text = в тексте «{ $value }»
 rule-why-text_regex = текст совпал с «{ $value }»
 rule-why-request_type = тип заявки { $value }
-rule-why-attachments = { $value ->
-    [yes] есть вложения
-   *[no] без вложений
-}
-rule-why-in_hours = { $value ->
-    [yes] в рабочее время
-   *[no] в нерабочее время
-}
+rule-why-attachments-yes = есть вложения
+rule-why-attachments-no = без вложений
+rule-why-in_hours-yes = в рабочее время
+rule-why-in_hours-no = в нерабочее время
 rules-none = В конфигурации нет правил маршрутизации ([[rules]]).
-rules-set = Набор правил «{ $set }»: { $mode ->
-    [all] срабатывают все подходящие правила
-   *[first] срабатывает первое подходящее правило
-}
+rules-set-first = Набор правил «{ $set }»: срабатывает первое подходящее правило
+rules-set-all = Набор правил «{ $set }»: срабатывают все подходящие правила
 rules-rule = { $number }. «{ $rule }» при событии { $trigger }{ $after }
 rules-after = , через { $after }
-rules-if = если: { $conditions }
-rules-if-always = если: всегда
-rules-then = то: { $actions }
-rules-test-mail = Письмо от { $sender }, тема «{ $subject }»: { $trigger ->
-    [reply] ответ в тикет #{ $number }
-    [new] новый тикет
-   *[other] { $trigger }
-}
+rules-if = { "  " }если: { $conditions }
+rules-if-always = { "  " }если: всегда
+rules-then = { "  " }то: { $actions }
+rules-test-new = Письмо от { $sender }, «{ $subject }»: новый тикет.
+rules-test-reply = Письмо от { $sender }, «{ $subject }»: ответ в тикет #{ $number }.
 rules-test-not-ticket = Это письмо не откроет тикет ({ $outcome }): правила на нём не срабатывают.
 rules-test-fires = Срабатывает «{ $rule }» (набор «{ $set }»): { $why }
 rules-test-then = { "  " }то: { $actions }
 rules-test-none = Ни одно правило не срабатывает.
-rules-test-hours = Сейчас { $open ->
-    [yes] рабочее время
-   *[no] нерабочее время
-}
-rule-what = { $what }
+rules-test-open = Сейчас рабочее время.
+rules-test-closed = Сейчас нерабочее время.
