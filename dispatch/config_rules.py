@@ -156,8 +156,8 @@ def cross_check(config: Config) -> list[InitErrorDetails]:
                                      "no [[rules]] is in the set '{set}'", set=set_name))
     names: set[str] = set()
     for number, rule in enumerate(config.rules):
-        def problem(key: str, value: Any, message: str, **context: Any) -> None:
-            problems.append(_problem(("rules", number, key), value, "rule_" + key,
+        def problem(field: str, value: Any, message: str, **context: Any) -> None:
+            problems.append(_problem(("rules", number, field), value, "rule_" + field,
                                      "rule '{rule}': " + message, rule=rule.name, **context))
 
         if rule.name in names:
