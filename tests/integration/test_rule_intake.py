@@ -9,6 +9,7 @@ from deskbot.dispatch.clock import FrozenClock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.ingest import Ingest, MailboxPlace
 from deskbot.dispatch.rule_actions import Routing
+from deskbot.dispatch.routing import Reason
 from deskbot.mailbox.inbound import Address, Attachment, Fetched, InboundMail
 from deskbot.storage.db import session_factory
 from deskbot.storage.models import Department, RuleFiring, Staff, Ticket, TicketEvent
@@ -100,3 +101,28 @@ async def test_request_type_is_read_only_from_the_web_forms_own_mail(engine):
                      routing=Routing.of(config)).store(0, [item(uid)], None)
     async with sessions() as s:
         assert [t.priority for t in await s.scalars(select(Ticket).order_by(Ticket.id))] == ["high", "normal"]
+
+
+async def test_a_trial_reads_the_thread_and_the_contract_and_writes_nothing(ingest, engine):
+    from deskbot.dispatch import contracts
+    from deskbot.dispatch.rule_trial import try_mail
+    from deskbot.storage.models import RawMail
+
+    config = Config.model_validate({**RULES, "rules": [
+        {"name": "Contract reply", "on": "reply", "contract": True, "organization": "client.test", "tags": ["c"]}],
+        "rule_sets": {}})
+    await ingest.store(1, [fetched(1, "a@x", subject="Hello", text="hi")], 1)
+    sessions = session_factory(engine)
+    async with sessions.begin() as s:
+        await contracts.save(s, "client.test", {"number": "C-1", "start": "2026-01-01"}, NOW)
+    reply = InboundMail(key="r", size=1, message_id="r@x", sender=Address("anna@client.test", "Anna"),
+                        subject="Re: Hello", in_reply_to=["a@x"])
+    async with sessions() as s:
+        trial = await try_mail(s, config, reply, NOW)
+        raw_rows = len(list(await s.scalars(select(RawMail))))
+    assert (trial.outcome.value, trial.ticket, trial.facts.trigger, trial.facts.contract) == ("reply", 1, "reply", True)
+    assert [(f.rule, f.reasons) for f in trial.fired] == [
+        ("Contract reply", (Reason("contract", "yes"), Reason("organization", "client.test")))]
+    assert raw_rows == 1
+    no_db = await try_mail(None, config, reply, NOW)
+    assert (no_db.facts.trigger, no_db.fired) == ("new", [])
