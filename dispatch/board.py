@@ -40,6 +40,8 @@ class Card:
     age: timedelta  # since the ticket came in
     stale: timedelta | None  # how long it has waited or lain untouched, when past the desk's patience
     closed_at: datetime | None
+    priority: str = "normal"
+    tags: tuple[str, ...] = ()  # the desk's own labels (routing rules set them): staff see them, customers never
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ async def _column(session: AsyncSession, config: Config, key: str, filters: Filt
         query = _filtered(query, filters)
     rows = (await session.execute(query.limit(PER_COLUMN))).all()
     cards = [Card(t.id, t.subject or "", org, department, name, now - t.created_at, _stale(t, config, now),
-                  t.closed_at) for t, org, department, name, _ in rows]
+                  t.closed_at, t.priority or "normal", tuple(tag for tag in (t.tags or "").split(",") if tag))
+             for t, org, department, name, _ in rows]
     return Column(key, cards, rows[0][-1] if rows else 0)
 
 
