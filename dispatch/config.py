@@ -15,10 +15,13 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator,
+    BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator,
+    model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from deskbot.dispatch.calendar import Calendar, HoursError
+from deskbot.dispatch.config_hours import CalendarConfig
 from deskbot.dispatch.config_rules import MailTemplate, Rule, SetMode, cross_check
 from deskbot.dispatch.durations import parse_duration, parse_size
 
@@ -307,7 +310,14 @@ class Config(Section):
     rule_sets: dict[str, SetMode] = {}  # routing rules: dispatch/config_rules.py
     rules: list[Rule] = []
     mail_templates: list[MailTemplate] = []
+    calendar: CalendarConfig = CalendarConfig()  # the desk's business hours (none given: round the clock)
+    calendars: dict[str, CalendarConfig] = {}  # named ones, for contracts and people
     path: str = Field(DEFAULT_PATH, exclude=True)
+    _calendars: dict[str | None, Calendar] = PrivateAttr(default_factory=dict)
+
+    def business_hours(self, key: str | None = None) -> Calendar:
+        """The desk's calendar, or the one named `key` in [calendars]."""
+        return self._calendars[key]
 
     @property
     def pipe_socket(self) -> Path:
@@ -362,9 +372,22 @@ class Config(Section):
                                          "unknown_department", "unknown department '{key}'{known}",
                                          key=kind.department, known=known))
         problems += cross_check(self)
+        problems += self._build_calendars()
         if problems:
             raise ValidationError.from_exception_data(type(self).__name__, problems)
         return self
+
+    def _build_calendars(self) -> list[InitErrorDetails]:
+        problems: list[InitErrorDetails] = []
+        folder = Path(self.path).parent
+        named: list[tuple[str | None, tuple[str, ...], CalendarConfig]] = [(None, ("calendar",), self.calendar)]
+        named += [(key, ("calendars", key), section) for key, section in self.calendars.items()]
+        for key, loc, section in named:
+            try:
+                self._calendars[key] = section.calendar(self.dispatch.timezone, folder)
+            except HoursError as exc:
+                problems.append(_problem(loc, key, "calendar", "{why}", why=str(exc)))
+        return problems
 
 
 def _problem(loc: tuple[str | int, ...], value: Any, kind: str, message: str, **context: Any) -> InitErrorDetails:

@@ -34,8 +34,9 @@ class Routing:
     in_hours: Callable[[datetime], bool] = _always_open
 
     @classmethod
-    def of(cls, config: Config, in_hours: Callable[[datetime], bool] = _always_open) -> Routing:
-        return cls(Rulebook.compile(config.rules, config.rule_sets), in_hours)
+    def of(cls, config: Config, in_hours: Callable[[datetime], bool] | None = None) -> Routing:
+        """The config's rules; business hours are the desk's calendar ([calendar]) unless `in_hours` is given."""
+        return cls(Rulebook.compile(config.rules, config.rule_sets), in_hours or config.business_hours().is_open)
 
 
 async def with_contract(session: AsyncSession, organizations: set[int]) -> set[int]:
