@@ -126,3 +126,20 @@ async def test_a_trial_reads_the_thread_and_the_contract_and_writes_nothing(inge
     assert raw_rows == 1
     no_db = await try_mail(None, config, reply, NOW)
     assert (no_db.facts.trigger, no_db.fired) == ("new", [])
+
+
+async def test_in_hours_is_the_desks_calendar(engine):
+    config = Config.model_validate({
+        **RULES, "rule_sets": {}, "dispatch": {"timezone": "Europe/Moscow"},
+        "calendar": {"weekdays": "09:00-18:00"},
+        "rules": [{"name": "Night", "in_hours": False, "priority": "urgent", "tags": ["night"]}]})
+    routing = Routing.of(config)
+    monday = datetime(2026, 11, 2, tzinfo=timezone.utc)  # a Monday; Moscow is UTC+3
+    assert routing.in_hours(monday.replace(hour=7)) and not routing.in_hours(monday.replace(hour=16))
+    sessions = session_factory(engine)
+    for hour in (7, 16):  # 10:00 and 19:00 in Moscow
+        await Ingest(sessions, FrozenClock(monday.replace(hour=hour)), MailboxPlace("support@imap.test", "INBOX"),
+                     own_addresses=set(), free_mail_domains=set(), routing=routing).store(
+            1, [fetched(hour, f"m{hour}@x", subject="hi")], None)
+    async with sessions() as s:
+        assert [t.tags for t in await s.scalars(select(Ticket).order_by(Ticket.id))] == ["", "night"]
