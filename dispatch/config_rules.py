@@ -73,8 +73,8 @@ class Rule(BaseModel):
     @field_validator("subject", "text")
     @classmethod
     def _words(cls, values: list[str]) -> list[str]:
-        if any(not v.strip() for v in values):
-            raise ValueError("an empty word matches nothing: remove it")
+        if any(not re.search(r"\w", v) for v in values):
+            raise ValueError("a word without letters or digits matches nothing: remove it")
         return values
 
     @field_validator("subject_regex", "text_regex")

@@ -12,13 +12,14 @@ that set is skipped; in "all" mode every matching rule acts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from deskbot.dispatch.config_rules import Rule
 
 _WORD = re.compile(r"\w+")  # Unicode-aware: Cyrillic words are words
+TEXT_CHARS = 20_000  # of a mail's text, for words and regexes: a request says what it is about early on
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,33 +79,39 @@ class _Words:
 
     def words(self) -> set[str]:
         if self._words is None:
-            found = _WORD.findall(self._text.lower())
-            self._words, self._joined = set(found), " " + " ".join(found) + " "
+            self._words = set(_WORD.findall(self._text.lower()))
         return self._words
 
     def has(self, phrase: tuple[str, ...]) -> bool:
         words = self.words()
         if len(phrase) == 1:
             return phrase[0] in words
+        if not words.issuperset(phrase):
+            return False
+        if not self._joined:  # the words in their order, once a phrase needs it
+            self._joined = " " + " ".join(_WORD.findall(self._text.lower())) + " "
         return " " + " ".join(phrase) + " " in self._joined
 
 
 class _Seen:
-    """The words of one ticket's subject and text, split when a rule first asks."""
+    """The words of one ticket's subject and text, split when a rule first asks; regexes' answers, kept."""
 
-    __slots__ = ("facts", "subject", "text")
+    __slots__ = ("facts", "subject", "text", "parts", "found")
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
-        self.subject = _Words(facts.subject)
-        self.text = _Words(facts.text)
+        self.parts = {"subject": facts.subject, "text": facts.text[:TEXT_CHARS]}
+        self.subject = _Words(self.parts["subject"])
+        self.text = _Words(self.parts["text"])
+        self.found: dict[tuple[re.Pattern, str], str | None] = {}  # rules often share a pattern
 
 
 Check = Callable[[_Seen], str | None]  # the value that matched, or None
 
 
 def _phrases(items: Iterable[str]) -> tuple[tuple[tuple[str, ...], str], ...]:
-    return tuple((tuple(_WORD.findall(item.lower())), item) for item in items)
+    found = ((tuple(_WORD.findall(item.lower())), item) for item in items)
+    return tuple((words, item) for words, item in found if words)  # no letters or digits: matches nothing
 
 
 def _words_check(phrases: tuple[tuple[tuple[str, ...], str], ...], part: str) -> Check:
@@ -124,11 +131,14 @@ def _words_check(phrases: tuple[tuple[tuple[str, ...], str], ...], part: str) ->
 
 
 def _regex_check(pattern: str, part: str) -> Check:
-    compiled = re.compile(pattern, re.IGNORECASE)
+    compiled = re.compile(pattern, re.IGNORECASE)  # re caches compiled patterns: a shared one is one object
+    key = (compiled, part)
 
     def check(seen: _Seen) -> str | None:
-        match = compiled.search(getattr(seen.facts, part))
-        return match.group(0) if match else None
+        if key not in seen.found:
+            match = compiled.search(seen.parts[part])
+            seen.found[key] = match.group(0) if match else None
+        return seen.found[key]
     return check
 
 
@@ -194,25 +204,76 @@ def compile_rule(rule: Rule) -> CompiledRule:
     return CompiledRule(rule, tuple(checks), actions)
 
 
+def _key(rule: Rule) -> tuple[str, list[str]] | None:
+    """A condition the rule cannot match without, as values to look up: one of them must be among the
+    ticket's (its sender, domain, ... or a word of its subject or text). None: the rule is always tried."""
+    for kind, values in (("from", rule.sender), ("request_type", rule.request_type), ("domain", rule.domain),
+                         ("organization", rule.organization)):
+        if values:
+            return kind, values
+    for kind, items in (("subject", rule.subject), ("text", rule.text)):
+        phrases = [words for words, _ in _phrases(items)]
+        if phrases:  # any word of a phrase must be there: the longest is the rarest
+            return kind, [max(words, key=len) for words in phrases]
+    return None
+
+
+@dataclass(slots=True)
+class _Index:
+    """A trigger's rules, and which of them a ticket's facts could match at all."""
+
+    rules: list[CompiledRule] = field(default_factory=list)
+    always: list[int] = field(default_factory=list)  # positions of the rules with nothing to look up
+    keys: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # kind -> value -> positions
+
+    def add(self, compiled: CompiledRule) -> None:
+        position = len(self.rules)
+        self.rules.append(compiled)
+        key = _key(compiled.rule)
+        if key is None:
+            self.always.append(position)
+            return
+        kind, values = key
+        for value in dict.fromkeys(values):
+            self.keys.setdefault(kind, {}).setdefault(value, []).append(position)
+
+    def candidates(self, seen: _Seen) -> list[CompiledRule]:
+        """The rules worth trying, in config order."""
+        facts, hit = seen.facts, set(self.always)
+        for kind, value in (("from", facts.sender), ("request_type", facts.request_type), ("domain", facts.domain),
+                            ("organization", facts.organization)):
+            index = self.keys.get(kind)
+            if index and value is not None:
+                hit.update(index.get(value, ()))
+        for kind, words_of in (("subject", seen.subject), ("text", seen.text)):
+            index = self.keys.get(kind)
+            if index:
+                words = words_of.words()
+                for word in (index.keys() & words) if len(index) < len(words) else (words & index.keys()):
+                    hit.update(index[word])
+        return [self.rules[position] for position in sorted(hit)]
+
+
 @dataclass(slots=True)
 class Rulebook:
     """The desk's rules, compiled and indexed by trigger."""
 
-    by_trigger: dict[str, list[CompiledRule]] = field(default_factory=dict)
+    by_trigger: dict[str, _Index] = field(default_factory=dict)
     modes: dict[str, str] = field(default_factory=dict)  # set -> first | all; a set not listed is "first"
 
     @classmethod
     def compile(cls, rules: Iterable[Rule], modes: Mapping[str, str] | None = None) -> Rulebook:
         book = cls(modes=dict(modes or {}))
         for rule in rules:
-            book.by_trigger.setdefault(rule.on, []).append(compile_rule(rule))
+            book.by_trigger.setdefault(rule.on, _Index()).add(compile_rule(rule))
         return book
 
     def __bool__(self) -> bool:
-        return any(self.by_trigger.values())
+        return any(index.rules for index in self.by_trigger.values())
 
     def rules(self, trigger: str) -> list[CompiledRule]:
-        return self.by_trigger.get(trigger, [])
+        index = self.by_trigger.get(trigger)
+        return index.rules if index is not None else []
 
     def waits(self, trigger: str) -> list[timedelta]:
         """The distinct `after`s of a time trigger's rules, shortest first (a sweep asks per wait)."""
@@ -226,7 +287,8 @@ class Rulebook:
         seen = _Seen(facts)
         settled = {name for name in settled if self.modes.get(name, "first") == "first"}
         fired: list[Fired] = []
-        for compiled in self.rules(facts.trigger):
+        index = self.by_trigger.get(facts.trigger)
+        for compiled in index.candidates(seen) if index is not None else ():
             rule_set = compiled.rule.set
             if rule_set in settled or (only is not None and not only(compiled)):
                 continue
@@ -237,19 +299,3 @@ class Rulebook:
             if self.modes.get(rule_set, "first") == "first":
                 settled.add(rule_set)
         return fired
-
-
-def merged(fired: Sequence[Fired]) -> Actions:
-    """What the fired rules do together: a later rule's department, assignee or priority replaces an
-    earlier one's; tags and the people to notify add up; each template is sent once."""
-    department, assign, priority = "", "", None
-    tags: dict[str, None] = {}
-    notify: dict[str | int, None] = {}
-    for one in fired:
-        a = one.actions
-        department = a.department or department
-        assign = a.assign if a.assign != "" else assign
-        priority = a.priority or priority
-        tags.update(dict.fromkeys(a.tags))
-        notify.update(dict.fromkeys(a.notify))
-    return Actions(department, assign, priority, tuple(tags), tuple(notify))

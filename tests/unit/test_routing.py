@@ -103,3 +103,21 @@ def test_a_rule_without_conditions_always_fires_and_actions_are_kept():
 def test_empty_rulebook():
     assert not Rulebook.compile([])
     assert Rulebook.compile([]).evaluate(Facts("new")) == []
+
+
+def test_looked_up_and_always_tried_rules_keep_config_order():
+    """Rules are found by their sender, domain or words (an index), others always tried: first is still first."""
+    rules = book({"name": "any regex", "subject_regex": "pr.nt"}, {"name": "by word", "subject": ["printer"]},
+                 {"name": "by domain", "domain": "client.ru", "set": "b"}, {"name": "flag", "attachments": True,
+                                                                             "set": "b"},
+                 {"name": "phrase", "text": ["out of order"], "set": "c"},
+                 {"name": "symbols", "text": ["order", "#1"], "set": "d"})
+    assert fired(rules, subject="printer", sender="a@client.ru", attachments=True, text="x") == [
+        "any regex", "by domain"]
+    assert fired(rules, subject="printer", attachments=True, text="order out of") == ["any regex", "flag", "symbols"]
+    assert fired(rules, subject="nothing", text="it is OUT of order") == ["phrase", "symbols"]
+
+
+def test_a_word_without_letters_is_refused():
+    with pytest.raises(ValueError, match="without letters or digits"):
+        Rule.model_validate({"name": "x", "subject": ["!!!"], "tags": ["x"]})
