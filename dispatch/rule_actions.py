@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch.config import Config
@@ -96,6 +96,7 @@ async def carry_out(session: AsyncSession, fired: dict[int, list[Fired]], trigge
                          Ticket.tags).where(Ticket.id.in_(fired)))}
     events: list[dict] = []
     firings: list[dict] = []
+    opened: list[tuple[int, _State]] = []  # tickets of this very transaction: nobody else can change them
     for number, hits in fired.items():
         state = states.get(number)
         if state is None:
@@ -106,8 +107,11 @@ async def carry_out(session: AsyncSession, fired: dict[int, list[Fired]], trigge
                             "reasons": json.dumps([[r.condition, r.value] for r in hit.reasons], ensure_ascii=False),
                             "effects": json.dumps(effects, ensure_ascii=False), "fired_at": now,
                             "told_at": None if _to_tell(effects) else now})
-        if state.values:
+        if state.values and trigger[number] == "new":
+            opened.append((number, state))
+        elif state.values:
             await _write(session, number, state, now)
+    await _write_opened(session, opened, now)
     if events:
         await session.execute(insert(TicketEvent.__table__), events)
     await session.execute(insert(RuleFiring.__table__), firings)
@@ -152,6 +156,27 @@ def _act(state: _State, hit: Fired, people: _People, number: int, now: datetime,
 
 def _to_tell(effects: dict) -> bool:
     return bool(effects.get("assign") or effects.get("notify") or effects.get("reply"))
+
+
+async def _write_opened(session: AsyncSession, opened: list[tuple[int, _State]], now: datetime) -> None:
+    """New tickets in two statements for the whole batch (one a ticket costs a database round trip each)."""
+    if not opened:
+        return
+    table = Ticket.__table__
+    await session.execute(
+        update(table).where(table.c.id == bindparam("b_id")).values(
+            department_id=bindparam("b_department"), priority=bindparam("b_priority"), tags=bindparam("b_tags"),
+            updated_at=now),
+        [{"b_id": number, "b_department": state.department_id, "b_priority": state.priority,
+          "b_tags": ",".join(state.tags)} for number, state in opened])
+    assigned = [(number, state) for number, state in opened if "assignee_id" in state.values]
+    if assigned:
+        await session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(
+                status=Status.ASSIGNED, assignee_id=bindparam("b_assignee"), assigned_by_rule=bindparam("b_rule"),
+                assigned_by_id=None, assigned_at=now, taken_at=None, next_nag_at=None),
+            [{"b_id": number, "b_assignee": state.assignee_id, "b_rule": state.values["assigned_by_rule"]}
+             for number, state in assigned])
 
 
 async def _write(session: AsyncSession, number: int, state: _State, now: datetime) -> None:
