@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from deskbot.dispatch.durations import parse_duration
-
-if TYPE_CHECKING:
-    from deskbot.dispatch.config import Config
 
 Trigger = Literal["new", "reply", "unassigned", "unanswered", "untouched"]
 TIMED: frozenset[str] = frozenset({"unassigned", "unanswered", "untouched"})
@@ -139,8 +136,9 @@ class MailTemplate(BaseModel):
         return self.subject.get(lang) or self.subject.get("en", ""), self.text.get(lang) or self.text["en"]
 
 
-def cross_check(config: Config) -> list[InitErrorDetails]:
-    """What the rules name that the rest of the config does not have; each problem names its own key."""
+def cross_check(config: Any) -> list[InitErrorDetails]:
+    """What the rules name that the rest of the `Config` does not have; each problem names its own key.
+    (Not typed as Config: that module imports this one, and this one stays plain code.)"""
     problems: list[InitErrorDetails] = []
     departments = {d.key for d in config.departments}
     staff = {m.name for m in config.staff} | {m.telegram_id for m in config.staff}
