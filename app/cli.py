@@ -19,7 +19,7 @@ STATUSES = ["new", "assigned", "in_progress", "waiting", "closed"]
 def parser() -> argparse.ArgumentParser:
     import argparse
 
-    from deskbot.app import cli_demo, cli_ingest, cli_quarantine, cli_reports
+    from deskbot.app import cli_demo, cli_ingest, cli_quarantine, cli_reports, cli_rules
     from deskbot.dispatch.config import default_path
 
     common = argparse.ArgumentParser(add_help=False)
@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     tickets.add_argument("--status", choices=STATUSES)
     cli_quarantine.add_commands(commands, common)
     cli_reports.add_commands(commands, common)
+    cli_rules.add_commands(commands, common)
     cli_demo.add_command(commands)
     return top
 
@@ -61,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        print(f"deskbot: {exc}", file=sys.stderr)
+        for line in exc.lines if args.command == "check-config" else [str(exc)]:  # check-config: every mistake
+            print(f"deskbot: {line}", file=sys.stderr)
         return EXIT_CONFIG
     setup_logging(config.logging.level, _secrets(config))
     if args.command == "check-config":
@@ -106,6 +108,10 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
             from deskbot.app import cli_quarantine
 
             return await _with_sessions(config, lambda sessions: cli_quarantine.run(args, config, sessions))
+        elif args.command == "rules":
+            from deskbot.app import cli_rules
+
+            return await _rules(args, config, texts, cli_rules)
         elif args.command in ("contracts", "report", "reports"):
             from deskbot.app import cli_reports
 
@@ -189,6 +195,28 @@ async def _read(config: Config, query):
         async with sessions() as session:
             return await query(session)
     return await _with_sessions(config, read)
+
+
+async def _rules(args, config: Config, texts, cli_rules) -> int:
+    """The listing needs no database; a trial reads it when there is one (else: as a desk with no tickets yet)."""
+    from deskbot.app import database
+
+    if getattr(args, "rules_action", None) != "test" or not _database_exists(config):
+        return await cli_rules.run(args, config, texts, None)
+    try:
+        return await _with_sessions(config, lambda sessions: cli_rules.run(args, config, texts, sessions))
+    except (database.DatabaseNotReady, database.DatabaseUnavailable):
+        return await cli_rules.run(args, config, texts, None)
+
+
+def _database_exists(config: Config) -> bool:
+    """False for an SQLite file not made yet: opening it would make it, and a trial writes nothing."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(config.database.url)
+    return not url.drivername.startswith("sqlite") or bool(url.database and Path(url.database).exists())
 
 
 async def _with_sessions(config: Config, work):

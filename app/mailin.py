@@ -13,13 +13,15 @@ from deskbot.app.database import prepare_database
 from deskbot.dispatch.clock import Clock, SystemClock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.ingest import Ingest, MailboxPlace
+from deskbot.dispatch.rule_actions import Routing
 from deskbot.mailbox.imap import ImapSettings
 from deskbot.mailbox.inbound import ParseOptions
 from deskbot.mailbox.poller import Poller
 from deskbot.storage.db import session_factory
 
 
-def build_poller(config: Config, engine: AsyncEngine, clock: Clock, *, own_timer: float | None = None) -> Poller:
+def build_poller(config: Config, engine: AsyncEngine, clock: Clock, *, own_timer: float | None = None,
+                 routing: Routing | None = None) -> Poller:
     """`own_timer`: how long the poller waits by itself, when a scheduler runs the safety poll."""
     box = config.mailbox
     settings = ImapSettings(
@@ -30,7 +32,7 @@ def build_poller(config: Config, engine: AsyncEngine, clock: Clock, *, own_timer
     ingest = Ingest(
         session_factory(engine), clock, MailboxPlace(f"{box.username}@{box.host}".lower(), box.folder),
         own_addresses=config.own_addresses, free_mail_domains=set(box.free_mail_domains),
-        reopen_within=config.dispatch.reopen_within,
+        reopen_within=config.dispatch.reopen_within, routing=routing or Routing.of(config),
     )
     attachments = Path(box.attachments_dir).resolve()
     options = ParseOptions(attachments_dir=str(attachments), max_attachment_size=box.max_attachment_size)

@@ -85,7 +85,7 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
         async with piped_mail(config, sessions, clock, poller) as pipe:
             sinks = [s for s in (poller.sink if poller else None, pipe.ingest if pipe else None) if s is not None]
             async with mail_out(config, sessions, clock, texts, scheduler, incidents) as out, \
-                    telegram(config, sessions, clock, texts, scheduler) as bot_sweeps:
+                    telegram(config, sessions, clock, texts, scheduler, out.wake if out else None) as bot_sweeps:
                 acknowledger, wake_mail = out or (None, None)
                 announcer, forwarder, wake_telegram = bot_sweeps or (None, None, None)
                 for sink in sinks:
@@ -225,7 +225,7 @@ async def mail_out(config: Config, sessions: Sessions, clock: Clock, texts: Text
 
 @contextlib.asynccontextmanager
 async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
-                   scheduler) -> AsyncIterator[tuple[Sweep, Sweep, Callable[[], None]] | None]:
+                   scheduler, wake_mail: Callable[[], None] | None = None) -> AsyncIterator[tuple[Sweep, Sweep, Callable[[], None]] | None]:
     """The bot, the outbox sender, the sweeps (jobs of the running `scheduler`) and the handlers;
     yields the announcer, the forwarder of customer replies and the sender's wake (None without a token)."""
     if not config.telegram.token.get_secret_value():
@@ -242,12 +242,15 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
     summary = sweeps.quarantine_summary(config, sessions, clock, texts, sender)
     forwarder = sweeps.forwarder(config, sessions, clock, texts, sender)
     assigner = sweeps.automatic_assignment(config, sessions, clock, texts, sender, budget_lock)
+    ruled = sweeps.rule_teller(config, sessions, clock, texts, sender, wake_mail)
     polling, webhook = None, None
     try:
         tasks.start(sender.run(sender_stop), "outbox sender")
         schedule.wake_every(scheduler, OUTBOX_SWEEP_EVERY, sender.wake, "outbox sweep")
         schedule.every(scheduler, forwarder, NAG_SWEEP_EVERY)
         schedule.every(scheduler, assigner, ANNOUNCE_EVERY)
+        if config.rules:
+            schedule.every(scheduler, ruled, ANNOUNCE_EVERY)
         if config.telegram.dispatcher_chat_id:
             nag_seconds = max(1.0, min(NAG_SWEEP_EVERY, config.dispatch.nag_every.total_seconds()))
             schedule.every(scheduler, announcer, ANNOUNCE_EVERY)
@@ -269,7 +272,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         if scheduler.running:
             scheduler.pause()  # no new runs; a pass under way may still commit
         await asyncio.gather(announcer.close(), nagger.close(), forwarder.close(), summary.close(),
-                             assigner.close())
+                             assigner.close(), ruled.close())
         if polling is not None:
             try:
                 await dispatcher.stop_polling()
@@ -305,6 +308,8 @@ async def lifecycle(config: Config, sessions: Sessions, clock: Clock, texts: Tex
         timed.append(sweeps.hours(config, sessions, clock, texts))
         timed.append(sweeps.sla(config, sessions, clock, texts))
     await _sla_at_start(config, sessions, clock)
+    if any(rule.after is not None for rule in config.rules):
+        timed.append(sweeps.rule_timer(config, sessions, clock))
     for sweep in timed:
         schedule.every(scheduler, sweep, LIFECYCLE_SWEEP_EVERY)
     if config.web.listen:  # spent log-in codes and links, ended sessions

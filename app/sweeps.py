@@ -18,12 +18,15 @@ from deskbot.bot.sweeps.nags import nag_due_tickets
 from deskbot.bot.sweeps.quarantine import announce_kept_aside, summarize_machine_mail
 from deskbot.bot.sweeps.reports import ask_managers, tell_hours
 from deskbot.bot.sweeps.sla import tell_sla
+from deskbot.bot.sweeps.ruled import tell_firings
 from deskbot.bot.sweeps.stale import nudge_stale
 from deskbot.dispatch.background import Sweep
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch import rules, web_access
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.reports import month_reports
+from deskbot.dispatch.rule_actions import Routing
+from deskbot.dispatch.rule_timer import fire_timed
 from deskbot.dispatch.waiting import autoclose_due
 
 log = logging.getLogger("deskbot.service")
@@ -79,6 +82,32 @@ def automatic_assignment(config: Config, sessions: Sessions, clock: Clock, texts
         if queued:
             sender.wake()
     return Sweep("assignment sweep", sweep)
+
+
+def rule_teller(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender, wake_mail) -> Sweep:
+    """What routing rules decided, told: the assignee's card, notices, the customer's templated mail."""
+    notify = Notifier(config, texts)
+
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            queued = await tell_firings(session, config, texts, notify, clock.now())
+        if queued:
+            sender.wake()
+            if wake_mail is not None:
+                wake_mail()
+    return Sweep("rule sweep", sweep)
+
+
+def rule_timer(config: Config, sessions: Sessions, clock: Clock) -> Sweep:
+    """Rules on time (on = "unassigned", "unanswered", "untouched"): each fires once per ticket."""
+    routing = Routing.of(config)
+
+    async def sweep() -> None:
+        async with sessions.begin() as session:
+            fired = await fire_timed(session, routing, clock.now())
+        if fired:
+            log.info("rule timer: %d rule(s) fired", fired)
+    return Sweep("rule timer", sweep)
 
 
 def quarantine_summary(config: Config, sessions: Sessions, clock: Clock, texts: Texts, sender) -> Sweep:

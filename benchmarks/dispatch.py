@@ -1,7 +1,7 @@
 """Dispatch benchmark: e-mail -> card or digest in the dispatcher chat, through real processes.
 
     .venv/bin/python benchmarks/dispatch.py [--latency 100] [--burst 2000] [--burst-wait 600] \
-        [--taps 20] [--busy 60] [--busy-burst 300] \
+        [--rules 0] [--taps 20] [--busy 60] [--busy-burst 300] \
         [--pipe 100] [--ingest-command PATH]
 
 Everything runs as separate processes on 127.0.0.1: a throwaway Dovecot (on tmpfs),
@@ -23,7 +23,8 @@ time.monotonic() of the fake's process, the same system clock as ours.
    running service, with a *group* as the dispatcher chat; the time from the start
    of the append until every ticket is shown (a card `#N`, or a digest line
    `/ticket_N`), the messages sent, the 429s from the fake's counters, and the peak
-   summed RSS of the deskbot process tree.
+   summed RSS of the deskbot process tree. With --rules N, the config holds N routing rules
+   (benchmarks/rules.py's mix): they run inside the intake, and a rule's assignment is shown too.
 3. Taps (benchmarks/taps.py): tap -> callback answered and tap -> card edited, in a
    quiet group and in a busy one.
 """
@@ -55,6 +56,7 @@ DOVECOT_DIR = "/dev/shm" if Path("/dev/shm").is_dir() else "/tmp"
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from corpus import make_corpus
+from rules import rules_toml
 from harness.desk import dispatch_sections
 from harness.dovecot import Dovecot
 from harness.mails import make_mail
@@ -279,12 +281,15 @@ def stored(db: Path) -> tuple[int, set[int]]:
     """Raw mails stored, and the numbers of the tickets that wait to be shown (status new)."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
         raw = conn.execute("SELECT count(*) FROM raw_mail").fetchone()[0]
-        new = {row[0] for row in conn.execute("SELECT id FROM tickets WHERE status = 'new'")}
+        # A routing rule's assignment is shown to the dispatchers as well (to override).
+        new = {row[0] for row in conn.execute(
+            "SELECT id FROM tickets WHERE status = 'new' OR (status = 'assigned' AND assigned_by_rule IS NOT NULL)")}
     return raw, new
 
 
-def burst(n: int, max_wait: float) -> dict[str, Any]:
-    with running_desk(GROUP) as (dovecot, fake, proc, workdir):
+def burst(n: int, max_wait: float, rules: int = 0) -> dict[str, Any]:
+    extra = rules_toml(rules) if rules else ""
+    with running_desk(GROUP, extra_config=extra) as (dovecot, fake, proc, workdir):
         time.sleep(2)  # let the first IMAP connect and IDLE settle
         mails = list(make_corpus(n))
         stop, peaks = threading.Event(), []
@@ -326,7 +331,9 @@ def burst(n: int, max_wait: float) -> dict[str, Any]:
         visible = tickets & shown.keys()
         done = tickets <= shown.keys()
         cards = sum(1 for r in sends if CARD.match(r["params"].get("text", "")))
+        ruled = _ruled(workdir / "desk.sqlite3") if rules else (0, 0, 0)
         return {
+            "rules": rules, "tickets_ruled": ruled[0], "rule_firings": ruled[1], "assigned_by_rule": ruled[2],
             "mails": n, "tickets": len(tickets), "visible": len(visible), "done": done,
             "append_s": append_s, "stored_s": stored_s,
             "seconds": max(shown[t] for t in tickets) - t0 if done and tickets else None,
@@ -336,6 +343,14 @@ def burst(n: int, max_wait: float) -> dict[str, Any]:
             "ignored_retry_after": counters["ignored_retry_after"],
             "peak_rss_mb": peaks[0] / 2**20 if peaks else float("nan"),
         }
+
+
+def _ruled(db: Path) -> tuple[int, int, int]:
+    """Tickets some rule fired on, firings, tickets a rule assigned."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        return (conn.execute("SELECT count(DISTINCT ticket_id) FROM rule_firings").fetchone()[0],
+                conn.execute("SELECT count(*) FROM rule_firings").fetchone()[0],
+                conn.execute("SELECT count(*) FROM tickets WHERE assigned_by_rule IS NOT NULL").fetchone()[0])
 
 
 # -----------------------------------------------------------------------------------------
@@ -352,6 +367,8 @@ def main() -> None:
                       help="the `deskbot` the pipe runs (e.g. of a venv with the wheel installed, not editable)")
     args.add_argument("--burst", type=int, default=2000, help="mails in the burst (0: skip)")
     args.add_argument("--burst-wait", type=float, default=600, help="give up on the burst after this many seconds")
+    args.add_argument("--rules", type=int, default=0,
+                      help="routing rules in the config during the burst (benchmarks/rules.py's mix; 0: none)")
     args.add_argument("--taps", type=int, default=20, help="taps in a quiet group (see benchmarks/taps.py; 0: skip)")
     args.add_argument("--busy", type=float, default=60, help="seconds of taps in a busy group (0: skip)")
     args.add_argument("--busy-burst", type=int, default=300, help="mails appended while the busy group taps")
@@ -372,7 +389,7 @@ def main() -> None:
               f"max {lat[-1] * 1000:.0f} ms; the command itself: p50 {statistics.median(runs) * 1000:.0f} ms, "
               f"p95 {percentile(runs, 0.95) * 1000:.0f} ms", flush=True)
     if opts.burst:
-        r = burst(opts.burst, opts.burst_wait)
+        r = burst(opts.burst, opts.burst_wait, opts.rules)
         stored_s = f"{r['stored_s']:.1f} s" if r["stored_s"] is not None else "not all"
         head = (f"burst of {r['mails']} mails ({r['tickets']} new tickets): "
                 + (f"every ticket visible after {r['seconds']:.1f} s" if r["done"] else
@@ -380,7 +397,9 @@ def main() -> None:
         print(f"{head}; append {r['append_s']:.1f} s, all stored {stored_s}; "
               f"{r['messages']} messages ({r['cards']} cards, {r['digests']} digests); "
               f"429s {r['too_many_requests']}, ignored retry_after {r['ignored_retry_after']}; "
-              f"peak RSS of the deskbot tree {r['peak_rss_mb']:.0f} MB", flush=True)
+              f"peak RSS of the deskbot tree {r['peak_rss_mb']:.0f} MB"
+              + (f"; {r['rules']} rules: fired {r['rule_firings']} times on {r['tickets_ruled']} tickets, "
+                 f"{r['assigned_by_rule']} assigned by a rule" if r["rules"] else ""), flush=True)
     if opts.taps or opts.busy:
         result = run_taps(running_desk, GROUP, DISPATCHER, opts.taps, opts.busy, opts.busy_burst, wait_until)
         print("\n".join(report(result, percentile)))

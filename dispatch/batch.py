@@ -18,6 +18,8 @@ from deskbot.dispatch.intake import (
     Decision, Outcome, after_close, decide, find_ticket, note_unclear_thread, organization_domain,
 )
 from deskbot.dispatch.quarantine import keep_aside
+from deskbot.dispatch.routing import Facts
+from deskbot.dispatch.rule_actions import Routing, apply, with_contract
 from deskbot.dispatch.threads import known_ids, tagged_parties
 from deskbot.dispatch.rules import Status
 from deskbot.mailbox.inbound import Attachment as InboundAttachment
@@ -39,6 +41,7 @@ class IngestSettings(Protocol):
     own_addresses: set[str]
     free_mail_domains: set[str]
     reopen_within: timedelta
+    routing: Routing
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,32 @@ class BatchWriter:
             results.append(Stored(fresh[index].uid, fresh[index].mail.key, decision.outcome, ticket_id, decision.reason))
         await self._save(fresh, decisions, resolved)
         await self._touch_tickets(decisions, resolved)
+        if self.ingest.routing.book:
+            await self._route(fresh, decisions, resolved, customers)
         return sorted(results, key=lambda r: r.uid)
+
+    async def _route(self, items: list[Fetched], decisions: list[Decision], tickets: list[int | None],
+                     customers: dict[str, tuple[int, int | None]]) -> None:
+        """The routing rules on each new ticket and each customer's reply, in this transaction."""
+        triggers = {Outcome.TICKET: "new", Outcome.REPLY: "reply"}
+        chosen = [(f, triggers[d.outcome], t) for f, d, t in zip(items, decisions, tickets, strict=True)
+                  if d.outcome in triggers and t is not None and f.mail.sender is not None]
+        if not chosen:
+            return
+        organizations = {org for f, _, _ in chosen if (org := customers.get(f.mail.sender.email, (0, None))[1])}
+        domains = dict((await self.session.execute(select(Organization.id, Organization.domain).where(
+            Organization.id.in_(organizations)))).all()) if organizations else {}
+        contracted = await with_contract(self.session, organizations)
+        in_hours = self.ingest.routing.in_hours(self.now)
+        web = self.ingest.place.mailbox == "web"  # only the form's own mail says its request type: mail could forge it
+        candidates = []
+        for item, trigger, number in chosen:
+            mail, org = item.mail, customers.get(item.mail.sender.email, (0, None))[1]
+            candidates.append((number, Facts(
+                trigger=trigger, sender=mail.sender.email, organization=domains.get(org), contract=org in contracted,
+                subject=mail.subject, text=mail.text, request_type=_request_type(item.raw) if web else None,
+                attachments=any(not a.inline for a in mail.attachments), in_hours=in_hours)))
+        await apply(self.session, candidates, self.ingest.routing.book, self.now)
 
     async def _drop_duplicates(self, batch: list[Fetched]) -> list[Fetched]:
         seen = await stored_keys(self.session, self.ingest.place.mailbox, (f.mail.key for f in batch))
@@ -249,6 +277,15 @@ class BatchWriter:
             await self.session.execute(insert(TicketEvent.__table__), [
                 {"ticket_id": t, "staff_id": None, "kind": "reopened", "detail": "the customer replied", "at": self.now}
                 for t in reopened])
+
+
+def _request_type(raw: bytes) -> str | None:
+    from email.parser import BytesHeaderParser
+
+    from deskbot.dispatch.web_form import TYPE_HEADER
+
+    value = BytesHeaderParser().parsebytes(raw).get(TYPE_HEADER)
+    return str(value).strip().lower() or None if value else None
 
 
 async def _insert_ids(session: AsyncSession, model, rows: list[dict]) -> list[int]:

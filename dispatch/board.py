@@ -42,6 +42,8 @@ class Card:
     stale: timedelta | None  # how long it has waited or lain untouched, when past the desk's patience
     closed_at: datetime | None
     sla: SlaMark | None = None  # an SLA target close to its due moment, or missed
+    priority: str = "normal"
+    tags: tuple[str, ...] = ()  # the desk's own labels (routing rules set them): staff see them, customers never
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,9 @@ async def _column(session: AsyncSession, config: Config, key: str, filters: Filt
     rows = (await session.execute(query.limit(PER_COLUMN))).all()
     figures = await sla_watch.ticket_figures(session, config, [row[0] for row in rows], now)
     cards = [Card(t.id, t.subject or "", org, department, name, now - t.created_at, _stale(t, config, now),
-                  t.closed_at, sla_mark(figures.get(t.id, {}))) for t, org, department, name, _ in rows]
+                   t.closed_at, sla_mark(figures.get(t.id, {})), t.priority or "normal",
+                   tuple(tag for tag in (t.tags or "").split(",") if tag))
+              for t, org, department, name, _ in rows]
     return Column(key, cards, rows[0][-1] if rows else 0)
 
 

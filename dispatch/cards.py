@@ -6,6 +6,7 @@ mail the same way.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from deskbot.catalog.words import cut
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.rules import Status
 from deskbot.storage.models import (
-    Attachment, Customer, Message, Organization, OutboxMessage, OutboxStatus, Staff, Ticket, TicketEvent,
+    Attachment, Customer, Department, Message, Organization, OutboxMessage, OutboxStatus, RuleFiring, Staff, Ticket,
+    TicketEvent,
 )
 
 EXCERPT_CHARS = 700  # of the first mail: enough to judge the ticket, short enough to read on a phone
@@ -38,6 +40,8 @@ class TicketCard:
     excerpt: str  # clean text: quoted history and signatures already trimmed
     attachments: int
     follows: int | None = None  # the closed ticket this one continues
+    priority: str = "normal"
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,19 @@ class History:
     no_charge: bool = False
     time_spent_minutes: int = 0
     assigned_how: str | None = None  # round_robin | least_loaded: the department chose the assignee
+    assigned_by_rule: str | None = None  # the routing rule that assigned it, while that stands
+    rules: tuple[RuleLine, ...] = ()  # what routing rules did to it besides assigning, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class RuleLine:
+    """A routing rule's firing as the card tells it: the rule, why, and what it set."""
+
+    rule: str
+    reasons: tuple[tuple[str, str], ...]
+    department: str | None = None  # its name
+    priority: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 async def card_of(session: AsyncSession, ticket: Ticket) -> tuple[TicketCard, History]:
@@ -77,7 +94,26 @@ async def history(session: AsyncSession, ticket: Ticket) -> History:
                    assigned_by=await name_of(session, ticket.assigned_by_id), assigned_at=ticket.assigned_at,
                    taken_at=ticket.taken_at, waiting_since=ticket.waiting_since, closed_by=closed_by,
                    no_charge=bool(ticket.no_charge), time_spent_minutes=ticket.time_spent_minutes or 0,
-                   assigned_how=ticket.assigned_how)
+                   assigned_how=ticket.assigned_how, assigned_by_rule=ticket.assigned_by_rule,
+                   rules=await rule_lines(session, ticket.id))
+
+
+async def rule_lines(session: AsyncSession, number: int) -> tuple[RuleLine, ...]:
+    """The routing rules that set the ticket's department, priority or tags (an assignment has its own line)."""
+    lines = []
+    names: dict[str, str] | None = None
+    for rule, reasons, effects in await session.execute(
+            select(RuleFiring.rule, RuleFiring.reasons, RuleFiring.effects)
+            .where(RuleFiring.ticket_id == number).order_by(RuleFiring.id)):
+        did = json.loads(effects)
+        if not (did.get("department") or did.get("priority") or did.get("tags")):
+            continue
+        if did.get("department") and names is None:
+            names = dict((await session.execute(select(Department.key, Department.name))).all())
+        lines.append(RuleLine(rule, tuple((c, v) for c, v in json.loads(reasons)),
+                              department=(names or {}).get(did.get("department"), did.get("department")),
+                              priority=did.get("priority"), tags=tuple(did.get("tags") or ())))
+    return tuple(lines)
 
 
 async def name_of(session: AsyncSession, staff_id: int | None) -> str | None:
@@ -115,7 +151,7 @@ async def ticket_cards(session: AsyncSession, numbers: Sequence[int]) -> dict[in
     rows = await session.execute(
         select(Ticket.id, Ticket.subject, Customer.name, Customer.email, Organization.name,
                Message.sender_name, Message.sender_email, func.substr(Message.body, 1, EXCERPT_CHARS + 1),
-               Ticket.follows_id)
+               Ticket.follows_id, Ticket.priority, Ticket.tags)
         .outerjoin(Customer, Ticket.customer_id == Customer.id)
         .outerjoin(Organization, Ticket.organization_id == Organization.id)
         .outerjoin(first, first.c.ticket_id == Ticket.id)
@@ -131,8 +167,9 @@ async def ticket_cards(session: AsyncSession, numbers: Sequence[int]) -> dict[in
     return {
         number: TicketCard(number=number, subject=subject or "", customer_name=name or sender_name or "",
                            customer_address=email or sender_email or "", organization=organization,
-                           excerpt=excerpt(body or ""), attachments=files.get(number, 0), follows=follows)
-        for number, subject, name, email, organization, sender_name, sender_email, body, follows in rows
+                           excerpt=excerpt(body or ""), attachments=files.get(number, 0), follows=follows,
+                           priority=priority or "normal", tags=tuple(t for t in (tags or "").split(",") if t))
+        for number, subject, name, email, organization, sender_name, sender_email, body, follows, priority, tags in rows
     }
 
 

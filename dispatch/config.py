@@ -24,6 +24,7 @@ from deskbot.dispatch.assignment_rules import parse_leave
 from deskbot.dispatch.calendar import Calendar, HoursError
 from deskbot.dispatch.config_hours import CalendarConfig
 from deskbot.dispatch.config_sla import SlaConfig
+from deskbot.dispatch.config_rules import MailTemplate, Rule, SetMode, cross_check
 from deskbot.dispatch.durations import parse_duration, parse_size
 
 DEFAULT_PATH = "config.toml"
@@ -329,6 +330,9 @@ class Config(Section):
     logging: LoggingConfig = LoggingConfig()
     departments: list[Department] = []
     staff: list[StaffMember] = []
+    rule_sets: dict[str, SetMode] = {}  # routing rules: dispatch/config_rules.py
+    rules: list[Rule] = []
+    mail_templates: list[MailTemplate] = []
     calendar: CalendarConfig = CalendarConfig()  # the desk's business hours (none given: round the clock)
     calendars: dict[str, CalendarConfig] = {}  # named ones, for contracts and people
     sla: SlaConfig = SlaConfig()  # the desk's SLA targets (none given: no SLA)
@@ -410,6 +414,7 @@ class Config(Section):
                 problems.append(_problem(("web", "request_types", number, "department"), kind.department,
                                          "unknown_department", "unknown department '{key}'{known}",
                                          key=kind.department, known=known))
+        problems += cross_check(self)
         problems += self._build_calendars()
         if problems:
             raise ValidationError.from_exception_data(type(self).__name__, problems)
@@ -435,7 +440,11 @@ def _problem(loc: tuple[str | int, ...], value: Any, kind: str, message: str, **
 
 
 class ConfigError(Exception):
-    """A configuration problem, as one line fit for a person."""
+    """A configuration problem, as one line fit for a person; `lines`: every problem found, one line each."""
+
+    def __init__(self, message: str, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.lines = lines or [message]
 
 
 def default_path() -> str:
@@ -459,7 +468,8 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: dict[str, s
     try:
         return Config.model_validate({**data, "path": str(file)})
     except ValidationError as exc:
-        raise ConfigError(f"{file}: {_describe(exc)}") from None
+        raise ConfigError(f"{file}: {_describe(exc)}",
+                          [f"{file}: {_describe(exc, n)}" for n in range(exc.error_count())]) from None
 
 
 def _apply_environment(data: dict[str, Any], environ: dict[str, str]) -> None:
@@ -482,9 +492,9 @@ def _apply_environment(data: dict[str, Any], environ: dict[str, str]) -> None:
                 section[key] = value
 
 
-def _describe(exc: ValidationError) -> str:
-    """The first problem, as "[section] key: what is wrong"; never echo a secret value."""
-    error = exc.errors(include_url=False)[0]
+def _describe(exc: ValidationError, number: int = 0) -> str:
+    """The first problem (or the `number`th), as "[section] key: what is wrong"; never echo a secret value."""
+    error = exc.errors(include_url=False)[number]
     loc = [str(part) for part in error["loc"]]
     where = _location(loc)
     if error["type"] == "missing":

@@ -35,7 +35,8 @@ async def thread_of(session: AsyncSession, number: int) -> tuple[list[str], str 
 async def queue_to_customer(session: AsyncSession, config: Config, ticket: Ticket, customer: Customer, *,
                             body: str, signature: str, writer: str, purpose: str, now: datetime,
                             automatic: str | None = None, notify_chat: int | None = None,
-                            attachments: Sequence[OutboundAttachment] = ()) -> tuple[Message, Outbound]:
+                            attachments: Sequence[OutboundAttachment] = (),
+                            subject: str | None = None) -> tuple[Message, Outbound]:
     """Store and queue `body` (signed with `signature`) to the customer; (the stored message, the mail).
 
     `automatic`: why deskbot wrote it by itself, with no mail to answer (kept in messages.auto; the
@@ -45,7 +46,8 @@ async def queue_to_customer(session: AsyncSession, config: Config, ticket: Ticke
     our_address = parseaddr(sender)[1]
     known, parent = await thread_of(session, ticket.id)
     mail = Outbound(from_address=sender, to_address=customer.email, to_name=customer.name or "",
-                    subject=reply_subject(ticket.subject or "", ticket.id), text=f"{body}\n\n-- \n{signature}",
+                    subject=_tagged(subject, ticket.id) if subject else reply_subject(ticket.subject or "", ticket.id),
+                    text=f"{body}\n\n-- \n{signature}",
                     in_reply_to=parent, references=thread_references(known, parent),
                     automatic=automatic is not None, auto_submitted="auto-generated", attachments=tuple(map(fitted, attachments)))
     message_id = new_message_id(sender)
@@ -59,3 +61,9 @@ async def queue_to_customer(session: AsyncSession, config: Config, ticket: Ticke
     outbox.send_mail(session, mail_from=our_address, rcpt_to=[customer.email], purpose=purpose, ticket_id=ticket.id,
                      message=stored.id, notify_chat=notify_chat, now=now, data=data)
     return stored, mail
+
+
+def _tagged(subject: str, number: int) -> str:
+    """A subject of our own choosing (a rule's template) still carries the tag that threads the answer back."""
+    subject, tag = " ".join(subject.split()), f"[#{number}]"
+    return subject if tag in subject else f"{subject} {tag}"

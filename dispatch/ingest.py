@@ -17,6 +17,7 @@ from deskbot.dispatch.batch import BatchWriter, MailboxPlace, Stored, stored_key
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.intake import Outcome
 from deskbot.dispatch.quarantine import keep_aside
+from deskbot.dispatch.rule_actions import Routing
 from deskbot.mailbox.inbound import Fetched, InboundMail
 from deskbot.storage.models import MailboxState, RawMail
 
@@ -37,8 +38,10 @@ class Ingest:
         own_addresses: set[str],
         free_mail_domains: set[str],
         reopen_within: timedelta = timedelta(days=14),
+        routing: Routing | None = None,
     ) -> None:
         self.reopen_within = reopen_within
+        self.routing = routing or Routing()  # the routing rules, run on each new ticket and reply
         self.sessions = sessions
         self.clock = clock
         self.place = place

@@ -23,6 +23,7 @@ from deskbot.dispatch.batch import MailboxPlace, Stored
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.ingest import Ingest
+from deskbot.dispatch.rule_actions import Routing
 from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
 from deskbot.mailbox.parse import parse_batch
 
@@ -99,10 +100,10 @@ def parse_here(options: ParseOptions, in_thread: bool = False) -> Parse:
 
 
 def pipe_intake(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock, parse: Parse,
-                place: MailboxPlace = PIPE_PLACE) -> PipeIntake:
+                place: MailboxPlace = PIPE_PLACE, routing: Routing | None = None) -> PipeIntake:
     """The intake of handed-in mail for this desk; `parse` is a ParsePool's `parse`, or `parse_here(...)`;
     `place`: the pseudo-mailbox its mail is stored under (the web form's is "web")."""
     ingest = Ingest(sessions, clock, place, own_addresses=config.own_addresses,
                     free_mail_domains=set(config.mailbox.free_mail_domains),
-                    reopen_within=config.dispatch.reopen_within)
+                    reopen_within=config.dispatch.reopen_within, routing=routing or Routing.of(config))
     return PipeIntake(ingest, parse)

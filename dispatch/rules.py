@@ -36,6 +36,12 @@ class Action(StrEnum):
 
 
 OPEN = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING})  # someone's work
+
+
+def assignable(status: str, by_rule: str | None) -> bool:
+    """Whether a dispatcher may (re)assign the ticket now: while it waits, or while a routing rule's
+    assignment stands and its assignee has not taken it (the dispatcher overrides the rule)."""
+    return status == Status.NEW or (status == Status.ASSIGNED and by_rule is not None)
 _MOVES: dict[Action, tuple[frozenset[str], Status]] = {
     Action.ASSIGN: (frozenset({Status.NEW}), Status.ASSIGNED),
     Action.TAKE: (frozenset({Status.ASSIGNED}), Status.IN_PROGRESS),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch import rules, sla
@@ -33,7 +33,7 @@ class Done:
     ticket: Ticket
     actor: Staff | None  # None: deskbot itself (a customer's reply, the auto-close)
     assignee: Staff | None = None
-    previous: Staff | None = None  # the assignee someone else replaced (an override, take_within)
+    previous: Staff | None = None  # the assignee someone else replaced (an override of an automatic or a rule's choice, take_within)
 
 
 async def staff_by_telegram(session: AsyncSession, telegram_id: int) -> Staff | None:
@@ -53,20 +53,23 @@ async def assign(session: AsyncSession, number: int, actor: Staff, assignee_id: 
         department_id = None  # a department removed since the button was drawn: assign all the same
     before = await _ticket(session, number)
     previous = before.assignee_id if before.status == Status.ASSIGNED else None
-    overridable = (Ticket.status == Status.NEW) | ((Ticket.status == Status.ASSIGNED) & Ticket.assigned_how.is_not(None))
+    by_rule = before.assigned_by_rule  # read before the update below refreshes the same object
+    overridable = (Ticket.status == Status.NEW) | ((Ticket.status == Status.ASSIGNED) & or_(
+        Ticket.assigned_how.is_not(None), Ticket.assigned_by_rule.is_not(None)))
     changed = await session.execute(
         update(Ticket)
         .where(Ticket.id == number, overridable)
         .values(status=Status.ASSIGNED, assignee_id=assignee.id, assigned_by_id=actor.id, assigned_at=now,
-                department_id=department_id, assigned_how=None, take_by=None, tell_assignee_at=None,
-                taken_at=None, next_nag_at=None, updated_at=now)
+                department_id=department_id, assigned_how=None, assigned_by_rule=None, take_by=None,
+                tell_assignee_at=None, taken_at=None, next_nag_at=None, updated_at=now)
     )
     ticket = await _ticket(session, number)
     if changed.rowcount != 1:
         raise await _why_not_assignable(session, ticket)
     replaced = await session.get(Staff, previous) if previous not in (None, assignee.id) else None
+    over = f" (over rule «{by_rule}»)" if previous is not None and by_rule else ""
     _event(session, ticket, actor, "assigned", f"to {assignee.name}" + (f" instead of {replaced.name}"
-                                                                       if replaced else ""), now)
+                                                                       if replaced else "") + over, now)
     return Done(ticket, actor, assignee, previous=replaced)
 
 
@@ -90,7 +93,7 @@ async def reassign(session: AsyncSession, number: int, actor: Staff, now: dateti
     _move(ticket, rules.Action.REASSIGN)
     previous = ticket.assignee_id
     ticket.assignee_id = ticket.assigned_by_id = ticket.assigned_at = ticket.taken_at = ticket.waiting_since = None
-    ticket.assigned_how = ticket.take_by = ticket.tell_assignee_at = None
+    ticket.assigned_how = ticket.assigned_by_rule = ticket.take_by = ticket.tell_assignee_at = None
     ticket.next_nag_at = rules.next_nag_at(now, nag_every, hours)
     ticket.updated_at = now
     _event(session, ticket, actor, "reassigned", f"from staff {previous}", now)

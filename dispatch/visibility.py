@@ -62,6 +62,9 @@ class TicketLine:
     opened_at: datetime
     closed_at: datetime | None
     minutes: int | None
+    # The customer sees the priority (how the desk ranks their request) but never the tags: those are the
+    # desk's internal labels ("vip", "angry", "after-hours"), set by rules and people for the staff's eyes.
+    priority: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -163,11 +166,11 @@ async def tickets(session: AsyncSession, who: Viewer, *, status: str = "", text:
             numbers = list(await session.scalars(newest.offset(skip)))
     rows = await session.execute(
         select(Ticket.id, Ticket.subject, Ticket.status, Customer.name, Customer.email, Ticket.created_at,
-               Ticket.closed_at, Ticket.time_spent_minutes)
+               Ticket.closed_at, Ticket.time_spent_minutes, Ticket.priority)
         .outerjoin(Customer, Customer.id == Ticket.customer_id).where(Ticket.id.in_(numbers))
         .order_by(Ticket.id.desc()))
-    lines = [TicketLine(number, subject or "", status_, name or email or "", created, closed, minutes)
-             for number, subject, status_, name, email, created, closed, minutes in rows]
+    lines = [TicketLine(number, subject or "", status_, name or email or "", created, closed, minutes, priority)
+             for number, subject, status_, name, email, created, closed, minutes, priority in rows]
     return TicketPage(lines, total, page, pages)
 
 
@@ -203,13 +206,13 @@ async def ticket(session: AsyncSession, who: Viewer, number: int) -> TicketView 
     """The ticket and its conversation, or None when `who` may not see it (or it does not exist)."""
     found = await session.execute(
         select(Ticket.id, Ticket.subject, Ticket.status, Customer.name, Customer.email, Ticket.created_at,
-               Ticket.closed_at, Ticket.time_spent_minutes)
+               Ticket.closed_at, Ticket.time_spent_minutes, Ticket.priority)
         .outerjoin(Customer, Customer.id == Ticket.customer_id).where(Ticket.id == number, scope(who)))
     row = found.first()
     if row is None:
         return None
-    n, subject, status, name, email, created, closed, minutes = row
-    line = TicketLine(n, subject or "", status, name or email or "", created, closed, minutes)
+    n, subject, status, name, email, created, closed, minutes, priority = row
+    line = TicketLine(n, subject or "", status, name or email or "", created, closed, minutes, priority)
     messages = await session.execute(
         select(Message.id, Message.direction, Message.sender_name, Message.sender_email, Message.created_at,
                Message.body).where(Message.ticket_id == number, _shown()).order_by(Message.id))

@@ -147,6 +147,11 @@ class Ticket(Base):
     # When the SLA sweep must look at the ticket (NULL: nothing to watch): a new ticket at once, then at its
     # next warning or breach moment, and at once again after an event that moves its clock (dispatch/sla_watch.py).
     sla_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True, default=_created_at)
+    # Set by routing rules (dispatch/routing.py) or by people; tags comma-separated, lowercase (migration 0015).
+    priority: Mapped[str] = mapped_column(String(8), default="normal", server_default="normal")
+    tags: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The rule that assigned the ticket, while that stands: a dispatcher may still override it until it is taken.
+    assigned_by_rule: Mapped[str | None] = mapped_column(String(200))
 
 
 class AssignmentOffer(Base):
@@ -292,6 +297,23 @@ class TicketEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))  # created, assigned, taken, reassigned, closed, time_recorded, ...
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RuleFiring(Base):
+    """A routing rule acted on a ticket: what it matched on and what it did (JSON), for the card and the
+    audit; `told_at` NULL while its messages (the assignee's card, notices, the customer's mail) wait for
+    a sweep. A time-triggered rule fires once per ticket: its sweep skips tickets with a firing of it."""
+
+    __tablename__ = "rule_firings"
+    __table_args__ = (Index("ix_rule_firings_ticket_id_rule", "ticket_id", "rule"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    rule: Mapped[str] = mapped_column(String(200))
+    trigger: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[str] = mapped_column(Text)  # JSON [[condition, value], ...]
+    effects: Mapped[str] = mapped_column(Text)  # JSON: what the rule did and what is left to tell
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class TimeEntry(Base):

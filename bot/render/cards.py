@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 from aiogram.types import InlineKeyboardMarkup
 
 from deskbot.bot.render import keyboards
+from deskbot.bot.render import rules as rule_words
 from deskbot.bot.render.texts import Safe, Texts, cut
 from deskbot.dispatch import rules
 from deskbot.dispatch.cards import History, TicketCard
@@ -27,18 +28,24 @@ def dispatcher_card(mail: TicketCard, history: History, texts: Texts, zone: tzin
 
 def assignee_card(mail: TicketCard, history: History, texts: Texts, zone: tzinfo, *,
                   extra: Safe | None = None) -> Safe:
-    if history.assigned_how:
+    if history.assigned_how and not history.assigned_by_rule:
         header = texts.t("assigned-to-you-auto", why=why_assigned(history.assigned_how, texts))
+    elif history.assigned_by:
+        header = texts.t("assigned-to-you", dispatcher=history.assigned_by)
     else:
-        header = texts.t("assigned-to-you", dispatcher=history.assigned_by) if history.assigned_by else None
+        header = texts.t("assigned-to-you-by-rule", rule=history.assigned_by_rule) if history.assigned_by_rule else None
     return texts.card(mail, header=header, footer=_lines(*history_lines(history, texts, zone), extra))
 
 
 def history_lines(history: History, texts: Texts, zone: tzinfo) -> list[Safe]:
-    h, t, lines = history, texts, []
-    if h.assignee and h.assigned_at and h.assigned_how:
+    h, t = history, texts
+    lines = [rule_words.card_line(t, line) for line in h.rules]
+    if h.assignee and h.assigned_at and h.assigned_how and not h.assigned_by_rule:
         lines.append(t.t("card-auto-assigned", assignee=h.assignee, time=_local(h.assigned_at, zone, "%H:%M"),
                          why=why_assigned(h.assigned_how, t)))
+    if h.assignee and h.assigned_at and h.assigned_by_rule and not h.assigned_by:
+        lines.append(t.t("card-assigned-by-rule", rule=h.assigned_by_rule, assignee=h.assignee,
+                         time=_local(h.assigned_at, zone, "%H:%M")))
     elif h.assignee and h.assigned_at:
         lines.append(t.t("card-assigned", dispatcher=h.assigned_by or "?", assignee=h.assignee,
                          time=_local(h.assigned_at, zone, "%H:%M")))

@@ -47,6 +47,10 @@ class Texts(Catalog):
         if ticket.organization:
             head.append(self.t("card-organization",
                                organization=cut(ticket.organization, ORGANIZATION_CHARS)))
+        if ticket.priority != "normal":
+            head.append(self.t(f"card-priority-{ticket.priority}"))
+        if ticket.tags:
+            head.append(self.t("card-tags", tags=" ".join(f"#{tag}" for tag in ticket.tags)))
         if ticket.attachments:
             head.append(self.t("card-attachments", count=ticket.attachments))
         if ticket.follows:

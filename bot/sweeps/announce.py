@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.render import keyboards
-from deskbot.bot.render.texts import DIGEST_STYLES, Texts
+from deskbot.bot.render.cards import history_lines
+from deskbot.bot.render.texts import DIGEST_STYLES, Safe, Texts
 from deskbot.dispatch import outbox, rules
-from deskbot.dispatch.cards import ticket_cards, waiting_tickets
+from deskbot.dispatch.cards import history, ticket_cards, waiting_tickets
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.staff import active_departments, department_people
-from deskbot.storage.models import Ticket, TicketEvent
+from deskbot.storage.models import RuleFiring, Ticket, TicketEvent
 
 MAX_PER_SWEEP = 5000  # a longer backlog is read by the next sweeps, so one sweep stays short
 DIGEST, NAG, NAG_DIGEST = "digest", outbox.NAG, "nag-digest"
@@ -37,28 +39,32 @@ async def announce_due(session: AsyncSession, config: Config, texts: Texts, now:
     if not chat_id or budget <= 0:
         return 0
     rows = (await session.execute(
-        select(Ticket.id, Ticket.status).where(Ticket.announced_at.is_(None))
+        select(Ticket.id, Ticket.status, Ticket.assigned_by_rule).where(Ticket.announced_at.is_(None))
         .order_by(Ticket.id).limit(MAX_PER_SWEEP)
         # PostgreSQL: two services never announce twice. NO KEY UPDATE: a row that merely refers to the
         # ticket (an outbox row being sent) holds a KEY SHARE lock, which must not hide the ticket.
         .with_for_update(skip_locked=True, key_share=True, of=Ticket)
     )).all()
-    # Assigned before anyone saw it (by a rule, or /ticket N): nothing to show, never read again.
-    settled = [number for number, status in rows if status != rules.Status.NEW]
+    # Assigned before anyone saw it (/ticket N): nothing to show, never read again. A routing rule's
+    # assignment is shown like a new ticket, with the buttons that override it.
+    settled = [number for number, status, by_rule in rows if not rules.assignable(status, by_rule)]
     if settled:
         await session.execute(update(Ticket).where(Ticket.id.in_(settled)).values(announced_at=now))
-    waiting = await waiting_tickets(session, [number for number, status in rows if status == rules.Status.NEW])
+    waiting = await waiting_tickets(session, [number for number, status, by_rule in rows
+                                              if rules.assignable(status, by_rule)])
     if len(waiting) > rules.cards_allowed(budget) and rules.burst_landing([t.created_at for t in waiting], now):
         return 0  # a burst still landing: listed by a sweep a moment later, all of it at once
     announcements = plan(waiting, budget, texts)
     cards = [a.card.number for a in announcements if a.card is not None]
     details, buttons = await ticket_cards(session, cards), await department_buttons(session, cards, texts)
+    footers = await rule_footers(session, cards, texts, ZoneInfo(config.dispatch.timezone))
     listed = sum(len(a.digest.tickets) for a in announcements if a.digest is not None)
     shown: list[int] = []
     for a in announcements:
         if a.card is not None:
             number = a.card.number
-            outbox.send_message(session, chat_id=chat_id, text=texts.card(details[number]), purpose=outbox.CARD,
+            outbox.send_message(session, chat_id=chat_id, text=texts.card(details[number], footer=footers.get(number)),
+                                purpose=outbox.CARD,
                                 ticket_id=number, reply_markup=buttons(number), now=now)
             shown.append(number)
         else:
@@ -66,8 +72,9 @@ async def announce_due(session: AsyncSession, config: Config, texts: Texts, now:
                                 purpose=DIGEST, now=now)
             shown += [t.number for t in a.digest.tickets]
     if shown:
-        await session.execute(update(Ticket).where(Ticket.id.in_(shown)).values(
-            announced_at=now, next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every, config.nag_hours())))
+        await session.execute(update(Ticket).where(Ticket.id.in_(shown)).values(announced_at=now))
+        await session.execute(update(Ticket).where(Ticket.id.in_(shown), Ticket.status == rules.Status.NEW).values(
+            next_nag_at=rules.next_nag_at(now, config.dispatch.nag_every, config.nag_hours())))
     return len(shown)
 
 
@@ -91,3 +98,17 @@ async def department_buttons(session: AsyncSession, cards: Sequence[int] = (), t
         # No departments configured: no buttons rather than an empty keyboard.
         return routed.get(number) or (keyboards.departments(number, choices) if choices else None)
     return buttons
+
+
+async def rule_footers(session: AsyncSession, cards: Sequence[int], texts: Texts, zone) -> dict[int, Safe]:
+    """What routing rules did to the tickets about to be shown: the card says so, and why."""
+    if not cards:
+        return {}
+    ruled = list(await session.scalars(select(RuleFiring.ticket_id).where(RuleFiring.ticket_id.in_(cards)).distinct()))
+    footers = {}
+    for number in ruled:
+        ticket = await session.get(Ticket, number)
+        lines = history_lines(await history(session, ticket), texts, zone)
+        if lines:
+            footers[number] = Safe("\n".join(lines))
+    return footers

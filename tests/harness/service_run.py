@@ -62,13 +62,15 @@ class Service:
 
 @asynccontextmanager
 async def deskbot_run(tmp_path: Path, dovecot, fake: FakeTelegram, *, nag_every: str = "1h",
-                      smtp=None) -> AsyncIterator[Service]:
+                      smtp=None, extra: str = "") -> AsyncIterator[Service]:
+    """`extra`: more of the config (routing rules, say), appended as it is."""
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
     config = write_config(tmp_path / "config.toml", dovecot, db_url)
     config.write_text(config.read_text() + dispatch_sections(fake.token, fake.url, DISPATCHERS, DANA, nag_every,
                                                              specialist_id=SAM))
     if smtp is not None:
         config.write_text(config.read_text() + smtp_section(smtp, dovecot.user))
+    config.write_text(config.read_text() + extra)
     log = tmp_path / "deskbot.log"
     engine = create_engine(db_url)
     try:

@@ -70,6 +70,7 @@ async def _desk(sessions) -> None:
     await add_ticket(sessions, 7, "Older laptop", status="closed", assignee=SAM)
     async with sessions.begin() as s:
         (await s.get(Ticket, 3)).department_id = SUPPORT
+        (await s.get(Ticket, 3)).priority, (await s.get(Ticket, 3)).tags = "urgent", "vip,printer"
         (await s.get(Ticket, 4)).department_id = NETWORK
         (await s.get(Ticket, 6)).closed_at = NOW - timedelta(hours=2)  # 10:00 in Moscow, today
         (await s.get(Ticket, 7)).closed_at = NOW - timedelta(hours=13)  # 23:00 in Moscow, yesterday
@@ -89,6 +90,8 @@ async def test_the_board_shows_tickets_by_state_with_age_and_stale_marks(engine)
         assert "Mouse &lt;b&gt;squeaks&lt;/b&gt;" in new and "<b>squeaks" not in page
         assert "VPN is down" in assigned and "Sam Specialist" in assigned and "Stale: untouched for 2 d" in assigned
         assert "Department</dt><dd>Support" in assigned
+        assert '<span class="priority priority-urgent">urgent</span>' in assigned and "#vip</span> " in assigned
+        assert "priority-" not in new and "#vip" not in new
         assert "Switch loops" in _column(page, "in_progress") and "Stale" not in _column(page, "in_progress")
         assert "Need a password" in _column(page, "waiting") and "Stale" not in _column(page, "waiting")
         closed = _column(page, "closed_today")

@@ -194,3 +194,19 @@ async def test_the_log_in_page_points_to_the_request_form_when_it_is_public(web_
     assert "Оставьте заявку без входа" in await login_page("public", object(), **{"Accept-Language": "ru"})
     assert 'href="/new"' not in await login_page("customers", object())  # they log in first anyway
     assert 'href="/new"' not in await login_page("off", None)
+
+
+async def test_a_customer_sees_the_priority_but_not_the_desks_tags(web_desk):
+    async with web_desk.sessions.begin() as s:
+        await s.execute(update(Ticket).where(Ticket.id == web_desk.seeded.ann_open)
+                        .values(priority="urgent", tags="vip,angry-customer"))
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    listed = await browser.page("/tickets")
+    assert '<span class="priority priority-urgent">urgent</span>' in listed
+    assert listed.count("priority-") == 1  # a normal priority is not worth a mark
+    page = await browser.page(f"/tickets/{web_desk.seeded.ann_open}")
+    assert "Priority</dt><dd>" in page and "urgent" in page
+    assert "vip" not in listed + page and "angry" not in listed + page
+    ru = await browser.page(f"/tickets/{web_desk.seeded.ann_open}", headers={"Accept-Language": "ru"})
+    assert "Приоритет" in ru and "срочный" in ru

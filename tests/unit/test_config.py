@@ -138,3 +138,25 @@ def test_a_short_web_secret_is_refused_without_being_echoed(tmp_path):
         load_config(write(tmp_path, MINIMAL), environ={"DESKBOT_WEB_SECRET": "tooshort-Zx9"})
     assert "[web] secret: secret must be at least 32 characters" in str(refused.value)
     assert "tooshort-Zx9" not in str(refused.value)
+
+
+def test_example_rules_and_templates(tmp_path):
+    config = load_config(REPO / "config.example.toml", environ={"DESKBOT_MAILBOX_HOST": "imap.desk.test"})
+    assert config.rule_sets == {"routing": "first", "alerts": "all"}
+    assert [(r.name, r.set, r.on) for r in config.rules] == [
+        ("Printers to support", "routing", "new"), ("Contract clients after hours", "alerts", "new"),
+        ("Nobody took it", "default", "unassigned")]
+    assert config.rules[2].after == timedelta(minutes=30)
+    assert config.mail_templates[0].words("ru")[1].startswith("Здравствуйте, {name}!")
+
+
+def test_rule_values_alone_read_as_lists_and_templates_refuse_unknown_placeholders(tmp_path):
+    config = load_config(write(tmp_path, MINIMAL + '[[rules]]\nname = "r"\nfrom = "Boss@Client.RU"\ntags = "vip"\n'),
+                         environ={})
+    assert (config.rules[0].sender, config.rules[0].tags) == (["boss@client.ru"], ["vip"])
+    bad = MINIMAL + '[[mail_templates]]\nkey = "ack"\ntext = { en = "Hi {customer}" }\n'
+    with pytest.raises(ConfigError, match=r"\[\[mail_templates\]\] #1 text: unknown placeholder \{customer\}"):
+        load_config(write(tmp_path, bad), environ={})
+    idle = MINIMAL + '[[rules]]\nname = "r"\nsubject = ["x"]\n'
+    with pytest.raises(ConfigError, match=r"\[\[rules\]\] #1: the rule does nothing"):
+        load_config(write(tmp_path, idle), environ={})
