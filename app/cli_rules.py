@@ -12,7 +12,7 @@ from deskbot.dispatch.config import Config
 
 CONDITIONS = ("sender", "domain", "organization", "contract", "subject", "subject_regex", "text", "text_regex",
               "request_type", "attachments", "in_hours")
-ACTIONS = ("department", "assign", "priority", "tags", "notify", "reply")
+ACTIONS = ("department", "assign", "pool", "priority", "tags", "notify", "reply")
 
 
 def add_commands(commands, common: argparse.ArgumentParser) -> None:

@@ -136,6 +136,19 @@ async def candidates(session: AsyncSession, config: Config, department_id: int,
     people = list(await session.scalars(
         select(Staff).join(StaffDepartment, StaffDepartment.staff_id == Staff.id)
         .where(StaffDepartment.department_id == department_id, Staff.active.is_(True)).order_by(Staff.id)))
+    return await _as_candidates(session, config, people, now)
+
+
+async def pick_from_pool(session: AsyncSession, config: Config, staff_ids: list[int],
+                         now: datetime) -> choice_rules.Choice:
+    """A routing rule's pool: the available person with the fewest open tickets (a tie: the lowest staff id)."""
+    people = list(await session.scalars(select(Staff).where(Staff.id.in_(staff_ids), Staff.active.is_(True))
+                                        .order_by(Staff.id)))
+    return choice_rules.choose(choice_rules.LEAST_LOADED, await _as_candidates(session, config, people, now), None)
+
+
+async def _as_candidates(session: AsyncSession, config: Config, people: list[Staff],
+                         now: datetime) -> list[choice_rules.Candidate]:
     if not people:
         return []
     loads = dict((await session.execute(

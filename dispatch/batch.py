@@ -136,7 +136,7 @@ class BatchWriter:
                 trigger=trigger, sender=mail.sender.email, organization=domains.get(org), contract=org in contracted,
                 subject=mail.subject, text=mail.text, request_type=_request_type(item.raw) if web else None,
                 attachments=any(not a.inline for a in mail.attachments), in_hours=in_hours)))
-        await apply(self.session, candidates, self.ingest.routing.book, self.now)
+        await apply(self.session, candidates, self.ingest.routing, self.now)
 
     async def _drop_duplicates(self, batch: list[Fetched]) -> list[Fetched]:
         seen = await stored_keys(self.session, self.ingest.place.mailbox, (f.mail.key for f in batch))

@@ -57,6 +57,7 @@ class Rule(BaseModel):
     # Actions.
     department: str = ""
     assign: str | int = ""
+    pool: Names = []  # one of these people: the available one with the fewest open tickets
     priority: Priority | None = None
     tags: Words = []
     notify: Names = []
@@ -98,12 +99,15 @@ class Rule(BaseModel):
         if self.on not in TIMED and self.after is not None:
             raise ValueError(f'after is only for on = "unassigned", "unanswered" or "untouched", not "{self.on}"')
         if not self.has_actions:
-            raise ValueError("the rule does nothing: give it department, assign, priority, tags, notify or reply")
+            raise ValueError("the rule does nothing: give it department, assign, pool, priority, tags, notify or reply")
+        if self.assign != "" and self.pool:
+            raise ValueError("assign and pool both name who gets the ticket: keep one")
         return self
 
     @property
     def has_actions(self) -> bool:
-        return bool(self.department or self.assign != "" or self.priority or self.tags or self.notify or self.reply)
+        return bool(self.department or self.assign != "" or self.pool or self.priority or self.tags or self.notify
+                    or self.reply)
 
 
 class MailTemplate(BaseModel):
@@ -166,9 +170,11 @@ def cross_check(config: Any) -> list[InitErrorDetails]:
                     key=rule.department, known=_known(departments, "[[departments]]"))
         if rule.assign != "" and rule.assign not in staff:
             problem("assign", rule.assign, "nobody in [[staff]] is '{who}' (a name or a telegram_id)", who=rule.assign)
-        for who in rule.notify:
-            if who not in staff:
-                problem("notify", rule.notify, "nobody in [[staff]] is '{who}' (a name or a telegram_id)", who=who)
+        for field in ("pool", "notify"):
+            for who in getattr(rule, field):
+                if who not in staff:
+                    problem(field, getattr(rule, field), "nobody in [[staff]] is '{who}' (a name or a telegram_id)",
+                            who=who)
         if rule.reply and rule.reply not in templates:
             problem("reply", rule.reply, "unknown mail template '{key}'{known}",
                     key=rule.reply, known=_known(templates, "[[mail_templates]]"))

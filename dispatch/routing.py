@@ -53,6 +53,7 @@ class Reason:
 class Actions:
     department: str = ""
     assign: str | int = ""
+    pool: tuple[str | int, ...] = ()
     priority: str | None = None
     tags: tuple[str, ...] = ()
     notify: tuple[str | int, ...] = ()
@@ -199,7 +200,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
         checks.append(("text", _words_check(_phrases(rule.text), "text")))
     if rule.text_regex:
         checks.append(("text_regex", _regex_check(rule.text_regex, "text")))
-    actions = Actions(department=rule.department, assign=rule.assign, priority=rule.priority,
+    actions = Actions(department=rule.department, assign=rule.assign, pool=tuple(rule.pool), priority=rule.priority,
                       tags=tuple(rule.tags), notify=tuple(rule.notify), reply=rule.reply)
     return CompiledRule(rule, tuple(checks), actions)
 

@@ -9,9 +9,10 @@ sends it (bot/sweeps/ruled.py), as the announcer does for new tickets.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,17 +27,35 @@ def _always_open(_moment: datetime) -> bool:
     return True
 
 
+# (session, ticket, department id, now): the department's automatic assignment, for a ticket a rule put there
+Place = Callable[[AsyncSession, int, int, datetime], Awaitable[object]]
+# (session, staff ids, now): who of a rule's pool gets the ticket (assignment_rules.Choice)
+Pick = Callable[[AsyncSession, list[int], datetime], Awaitable[Any]]
+
+
 @dataclass(frozen=True)
 class Routing:
-    """The desk's rules, compiled once, and how to tell business hours (the caller's calendar)."""
+    """The desk's rules, compiled once, how to tell business hours (the caller's calendar), and the
+    departments that assign by themselves (`automatic`, keys) with how (`place`)."""
 
     book: Rulebook = field(default_factory=Rulebook)
     in_hours: Callable[[datetime], bool] = _always_open
+    automatic: frozenset[str] = frozenset()
+    place: Place | None = None
+    pick: Pick | None = None
 
     @classmethod
     def of(cls, config: Config, in_hours: Callable[[datetime], bool] | None = None) -> Routing:
         """The config's rules; business hours are the desk's calendar ([calendar]) unless `in_hours` is given."""
-        return cls(Rulebook.compile(config.rules, config.rule_sets), in_hours or config.business_hours().is_open)
+        from deskbot.dispatch import assignment  # it uses the tickets' use cases, which use this module's
+
+        async def place(session: AsyncSession, number: int, department_id: int, now: datetime) -> object:
+            return await assignment.place(session, config, number, department_id, now)
+        async def pick(session: AsyncSession, staff_ids: list[int], now: datetime) -> Any:
+            return await assignment.pick_from_pool(session, config, staff_ids, now)
+        automatic = frozenset(d.key for d in config.departments if d.assign != "manual")
+        return cls(Rulebook.compile(config.rules, config.rule_sets), in_hours or config.business_hours().is_open,
+                   automatic, place, pick)
 
 
 async def with_contract(session: AsyncSession, organizations: set[int]) -> set[int]:
@@ -76,17 +95,18 @@ class _People:
         return cls(departments, staff)
 
 
-async def apply(session: AsyncSession, candidates: Sequence[tuple[int, Facts]], book: Rulebook,
+async def apply(session: AsyncSession, candidates: Sequence[tuple[int, Facts]], routing: Routing,
                 now: datetime) -> dict[int, list[Fired]]:
     """Evaluate the rules on each (ticket, facts) and carry out what fires; ticket -> the rules that fired."""
-    fired = {number: hits for number, facts in candidates if (hits := book.evaluate(facts))}
-    await carry_out(session, fired, {number: facts.trigger for number, facts in candidates}, now)
+    fired = {number: hits for number, facts in candidates if (hits := routing.book.evaluate(facts))}
+    await carry_out(session, fired, {number: facts.trigger for number, facts in candidates}, now, routing)
     return fired
 
 
 async def carry_out(session: AsyncSession, fired: dict[int, list[Fired]], trigger: dict[int, str],
-                    now: datetime) -> None:
-    """Do what the fired rules say to each ticket; a firing row and audit events for each."""
+                    now: datetime, routing: Routing | None = None) -> None:
+    """Do what the fired rules say to each ticket; a firing row and audit events for each. A ticket a
+    rule put into a department that assigns by itself, and assigned to nobody, is then assigned there."""
     if not fired:
         return
     people = await _People.read(session)
@@ -102,7 +122,8 @@ async def carry_out(session: AsyncSession, fired: dict[int, list[Fired]], trigge
         if state is None:
             continue
         for hit in hits:
-            effects = _act(state, hit, people, number, now, events)
+            pooled = await _from_pool(session, routing, state, hit, people, number, now, events)
+            effects = _act(state, hit, people, number, now, events, pooled)
             firings.append({"ticket_id": number, "rule": hit.rule, "trigger": trigger[number],
                             "reasons": json.dumps([[r.condition, r.value] for r in hit.reasons], ensure_ascii=False),
                             "effects": json.dumps(effects, ensure_ascii=False), "fired_at": now,
@@ -115,10 +136,32 @@ async def carry_out(session: AsyncSession, fired: dict[int, list[Fired]], trigge
     if events:
         await session.execute(insert(TicketEvent.__table__), events)
     await session.execute(insert(RuleFiring.__table__), firings)
+    if routing is not None and routing.place is not None and routing.automatic:
+        automatic = {people.departments[key] for key in routing.automatic if key in people.departments}
+        for number, state in states.items():
+            if "department_id" in state.values and state.department_id in automatic and state.status == Status.NEW:
+                await routing.place(session, number, state.department_id, now)
 
 
-def _act(state: _State, hit: Fired, people: _People, number: int, now: datetime, events: list[dict]) -> dict:
-    """One rule's actions on the ticket's state; what it did, for its firing row."""
+async def _from_pool(session: AsyncSession, routing: Routing | None, state: _State, hit: Fired, people: _People,
+                     number: int, now: datetime, events: list[dict]) -> tuple[int, str] | None:
+    """Who of the rule's pool gets a ticket nobody has; nobody available: said in the audit log, and the
+    ticket stays with the dispatcher."""
+    members = [people.staff[who][0] for who in hit.actions.pool if who in people.staff]
+    if not members or state.status != Status.NEW or routing is None or routing.pick is None:
+        return None
+    choice = await routing.pick(session, members, now)
+    if choice.person is None:
+        events.append({"ticket_id": number, "staff_id": None, "kind": "not_auto_assigned",
+                       "detail": f"{choice.reason} by rule «{hit.rule}»", "at": now})
+        return None
+    return choice.person.id, choice.person.name
+
+
+def _act(state: _State, hit: Fired, people: _People, number: int, now: datetime, events: list[dict],
+         pooled: tuple[int, str] | None = None) -> dict:
+    """One rule's actions on the ticket's state; what it did, for its firing row. `pooled`: the one of
+    the rule's pool who gets it."""
     a, by = hit.actions, f"by rule «{hit.rule}»"
     effects: dict = {}
 
@@ -130,7 +173,7 @@ def _act(state: _State, hit: Fired, people: _People, number: int, now: datetime,
         state.department_id = state.values["department_id"] = department
         effects["department"] = a.department
         event("routed", f"to {a.department}")
-    assignee = people.staff.get(a.assign) if a.assign != "" else None
+    assignee = pooled or (people.staff.get(a.assign) if a.assign != "" else None)
     if assignee is not None and state.status == Status.NEW:
         state.status, state.assignee_id = Status.ASSIGNED, assignee[0]
         state.values.update(status=Status.ASSIGNED, assignee_id=assignee[0], assigned_by_rule=hit.rule)
@@ -138,6 +181,7 @@ def _act(state: _State, hit: Fired, people: _People, number: int, now: datetime,
         event("assigned", f"to {assignee[1]}")
     if a.priority and a.priority != state.priority:
         state.priority = state.values["priority"] = a.priority
+        state.values["sla_check_at"] = now  # the targets may depend on the priority: the SLA sweep looks again
         effects["priority"] = a.priority
         event("priority", f"set to {a.priority}")
     new_tags = [t for t in a.tags if t not in state.tags]

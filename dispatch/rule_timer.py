@@ -77,7 +77,7 @@ async def _fire_page(session: AsyncSession, routing: Routing, trigger: str, wait
                              settled={sets[name] for name in before if name in sets})
         if hits:
             fired[number] = hits
-    await carry_out(session, fired, dict.fromkeys(fired, trigger), now)
+    await carry_out(session, fired, dict.fromkeys(fired, trigger), now, routing)
     return sum(len(hits) for hits in fired.values())
 
 

@@ -12,7 +12,7 @@ from deskbot.dispatch.rule_actions import Routing
 from deskbot.dispatch.routing import Reason
 from deskbot.mailbox.inbound import Address, Attachment, Fetched, InboundMail
 from deskbot.storage.db import session_factory
-from deskbot.storage.models import Department, RuleFiring, Staff, Ticket, TicketEvent
+from deskbot.storage.models import Department, RuleFiring, Staff, StaffDepartment, Ticket, TicketEvent
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
 RULES = {
@@ -143,3 +143,69 @@ async def test_in_hours_is_the_desks_calendar(engine):
             1, [fetched(hour, f"m{hour}@x", subject="hi")], None)
     async with sessions() as s:
         assert [t.tags for t in await s.scalars(select(Ticket).order_by(Ticket.id))] == ["", "night"]
+
+
+async def test_a_rule_routing_into_an_automatic_department_gets_it_assigned_there(engine):
+    """The rule names the department only; the department assigns by itself (round robin), as when a
+    dispatcher taps it: the ticket reaches a person without any tap, and the assignee is to be told."""
+    sessions = session_factory(engine)
+    async with sessions.begin() as s:
+        dev = Department(key="dev", name="Development", position=0, active=True)
+        ivan = Staff(telegram_id=12, name="Ivan", roles="specialist", active=True)
+        s.add_all([dev, ivan])
+        await s.flush()
+        s.add(StaffDepartment(staff_id=ivan.id, department_id=dev.id))
+    config = Config.model_validate({
+        **RULES, "departments": [{"key": "support", "name": "Support"},
+                                 {"key": "dev", "name": "Development", "assign": "round_robin"}],
+        "staff": [{"name": "Ivan", "telegram_id": 12, "departments": ["dev"]}],
+        "rules": [{"name": "Bugs to dev", "text_regex": "traceback", "department": "dev", "priority": "high"}],
+        "rule_sets": {}})
+    ingest = Ingest(sessions, FrozenClock(NOW), MailboxPlace("support@imap.test", "INBOX"),
+                    own_addresses={"support@desk.test"}, free_mail_domains={"gmail.com"}, routing=Routing.of(config))
+    await ingest.store(1, [fetched(1, "a@x", subject="Crash", text="Traceback (most recent call last)")], 1)
+    async with sessions() as s:
+        ticket = await s.get(Ticket, 1)
+        kinds = [e.kind for e in await s.scalars(select(TicketEvent).order_by(TicketEvent.id))]
+    assert (ticket.status, ticket.assignee_id, ticket.department_id, ticket.assigned_how) == (
+        "assigned", ivan.id, dev.id, "round_robin")
+    assert ticket.tell_assignee_at == NOW and ticket.priority == "high"
+    assert kinds == ["created", "routed", "priority", "auto_assigned"]
+
+
+async def test_a_rules_pool_gives_the_ticket_to_the_available_one_with_fewest_open_tickets(ingest, engine):
+    pooled = Config.model_validate({**RULES, "rule_sets": {}, "rules": [
+        {"name": "VPN to the network pool", "subject": ["vpn"], "pool": ["Dana", "Ivan"]}]})
+    ingest.routing = Routing.of(pooled)
+    sessions = session_factory(engine)
+    async with sessions.begin() as s:
+        dana, ivan = [await s.scalar(select(Staff).where(Staff.name == n)) for n in ("Dana", "Ivan")]
+        ivan_id, dana_id = ivan.id, dana.id
+    await ingest.store(1, [fetched(1, "a@x", subject="VPN down", text="help")], 1)
+    await ingest.store(2, [fetched(2, "b@x", subject="VPN again", text="help")], 2)
+    async with sessions.begin() as s:
+        (await s.get(Staff, dana_id)).away_since = NOW  # /away: the pool passes her by
+    await ingest.store(3, [fetched(3, "c@x", subject="VPN, third", text="help")], 3)
+    async with sessions() as s:
+        owners = [(await s.get(Ticket, n)).assignee_id for n in (1, 2, 3)]
+        detail = await s.scalar(select(TicketEvent.detail).where(TicketEvent.ticket_id == 1,
+                                                                 TicketEvent.kind == "assigned"))
+    assert owners == [dana_id, ivan_id, ivan_id]  # a tie goes to the lower staff id; then the one with fewer
+    assert detail == "to Dana by rule «VPN to the network pool»"
+
+
+@pytest.mark.parametrize("rule, line", [
+    ({"pool": ["Dana", "Nobody"]}, "rule 'R': nobody in [[staff]] is 'Nobody'"),
+    ({"pool": ["Dana"], "assign": "Ivan"}, "assign and pool both name who gets the ticket"),
+])
+def test_a_pool_is_checked_like_the_other_names(tmp_path, rule, line):
+    from deskbot.dispatch.config import ConfigError, load_config
+
+    path = tmp_path / "config.toml"
+    people = '[[staff]]\nname = "Dana"\ntelegram_id = 11\n\n[[staff]]\nname = "Ivan"\ntelegram_id = 12\n'
+    listed = ", ".join(f'"{v}"' for v in rule["pool"])
+    extra = f'assign = "{rule["assign"]}"\n' if "assign" in rule else ""
+    path.write_text('[mailbox]\nhost = "imap.test"\nusername = "s@desk.test"\n' + people
+                    + f'\n[[rules]]\nname = "R"\nsubject = ["vpn"]\npool = [{listed}]\n' + extra, encoding="utf-8")
+    with pytest.raises(ConfigError, match=line.replace("[", r"\[").replace("]", r"\]")):
+        load_config(path, environ={})
