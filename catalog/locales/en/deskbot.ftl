@@ -652,3 +652,5 @@ web-board-more = { $count ->
    *[other] and { $count } more, not shown
 }
 web-board-updated = Updated at { $time }.
+# --- issue13-search ---
+web-tickets-short-search = Text shorter than 3 characters is looked for in the newest { $count } tickets only: type 3 characters or more to search them all.

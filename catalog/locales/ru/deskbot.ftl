@@ -665,3 +665,5 @@ web-board-more = { $count ->
    *[many] и ещё { $count }, не показаны
 }
 web-board-updated = Обновлено в { $time }.
+# --- issue13-search ---
+web-tickets-short-search = Текст короче 3 символов ищется только в { $count } последних заявках: чтобы искать во всех, введите 3 символа или больше.
