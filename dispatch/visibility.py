@@ -138,7 +138,7 @@ async def tickets(session: AsyncSession, who: Viewer, *, status: str = "", text:
                   per_page: int = PER_PAGE, opened: Period = Period()) -> TicketPage:
     """Newest first; `status` one of STATUSES (anything else: all), `text` a number (#12 or 12) or a part of
     the subject in any case (dispatch/ticket_search.py), `opened` when the tickets were opened (see `period`)."""
-    page, text = max(page, 1), text.strip()[:200]
+    page, text = max(page, 1), text.replace("\x00", "").strip()[:200]  # no subject holds NUL; the index refuses it
     where = and_(await _listed(session, who), *_filters(status, opened))
     as_number = _NUMBER.fullmatch(text)
     number = int(as_number.group(1)) if as_number else None

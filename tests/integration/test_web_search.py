@@ -99,7 +99,7 @@ async def test_search_combines_with_status_period_and_pages(web_desk):
 async def test_text_that_the_index_reads_literally(web_desk):
     await add(web_desk, ANN, 'Ошибка "0x80070005" AND (NEAR) * ^col: 100%_ off')
     sessions = web_desk.sessions
-    for text in ('"0x8007', "AND (NEAR)", "* ^col:", "100%_", ") OR (", 'a"b', "subject : x"):
+    for text in ('"0x8007', "AND (NEAR)", "* ^col:", "100%_", ") OR (", 'a"b', "subject : x", "ab\x00c"):
         found = await subjects(sessions, ANN, text)
         assert found == (['Ошибка "0x80070005" AND (NEAR) * ^col: 100%_ off'] if text in
                          ('"0x8007', "AND (NEAR)", "* ^col:", "100%_") else []), text

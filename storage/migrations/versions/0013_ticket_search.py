@@ -44,7 +44,8 @@ def upgrade() -> None:
         return
     op.execute("CREATE VIRTUAL TABLE ticket_search USING fts5(scope, subject, tokenize='trigram', content='',"
                " columnsize=0)")
-    op.execute(f"INSERT INTO ticket_search (rowid, scope, subject) SELECT id, {_scope('tickets')}, subject FROM tickets")
+    op.execute(f"INSERT INTO ticket_search (rowid, scope, subject)"
+               f" SELECT id, {_scope('tickets')}, subject FROM tickets")
     op.execute(f"CREATE TRIGGER ticket_search_insert AFTER INSERT ON tickets BEGIN {_add('new')} END")
     op.execute(f"CREATE TRIGGER ticket_search_delete AFTER DELETE ON tickets BEGIN {_remove('old')} END")
     op.execute("CREATE TRIGGER ticket_search_update AFTER UPDATE OF id, subject, organization_id, customer_id"
