@@ -15,6 +15,7 @@ Trigrams need three characters: shorter text is looked for another way (dispatch
 """
 from __future__ import annotations
 
+REVISION = "0013"  # the migration that makes the index (tests go down to the one before it)
 SQLITE_TABLE = "ticket_search"
 # The FTS5 table and the shadow tables SQLite makes for it (contentless, columnsize=0).
 SQLITE_TABLES = frozenset({SQLITE_TABLE, f"{SQLITE_TABLE}_data", f"{SQLITE_TABLE}_idx", f"{SQLITE_TABLE}_config"})

@@ -12,6 +12,10 @@ def revisions() -> list[str]:
     return [r.revision for r in reversed(list(script.walk_revisions()))]
 
 
+def before_search() -> str:
+    return ScriptDirectory.from_config(migrate.alembic_config()).get_revision(search.REVISION).down_revision
+
+
 async def table_names(engine) -> set[str]:
     async with engine.connect() as conn:
         return set(await conn.run_sync(lambda c: inspect(c).get_table_names())) - {"alembic_version"}
@@ -35,7 +39,7 @@ async def test_stairway(db_url):
             async with engine.connect() as conn:
                 indexes = await conn.run_sync(lambda c: inspect(c).get_indexes("tickets"))
             assert search.POSTGRES_INDEX in {index["name"] for index in indexes}
-        await migrate.downgrade(engine, "0012")
+        await migrate.downgrade(engine, before_search())
         assert await table_names(engine) == set(Base.metadata.tables)
         await migrate.upgrade(engine)
     finally:

@@ -3,10 +3,11 @@ substring in any case, Cyrillic too, only ever within what the asker may see, tr
 is written, and combined with the status, period and page."""
 from datetime import datetime, timedelta, timezone
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import delete, insert, select, update
 
 from deskbot.dispatch import ticket_search, visibility
-from deskbot.storage import migrate
+from deskbot.storage import migrate, search
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import Customer, Organization, Ticket
 from harness.web import ANN, BOSS, EVE, log_in
@@ -130,7 +131,8 @@ async def test_short_text_looks_in_the_newest_tickets_and_says_so(web_desk, monk
 async def test_the_migration_indexes_the_tickets_already_there(db_url):
     engine = create_engine(db_url)
     try:
-        await migrate.upgrade(engine, "0012")
+        before = ScriptDirectory.from_config(migrate.alembic_config()).get_revision(search.REVISION).down_revision
+        await migrate.upgrade(engine, before)
         at = datetime(2026, 11, 2, tzinfo=timezone.utc)
         async with session_factory(engine).begin() as s:
             await s.execute(insert(Organization).values(id=7, domain="acme.example", name="Acme", created_at=at))
