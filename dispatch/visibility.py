@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from deskbot.dispatch import ticket_search
 from deskbot.dispatch.rules import Status
 from deskbot.storage.models import Attachment, Contract, Customer, Message, Organization, Report, TariffRequest, Ticket
 
@@ -73,6 +74,7 @@ class TicketPage:
     total: int
     page: int
     pages: int
+    searched: int | None = None  # short text: looked for in this many newest tickets only (ticket_search.SHORT_SCAN)
 
 
 PERIODS = ("this-month", "last-month", "last-3-months", "this-year")
@@ -124,7 +126,7 @@ async def _listed(session: AsyncSession, who: Viewer) -> ColumnElement[bool]:
     return or_(in_organization, Ticket.id.in_(strays)) if strays else in_organization
 
 
-def _filters(status: str, text: str, opened: Period) -> list[ColumnElement[bool]]:
+def _filters(status: str, opened: Period) -> list[ColumnElement[bool]]:
     where = []
     if opened.since is not None:
         where.append(Ticket.created_at >= opened.since)
@@ -132,26 +134,36 @@ def _filters(status: str, text: str, opened: Period) -> list[ColumnElement[bool]
         where.append(Ticket.created_at < opened.until)
     if status in STATUSES:
         where.append(Ticket.status == status)
-    text = text.strip()[:200]
-    if text:
-        number = _NUMBER.fullmatch(text)
-        by_subject = func.lower(Ticket.subject).contains(text.lower(), autoescape=True)
-        where.append(or_(Ticket.id == int(number.group(1)), by_subject) if number else by_subject)
     return where
 
 
 async def tickets(session: AsyncSession, who: Viewer, *, status: str = "", text: str = "", page: int = 1,
                   per_page: int = PER_PAGE, opened: Period = Period()) -> TicketPage:
-    """Newest first; `status` one of STATUSES (anything else: all), `text` a number (#12 or 12) or words
-    of the subject, `opened` when the tickets were opened (see `period`)."""
-    page, where = max(page, 1), and_(await _listed(session, who), *_filters(status, text, opened))
-    newest = select(Ticket.id).where(where).order_by(Ticket.id.desc()).limit(per_page)
+    """Newest first; `status` one of STATUSES (anything else: all), `text` a number (#12 or 12) or a part of
+    the subject in any case (dispatch/ticket_search.py), `opened` when the tickets were opened (see `period`)."""
+    page, text = max(page, 1), text.replace("\x00", "").strip()[:200]  # no subject holds NUL; the index refuses it
+    where = and_(await _listed(session, who), *_filters(status, opened))
+    as_number = _NUMBER.fullmatch(text)
+    number = int(as_number.group(1)) if as_number else None
+    if text and not ticket_search.indexed(text):
+        scanned = await ticket_search.scan(session, where, text, number)
+        total, pages = len(scanned.numbers), max(1, math.ceil(len(scanned.numbers) / per_page))
+        page = min(page, pages)
+        numbers = scanned.numbers[(page - 1) * per_page:page * per_page]
+        return TicketPage(await _lines(session, numbers), total, page, pages,
+                          ticket_search.SHORT_SCAN if scanned.cut else None)
     numbers: list[int] | None = None
-    if text.strip():
-        # Words are looked for in every subject of the scope, row by row: one pass yields the page and the count.
-        found = (await session.execute(newest.add_columns(func.count().over()).offset((page - 1) * per_page))).all()
-        if found or page <= 1:
-            numbers, total = [number for number, _ in found], found[0][1] if found else 0
+    if text:
+        organization = who.organization_id if who.whole_organization else None
+        where = and_(where, ticket_search.matching(session.get_bind().dialect.name, text, number, organization,
+                                                   who.customer_id))
+        # The matches are gathered first, from the index: PostgreSQL would otherwise walk every ticket newest
+        # first to fill the page. One pass yields the page and the count.
+        matches = select(Ticket.id).where(where).cte("matches").prefix_with("MATERIALIZED", dialect="postgresql")
+        rows = (await session.execute(select(matches.c.id, func.count().over()).order_by(matches.c.id.desc())
+                                      .limit(per_page).offset((page - 1) * per_page))).all()
+        if rows or page <= 1:
+            numbers, total = [n for n, _ in rows], rows[0][1] if rows else 0
     if numbers is None:  # the count; then the page's numbers (a deep page skips index entries, not joined rows)
         total = await session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
     pages = max(1, math.ceil(total / per_page))
@@ -159,19 +171,23 @@ async def tickets(session: AsyncSession, who: Viewer, *, status: str = "", text:
     if numbers is None:
         skip = (page - 1) * per_page
         take = min(per_page, total - skip)
+        newest = select(Ticket.id).where(where).order_by(Ticket.id.desc()).limit(per_page)
         if total - skip - take < skip:  # nearer the oldest end: the index is walked from there
             numbers = list(await session.scalars(select(Ticket.id).where(where).order_by(Ticket.id)
                                                  .limit(take).offset(total - skip - take)))
         else:
             numbers = list(await session.scalars(newest.offset(skip)))
+    return TicketPage(await _lines(session, numbers), total, page, pages)
+
+
+async def _lines(session: AsyncSession, numbers: list[int]) -> list[TicketLine]:
     rows = await session.execute(
         select(Ticket.id, Ticket.subject, Ticket.status, Customer.name, Customer.email, Ticket.created_at,
                Ticket.closed_at, Ticket.time_spent_minutes, Ticket.priority)
         .outerjoin(Customer, Customer.id == Ticket.customer_id).where(Ticket.id.in_(numbers))
         .order_by(Ticket.id.desc()))
-    lines = [TicketLine(number, subject or "", status_, name or email or "", created, closed, minutes, priority)
-             for number, subject, status_, name, email, created, closed, minutes, priority in rows]
-    return TicketPage(lines, total, page, pages)
+    return [TicketLine(number, subject or "", status_, name or email or "", created, closed, minutes, priority)
+            for number, subject, status_, name, email, created, closed, minutes, priority in rows]
 
 
 @dataclass(frozen=True)

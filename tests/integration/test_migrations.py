@@ -2,14 +2,18 @@
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from deskbot.storage import migrate
-from deskbot.storage.db import create_engine
+from deskbot.storage import migrate, search
+from deskbot.storage.db import create_engine, is_sqlite
 from deskbot.storage.models import Base
 
 
 def revisions() -> list[str]:
     script = ScriptDirectory.from_config(migrate.alembic_config())
     return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def before_search() -> str:
+    return ScriptDirectory.from_config(migrate.alembic_config()).get_revision(search.REVISION).down_revision
 
 
 async def table_names(engine) -> set[str]:
@@ -28,7 +32,16 @@ async def test_stairway(db_url):
             assert (await migrate.current_revision(engine) or "base") == previous
             await migrate.upgrade(engine, revision)
         assert await migrate.current_revision(engine) == migrate.head_revision()
+        # SQLite's search index is an FTS5 table with its shadow tables; PostgreSQL's an index (storage/search.py).
+        extra = search.SQLITE_TABLES if is_sqlite(db_url) else set()
+        assert await table_names(engine) == set(Base.metadata.tables) | extra
+        if not is_sqlite(db_url):
+            async with engine.connect() as conn:
+                indexes = await conn.run_sync(lambda c: inspect(c).get_indexes("tickets"))
+            assert search.POSTGRES_INDEX in {index["name"] for index in indexes}
+        await migrate.downgrade(engine, before_search())
         assert await table_names(engine) == set(Base.metadata.tables)
+        await migrate.upgrade(engine)
     finally:
         await engine.dispose()
 
@@ -42,7 +55,8 @@ async def test_head_matches_models(db_url):
     try:
         await migrate.upgrade(engine)
         async with engine.connect() as conn:
-            diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
+            diff = await conn.run_sync(lambda c: compare_metadata(
+                MigrationContext.configure(c, opts={"include_name": search.managed}), Base.metadata))
         assert diff == []
     finally:
         await engine.dispose()

@@ -754,3 +754,6 @@ web-priority-normal = normal
 web-priority-high = high
 web-priority-urgent = urgent
 web-board-tags = Tags
+
+# --- issue13-search ---
+web-tickets-short-search = Text shorter than 3 characters is looked for in the newest { $count } tickets only: type 3 characters or more to search them all.

@@ -769,3 +769,6 @@ web-priority-normal = обычный
 web-priority-high = высокий
 web-priority-urgent = срочный
 web-board-tags = Метки
+
+# --- issue13-search ---
+web-tickets-short-search = Текст короче 3 символов ищется только в { $count } последних заявках: чтобы искать во всех, введите 3 символа или больше.
