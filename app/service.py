@@ -244,7 +244,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         await sync_staff(session, config)
     bot = build_bot(config.telegram)
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
-    tasks, sender_stop = OwnedTasks(), asyncio.Event()
+    tasks, updates, sender_stop = OwnedTasks(), OwnedTasks(), asyncio.Event()
     announcer, nagger = sweeps.announcer_and_nagger(config, sessions, clock, texts, sender)
     summary = sweeps.quarantine_summary(config, sessions, clock, texts, sender)
     forwarder = sweeps.forwarder(config, sessions, clock, texts, sender)
@@ -260,7 +260,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
             schedule.on(scheduler, summary, schedule.quarantine_trigger(config))
         else:
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
-        dispatcher = build_dispatcher(config, sessions, clock, sender, texts)  # taps and commands: bot/handlers/
+        dispatcher = build_dispatcher(config, sessions, clock, sender, texts, updates)  # taps, commands: bot/handlers/
         if config.telegram.mode == "webhook":
             webhook = Webhook(dispatcher, bot, config.telegram)
             await webhook.start()
@@ -279,6 +279,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
                 await dispatcher.stop_polling()
             except RuntimeError:  # "Polling is not started" yet: nothing to wait for
                 polling.cancel()
+        await updates.close()  # the taps and commands under way: their replies go out and are recorded
         sender_stop.set()
         await tasks.close()
         await bot.session.close()
