@@ -107,8 +107,7 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                         await stopping.wait()
     finally:
         log.info("deskbot stopping")
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        await scheduler.stop()  # a pass still under way (the web sweep has no other close) ends before the database
         await tasks.close(grace=0)  # the stop watcher, if the poller ended first
         if poller is not None:
             await poller.close()
