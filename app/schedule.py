@@ -5,6 +5,7 @@ IDLE's news): the period is the safety net.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -27,30 +28,50 @@ SENDER_BACKSTOP = 300.0
 DAILY_GRACE = 6 * 3600  # a daily or monthly run missed by up to six hours still runs
 
 
-def scheduler() -> AsyncIOScheduler:
+class Scheduler(AsyncIOScheduler):
+    """APScheduler, knowing the sweeps it runs. Its shutdown() cancels a pass under way and
+    does not wait for it to end; `stop()` lets the pass commit (Sweep.close), then shuts down."""
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self.sweeps: list[Sweep] = []
+
+    async def stop(self) -> None:
+        """No run starts any more, and every pass under way has ended: the database can close."""
+        if self.running:
+            self.pause()
+        await asyncio.gather(*(sweep.close() for sweep in self.sweeps))
+        if self.running:
+            self.shutdown(wait=False)
+
+
+def scheduler() -> Scheduler:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line per run every second is noise
-    return AsyncIOScheduler(timezone=timezone.utc)
+    return Scheduler(timezone=timezone.utc)
 
 
-def every(scheduler: AsyncIOScheduler, sweep: Sweep, seconds: float) -> None:
+def every(scheduler: Scheduler, sweep: Sweep, seconds: float) -> None:
     """Run `sweep` now and every `seconds`; its wake() moves the next run to now."""
+    scheduler.sweeps.append(sweep)
     sweep.job = scheduler.add_job(sweep.run, "interval", seconds=seconds, id=sweep.name, coalesce=True,
                                   max_instances=2, misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
 
 
-def wake_every(scheduler: AsyncIOScheduler, seconds: float, wake: Callable[[], None], name: str) -> None:
+def wake_every(scheduler: Scheduler, seconds: float, wake: Callable[[], None], name: str) -> None:
     """A loop with its own timers (a sender, the poller) looks again at least every `seconds`."""
     scheduler.add_job(wake, "interval", seconds=seconds, id=name, coalesce=True, misfire_grace_time=None)
 
 
-def on(scheduler: AsyncIOScheduler, sweep: Sweep, trigger: CronTrigger) -> None:
+def on(scheduler: Scheduler, sweep: Sweep, trigger: CronTrigger) -> None:
     """Run `sweep` at each time of a cron trigger (one pass at a time)."""
+    scheduler.sweeps.append(sweep)
     sweep.job = scheduler.add_job(sweep.run, trigger, id=sweep.name, coalesce=True, max_instances=1,
                                   misfire_grace_time=DAILY_GRACE)
 
 
-def once(scheduler: AsyncIOScheduler, sweep: Sweep) -> None:
+def once(scheduler: Scheduler, sweep: Sweep) -> None:
     """Run `sweep` once, at once."""
+    scheduler.sweeps.append(sweep)
     sweep.job = scheduler.add_job(sweep.run, id=sweep.name, next_run_time=datetime.now(timezone.utc))
 
 

@@ -104,8 +104,7 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                         await stopping.wait()
     finally:
         log.info("deskbot stopping")
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        await scheduler.stop()  # a pass still under way (the web sweep has no other close) ends before the database
         await tasks.close(grace=0)  # the stop watcher, if the poller ended first
         if poller is not None:
             await poller.close()
@@ -236,7 +235,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         await sync_staff(session, config)
     bot = build_bot(config.telegram)
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
-    tasks, sender_stop = OwnedTasks(), asyncio.Event()
+    tasks, updates, sender_stop = OwnedTasks(), OwnedTasks(), asyncio.Event()
     budget_lock = asyncio.Lock()  # the sweeps that post into the dispatcher chat spend its budget one at a time
     announcer, nagger = sweeps.announcer_and_nagger(config, sessions, clock, texts, sender, budget_lock)
     summary = sweeps.quarantine_summary(config, sessions, clock, texts, sender)
@@ -258,7 +257,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
             schedule.on(scheduler, summary, schedule.quarantine_trigger(config))
         else:
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
-        dispatcher = build_dispatcher(config, sessions, clock, sender, texts)  # taps and commands: bot/handlers/
+        dispatcher = build_dispatcher(config, sessions, clock, sender, texts, updates)  # taps, commands: bot/handlers/
         if config.telegram.mode == "webhook":
             webhook = Webhook(dispatcher, bot, config.telegram)
             await webhook.start()
@@ -278,6 +277,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
                 await dispatcher.stop_polling()
             except RuntimeError:  # "Polling is not started" yet: nothing to wait for
                 polling.cancel()
+        await updates.close()  # the taps and commands under way: their replies go out and are recorded
         sender_stop.set()
         await tasks.close()
         await bot.session.close()

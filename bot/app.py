@@ -1,6 +1,10 @@
 """The aiogram Dispatcher of deskbot: routers, middlewares and dependencies in one place."""
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -15,6 +19,7 @@ from deskbot.bot.handlers import conversation
 from deskbot.bot.middleware import Transaction
 from deskbot.bot.notify import Notifier
 from deskbot.bot.render.texts import Texts
+from deskbot.dispatch.background import OwnedTasks
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config, TelegramConfig
 
@@ -25,7 +30,7 @@ def build_bot(settings: TelegramConfig) -> Bot:
 
 
 def build_dispatcher(config: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                     sender: TelegramSender | None, texts: Texts) -> Dispatcher:
+                     sender: TelegramSender | None, texts: Texts, updates: OwnedTasks | None = None) -> Dispatcher:
     """A Dispatcher ready for `start_polling(bot)` or a webhook.
 
     Handlers receive `config`, `sessions`, `clock`, `texts`, `notify` and `sender` as
@@ -39,11 +44,25 @@ def build_dispatcher(config: Config, sessions: async_sessionmaker[AsyncSession],
     specialist was asked "how long did it take?". The question's buttons still work
     (they carry the ticket), but a typed answer is no longer read; pressing Close again
     asks again. Everything else is in the database.
+
+    `updates`: the owner of the updates under way. Polling handles each update in a task
+    of its own, and `stop_polling` does not wait for them: the service closes `updates`
+    before the database, so that a reply being sent and recorded finishes (or is
+    cancelled and rolled back) first.
     """
     dp = Dispatcher(storage=MemoryStorage(), config=config, sessions=sessions, clock=clock, texts=texts,
                     notify=Notifier(config, texts), sender=sender)
+    if updates is not None:
+        dp.update.outer_middleware(_owned_by(updates))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.callback_query.middleware(Transaction())
     dp.message.middleware(Transaction())
     dp.include_routers(*handlers.routers(config), conversation.router(config))
     return dp
+
+
+def _owned_by(updates: OwnedTasks):
+    async def own(handler: Callable[[Any, dict[str, Any]], Awaitable[Any]], event: Any, data: dict[str, Any]) -> Any:
+        updates.adopt(asyncio.current_task())
+        return await handler(event, data)
+    return own

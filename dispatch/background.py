@@ -64,13 +64,21 @@ class OwnedTasks:
         task.add_done_callback(self._ended)
         return task
 
+    def adopt(self, task: asyncio.Task) -> None:
+        """A task that a library started (aiogram's handling of an update) is awaited on close like ours."""
+        if task not in self._started:
+            self._started[task] = "".join(traceback.format_stack(limit=6)[:-1])
+            task.add_done_callback(self._ended)
+
     def _ended(self, task: asyncio.Task) -> None:
         where = self._started.pop(task, "")
         if not task.cancelled() and task.exception() is not None:
             log.error("background task %r failed; it was started at:\n%s", task.get_name(), where,
                       exc_info=task.exception())
 
-    async def close(self, grace: float = SHUTDOWN_GRACE) -> None:
+    async def close(self, grace: float | None = None) -> None:
+        """Wait for every task to end, within `grace` (SHUTDOWN_GRACE) seconds; then cancel and await it."""
+        grace = SHUTDOWN_GRACE if grace is None else grace
         await asyncio.gather(*(_finish(task, grace) for task in list(self._started)))
 
 
