@@ -26,9 +26,12 @@ class TicketRow:
     closed_at: datetime | None
     time_spent_minutes: int | None
     message_count: int
+    priority: str = "normal"
+    tags: tuple[str, ...] = ()  # the desk's own labels (routing rules)
 
     def as_json(self) -> dict:
         data = asdict(self)
+        data["tags"] = list(self.tags)
         for key in ("created_at", "assigned_at", "closed_at"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
@@ -43,7 +46,7 @@ async def list_tickets(session: AsyncSession, status: str | None = None) -> list
         select(
             Ticket.id, Ticket.subject, Ticket.status, Customer.email, Organization.name, Department.name,
             Staff.name, Ticket.created_at, Ticket.assigned_at, Ticket.closed_at, Ticket.time_spent_minutes,
-            func.coalesce(counts.c.n, 0),
+            func.coalesce(counts.c.n, 0), Ticket.priority, Ticket.tags,
         )
         .outerjoin(Customer, Ticket.customer_id == Customer.id)
         .outerjoin(Organization, Ticket.organization_id == Organization.id)
@@ -54,7 +57,8 @@ async def list_tickets(session: AsyncSession, status: str | None = None) -> list
     )
     if status:
         query = query.where(Ticket.status == status)
-    return [TicketRow(*row) for row in await session.execute(query)]
+    return [TicketRow(*row[:-1], tuple(tag for tag in (row[-1] or "").split(",") if tag))
+            for row in await session.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)

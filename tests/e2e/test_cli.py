@@ -46,9 +46,10 @@ def test_poll_once_then_list_tickets(tmp_path, config, dovecot):
     ]
     assert set(rows[0]) == {
         "number", "subject", "status", "customer_email", "organization", "department", "assignee",
-        "created_at", "assigned_at", "closed_at", "time_spent_minutes", "message_count", "sla",
+        "created_at", "assigned_at", "closed_at", "time_spent_minutes", "message_count", "priority", "tags", "sla",
     }
     assert rows[0]["sla"] == {}  # no [sla] in this config
+    assert (rows[0]["priority"], rows[0]["tags"]) == ("normal", [])  # no [[rules]] either
     assert rows[1]["customer_email"] == "bob@gmail.com" and rows[1]["status"] == "new"
 
     table = deskbot("tickets", "--status", "new", "-c", str(config), cwd=tmp_path).stdout
