@@ -198,6 +198,29 @@ async def running(dp: Dispatcher, bot: Bot, sender: TelegramSender, fake: FakeTe
         await asyncio.wait_for(asyncio.gather(polling, sending), 5)
 
 
+@asynccontextmanager
+async def running_desk(engine, config: Config):
+    """The `desk` of the test_bot_* modules: the seeded staff, the fake Telegram with its people and the
+    dispatcher group, and the bot with `config`, polling and sending."""
+    from deskbot.bot.app import build_dispatcher
+    from deskbot.storage.db import session_factory
+    from harness.telegram import aiogram_bot
+
+    sessions = session_factory(engine)
+    await seed(sessions)
+    clock = PacedClock(START)
+    async with FakeTelegram(clock=clock.timestamp) as fake, aiogram_bot(fake) as bot:
+        for telegram_id, name in [(DINA, "Dina"), (DAN, "Dan"), (SAM, "Sam"), (PAT, "Pat"), (NINA, "Nina"),
+                                  (STRANGER, "Stranger")]:
+            fake.add_user(telegram_id, name)
+        fake.add_group(DISPATCHERS, "Dispatchers", members=[DINA, DAN])
+        sender = TelegramSender(bot, sessions, clock)
+        dp, handled = build_dispatcher(config, sessions, clock, sender, EN), set()
+        dp.callback_query.outer_middleware(recording_handled(fake, handled))
+        async with running(dp, bot, sender, fake):
+            yield Desk(fake, bot, sessions, clock, sender, handled)
+
+
 # Shared steps of the test_bot_* modules ----------------------------------------------------
 
 

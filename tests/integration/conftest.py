@@ -1,14 +1,9 @@
 """Fixtures of the integration tests: the running bot (`desk`) and the outbox's fake Telegram, bot and clock."""
 import pytest
 
-from deskbot.bot.app import build_dispatcher
-from deskbot.bot.delivery import TelegramSender
 from deskbot.dispatch.clock import FrozenClock
 from deskbot.storage.db import session_factory
-from harness.bot_desk import (
-    CONFIG, DAN, DINA, DISPATCHERS, EN, NINA, PAT, SAM, START, STRANGER, Desk, PacedClock, recording_handled, running,
-    seed,
-)
+from harness.bot_desk import CONFIG, running_desk
 from deskbot.demo.botapi import FakeTelegram
 from harness.telegram import aiogram_bot
 from harness import outbox_run
@@ -16,19 +11,8 @@ from harness import outbox_run
 
 @pytest.fixture
 async def desk(engine):
-    sessions = session_factory(engine)
-    await seed(sessions)
-    clock = PacedClock(START)
-    async with FakeTelegram(clock=clock.timestamp) as fake, aiogram_bot(fake) as bot:
-        for telegram_id, name in [(DINA, "Dina"), (DAN, "Dan"), (SAM, "Sam"), (PAT, "Pat"), (NINA, "Nina"),
-                                  (STRANGER, "Stranger")]:
-            fake.add_user(telegram_id, name)
-        fake.add_group(DISPATCHERS, "Dispatchers", members=[DINA, DAN])
-        sender = TelegramSender(bot, sessions, clock)
-        dp, handled = build_dispatcher(CONFIG, sessions, clock, sender, EN), set()
-        dp.callback_query.outer_middleware(recording_handled(fake, handled))
-        async with running(dp, bot, sender, fake):
-            yield Desk(fake, bot, sessions, clock, sender, handled)
+    async with running_desk(engine, CONFIG) as ready:
+        yield ready
 
 
 # The outbox's tests (test_outbox, test_replied_about): virtual time shared by the fake and the sender.

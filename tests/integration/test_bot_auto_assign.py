@@ -8,21 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from deskbot.bot.app import build_dispatcher
-from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.render.callbacks import DepartmentV1
 from deskbot.bot.notify import Notifier
 from deskbot.bot.sweeps.assigned import pass_on_untaken, tell_assigned
-from deskbot.demo.botapi import FakeTelegram
 from deskbot.dispatch import assignment
 from deskbot.dispatch.config import Config
-from deskbot.storage.db import session_factory
 from deskbot.storage.models import Staff, TicketEvent
 from harness.bot_desk import (
-    DAN, DEPARTMENTS, DINA, DISPATCHERS, EN, HOSTILE_SUBJECT, NINA, PAT, SAM, START, STRANGER, SUPPORT, Desk,
-    PacedClock, add_ticket, labels, recording_handled, running, seed, staff_id, to,
+    DAN, DEPARTMENTS, DINA, DISPATCHERS, EN, HOSTILE_SUBJECT, NINA, PAT, SAM, START, SUPPORT, add_ticket, labels,
+    running_desk, staff_id, to,
 )
-from harness.telegram import aiogram_bot
 
 AUTO = Config.model_validate({
     "mailbox": {"host": "imap.test", "username": "support@desk.test"},
@@ -43,19 +38,8 @@ SUPPORT_PEOPLE = ["Dan Dispatcher", "Pat Specialist", "Sam Specialist", "« Back
 
 @pytest.fixture
 async def desk(engine):
-    sessions = session_factory(engine)
-    await seed(sessions)
-    clock = PacedClock(START)
-    async with FakeTelegram(clock=clock.timestamp) as fake, aiogram_bot(fake) as bot:
-        for telegram_id, name in [(DINA, "Dina"), (DAN, "Dan"), (SAM, "Sam"), (PAT, "Pat"), (NINA, "Nina"),
-                                  (STRANGER, "Stranger")]:
-            fake.add_user(telegram_id, name)
-        fake.add_group(DISPATCHERS, "Dispatchers", members=[DINA, DAN])
-        sender = TelegramSender(bot, sessions, clock)
-        dp, handled = build_dispatcher(AUTO, sessions, clock, sender, EN), set()
-        dp.callback_query.outer_middleware(recording_handled(fake, handled))
-        async with running(dp, bot, sender, fake):
-            yield Desk(fake, bot, sessions, clock, sender, handled)
+    async with running_desk(engine, AUTO) as ready:
+        yield ready
 
 
 async def tap_support(desk, card, who: int = DINA):
