@@ -113,8 +113,12 @@ class Notifier:
                             reply_markup=self.actions(ticket, assignee), now=now)
         await self._redraw_cards(session, Done(ticket, done.actor), now, shown)
         if done.previous is not None:  # an override, or take_within: the one it was given to loses the buttons
-            line = self.texts.t("card-taken-off", dispatcher=done.actor.name, assignee=assignee.name) \
-                if done.actor is not None else self.texts.t("card-passed-on", assignee=assignee.name)
+            if done.actor is None:
+                line = self.texts.t("card-passed-on", assignee=assignee.name)
+            elif done.actor.id == assignee.id:
+                line = self.texts.t("card-taken-over", dispatcher=done.actor.name)
+            else:
+                line = self.texts.t("card-taken-off", dispatcher=done.actor.name, assignee=assignee.name)
             await self._took_off(session, ticket, done.previous, line, now)
         return await self.dispatcher_card(session, ticket)
 

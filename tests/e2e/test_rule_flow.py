@@ -51,6 +51,7 @@ async def test_a_rule_assigns_without_a_tap_and_a_dispatcher_overrides_it(tmp_pa
             await fake.wait_for_bot_message(DANA, text_contains="Dana assigned you a ticket", timeout=10)
             await fake.wait_for(lambda: not fake.message(SAM, private.message_id).button_data(), timeout=10,
                                 what="Sam's card losing its buttons")
+            assert "↪️ Dana took it over." in fake.message(SAM, private.message_id).text
             async with desk.sessions() as s:
                 ticket = await s.get(Ticket, 1)
                 events = [(e.kind, e.detail) for e in await s.scalars(select(TicketEvent).order_by(TicketEvent.id))]

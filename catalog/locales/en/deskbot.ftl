@@ -660,6 +660,7 @@ assign-why-round_robin = round robin
 assign-why-least_loaded = fewest open tickets
 card-auto-assigned = 🤖 Assigned automatically to { $assignee } at { $time }: { $why }.
 card-taken-off = ↪️ { $dispatcher } gave it to { $assignee } instead.
+card-taken-over = ↪️ { $dispatcher } took it over.
 card-passed-on = ⌛ Not taken in time: passed on to { $assignee }.
 card-passed-back = ⌛ Not taken in time: back to the dispatcher.
 card-not-taken = ⌛ Nobody took it in time ({ $who } last): choose someone.

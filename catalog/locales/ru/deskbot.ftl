@@ -673,6 +673,7 @@ assign-why-round_robin = по очереди
 assign-why-least_loaded = меньше всего открытых тикетов
 card-auto-assigned = 🤖 Назначен автоматически: { $assignee }, в { $time } ({ $why }).
 card-taken-off = ↪️ { $dispatcher } передал(а) тикет исполнителю { $assignee }.
+card-taken-over = ↪️ { $dispatcher } взял(а) тикет себе.
 card-passed-on = ⌛ Не взят вовремя: передан исполнителю { $assignee }.
 card-passed-back = ⌛ Не взят вовремя: возвращён диспетчеру.
 card-not-taken = ⌛ Никто не взял тикет вовремя (последним был { $who }): выберите исполнителя.
