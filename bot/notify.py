@@ -31,10 +31,6 @@ from deskbot.storage.models import Staff, Ticket
 NOTE = "note"  # the outbox purpose of a forwarded internal note
 
 
-def overridable(ticket: Ticket) -> bool:
-    """Assigned by the department's automatic choice or a routing rule and not taken yet: a dispatcher
-    may still choose."""
-    return ticket.status == Status.ASSIGNED and bool(ticket.assigned_how or ticket.assigned_by_rule)
 Shown = tuple[int, int]  # (chat id, message id) of the card the person tapped
 
 
@@ -77,10 +73,11 @@ class Notifier:
         """The departments to pick from while the ticket waits; no buttons once a person assigned it, except
         while the department's automatic choice or a routing rule's stands and has not been taken (the
         dispatcher's override): the department's people, or the departments when none was set."""
-        if overridable(ticket) and ticket.department_id is not None:
+        if rules.overridable(ticket.status, ticket.assigned_how, ticket.assigned_by_rule) \
+                and ticket.department_id is not None:
             choices = await department_people(session, ticket.department_id)
             return keyboards.people(ticket.id, ticket.department_id, choices, self.texts) if choices else None
-        if ticket.status != Status.NEW and not overridable(ticket):
+        if not rules.assignable(ticket.status, ticket.assigned_how, ticket.assigned_by_rule):
             return None
         choices = await active_departments(session)
         return keyboards.departments(ticket.id, choices) if choices else None

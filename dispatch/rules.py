@@ -38,10 +38,17 @@ class Action(StrEnum):
 OPEN = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING})  # someone's work
 
 
-def assignable(status: str, by_rule: str | None) -> bool:
-    """Whether a dispatcher may (re)assign the ticket now: while it waits, or while a routing rule's
-    assignment stands and its assignee has not taken it (the dispatcher overrides the rule)."""
-    return status == Status.NEW or (status == Status.ASSIGNED and by_rule is not None)
+def overridable(status: str, assigned_how: str | None, by_rule: str | None) -> bool:
+    """Assigned by the department's automatic choice or a routing rule, and not taken yet: a dispatcher
+    may still choose someone else."""
+    return status == Status.ASSIGNED and bool(assigned_how or by_rule)
+
+
+def assignable(status: str, assigned_how: str | None = None, by_rule: str | None = None) -> bool:
+    """Whether a dispatcher may (re)assign the ticket now: while it waits, or over a choice that stands."""
+    return status == Status.NEW or overridable(status, assigned_how, by_rule)
+
+
 _MOVES: dict[Action, tuple[frozenset[str], Status]] = {
     Action.ASSIGN: (frozenset({Status.NEW}), Status.ASSIGNED),
     Action.TAKE: (frozenset({Status.ASSIGNED}), Status.IN_PROGRESS),

@@ -12,7 +12,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.middleware import Replies, must_be_staff, pressed
-from deskbot.bot.notify import Notifier, overridable
+from deskbot.bot.notify import Notifier
 from deskbot.bot.render.cards import why_assigned
 from deskbot.bot.render.callbacks import AssignV2, DepartmentsV1, DepartmentV1
 from deskbot.bot.render.texts import Texts
@@ -108,7 +108,7 @@ async def _waiting(query: CallbackQuery, number: int, session: AsyncSession, sta
     ticket = await session.get(Ticket, number, populate_existing=True)
     if ticket is None:
         raise Refused("alert-ticket-not-found", number=number)
-    if ticket.status != Status.NEW and not overridable(ticket):
+    if not rules.assignable(ticket.status, ticket.assigned_how, ticket.assigned_by_rule):
         await _redraw(query, number, session, notify, replies)
         return None
     return ticket

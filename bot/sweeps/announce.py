@@ -45,13 +45,14 @@ async def announce_due(session: AsyncSession, config: Config, texts: Texts, now:
         # ticket (an outbox row being sent) holds a KEY SHARE lock, which must not hide the ticket.
         .with_for_update(skip_locked=True, key_share=True, of=Ticket)
     )).all()
-    # Assigned before anyone saw it (/ticket N): nothing to show, never read again. A routing rule's
-    # assignment is shown like a new ticket, with the buttons that override it.
-    settled = [number for number, status, by_rule in rows if not rules.assignable(status, by_rule)]
+    # Assigned before anyone saw it (/ticket N; a department's automatic choice, which the assignment
+    # sweep shows): nothing to show, never read again. A routing rule's assignment is shown like a new
+    # ticket, with the buttons that override it.
+    settled = [number for number, status, by_rule in rows if not rules.assignable(status, by_rule=by_rule)]
     if settled:
         await session.execute(update(Ticket).where(Ticket.id.in_(settled)).values(announced_at=now))
     waiting = await waiting_tickets(session, [number for number, status, by_rule in rows
-                                              if rules.assignable(status, by_rule)])
+                                              if rules.assignable(status, by_rule=by_rule)])
     if len(waiting) > rules.cards_allowed(budget) and rules.burst_landing([t.created_at for t in waiting], now):
         return 0  # a burst still landing: listed by a sweep a moment later, all of it at once
     announcements = plan(waiting, budget, texts)
