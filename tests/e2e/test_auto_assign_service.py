@@ -1,35 +1,14 @@
 """`deskbot run` with a round-robin department: a web form request of a type routed there reaches a
 specialist's private chat without any tap, and the dispatcher chat's card says who got it and why."""
 import asyncio
-import re
-import socket
-
-import aiohttp
 
 from deskbot.app import service
 from deskbot.demo.botapi import FakeTelegram
 from deskbot.dispatch.config import load_config
+from harness.form_post import free_port, post_request
 from harness.pipe import pipe_config
 
 DISPATCHERS, DANA, SAM, PAT = -1001, 1001, 1003, 1004
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-async def eventually_page(client: aiohttp.ClientSession, url: str, timeout: float = 30) -> str:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            async with client.get(url) as response:
-                return await response.text()
-        except aiohttp.ClientConnectionError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.1)  # the service is still starting: poll until it answers or time is up
 
 
 def desk_sections(fake: FakeTelegram, port: int) -> str:
@@ -75,19 +54,15 @@ async def test_a_routed_form_request_is_assigned_without_a_tap(tmp_path):
         for user, name in [(DANA, "Dana"), (SAM, "Sam"), (PAT, "Pat")]:
             fake.add_user(user, name)
         fake.add_group(DISPATCHERS, "Dispatchers", members=[DANA])
-        port = _free_port()
+        port = free_port()
         path = pipe_config(tmp_path / "config.toml", f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}",
                            extra=desk_sections(fake, port))
         stop = asyncio.Event()
         run = asyncio.create_task(service.run(load_config(path, environ={}), stop=stop))
         try:
-            async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
-                page = await eventually_page(client, f"http://127.0.0.1:{port}/new")
-                csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-                form = aiohttp.FormData({"csrf": csrf, "name": "Kim", "email": "kim@acme.example", "type": "printer",
-                                         "subject": "Paper jam", "text": "The printer on floor 2 jams."})
-                async with client.post(f"http://127.0.0.1:{port}/new", data=form) as response:
-                    assert response.status == 200, await response.text()
+            status, answer = await post_request(port, {"name": "Kim", "email": "kim@acme.example", "type": "printer",
+                                                       "subject": "Paper jam", "text": "The printer on floor 2 jams."})
+            assert status == 200, answer
             private = await fake.wait_for_bot_message(SAM, text_contains="You were assigned a ticket", timeout=30)
             assert "Paper jam" in private.text and "round robin" in private.text
             assert [b["text"] for b in private.buttons()][0] == "Take"
