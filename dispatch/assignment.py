@@ -158,8 +158,7 @@ async def _as_candidates(session: AsyncSession, config: Config, people: list[Sta
     found = []
     for person in people:
         member = config.member(person.telegram_id)
-        hours = config.working_hours(member) if member is not None else config.business_hours()
-        absent = choice_rules.absence(now, hours, member.leave if member is not None else (),
+        absent = choice_rules.absence(now, config.working_hours(member), member.leave if member is not None else (),
                                       person.away_since, person.away_until)
         found.append(choice_rules.Candidate(person.id, person.name, loads.get(person.id, 0), absent))
     return found
@@ -169,8 +168,7 @@ async def _give(session: AsyncSession, config: Config, settings: DepartmentConfi
                 ticket: Ticket, assignee: Staff, now: datetime, *, actor: Staff | None, told: bool, was: str,
                 previous: int | None) -> bool:
     """Assign, conditionally (a dispatcher's tap may have won meanwhile); move the cursor, note the offer."""
-    member = config.member(assignee.telegram_id)
-    hours = config.working_hours(member) if member is not None else config.business_hours()
+    hours = config.working_hours(config.member(assignee.telegram_id))
     condition = [Ticket.id == ticket.id, Ticket.status == was]
     if previous is not None:
         condition.append(Ticket.assignee_id == previous)

@@ -343,9 +343,9 @@ class Config(Section):
         """The desk's calendar, or the one named `key` in [calendars]."""
         return self._calendars[key]
 
-    def working_hours(self, member: StaffMember) -> Calendar:
-        """A person's working hours: their `hours` calendar, else the desk's."""
-        return self._calendars[member.hours or None]
+    def working_hours(self, member: StaffMember | None) -> Calendar:
+        """A person's working hours: their `hours` calendar, else (or for someone not in [[staff]]) the desk's."""
+        return self._calendars[member.hours or None] if member is not None else self._calendars[None]
 
     def department(self, key: str) -> Department | None:
         return next((d for d in self.departments if d.key == key), None)
