@@ -12,7 +12,6 @@ import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator,
@@ -22,7 +21,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from deskbot.dispatch.assignment_rules import parse_leave
 from deskbot.dispatch.calendar import Calendar, HoursError
-from deskbot.dispatch.config_hours import CalendarConfig
+from deskbot.dispatch.config_hours import CalendarConfig, known_zone
 from deskbot.dispatch.config_sla import SlaConfig
 from deskbot.dispatch.config_rules import MailTemplate, Rule, SetMode, cross_check
 from deskbot.dispatch.durations import parse_duration, parse_size
@@ -200,11 +199,7 @@ class DispatchConfig(Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return known_zone(value)
 
 
 class ReportsConfig(Section):

@@ -19,6 +19,15 @@ from deskbot.dispatch.calendar import WEEKDAYS, Calendar, HoursError, build, par
 _ICAL_YEARS = 30
 
 
+def known_zone(value: str) -> str:
+    """A time zone name as the config gives it, checked (a validator's ValueError in words)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
 class CalendarConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,12 +56,7 @@ class CalendarConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        if value:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return known_zone(value) if value else value
 
     def hours(self) -> dict[str, str]:
         given = {day: getattr(self, day) for day in WEEKDAYS}
