@@ -1,7 +1,7 @@
 """Memory of a running `deskbot run`: each process of its tree and the sum, idle and during a burst.
 
-    .venv/bin/python benchmarks/memory.py                   # idle: 20 s after start, then the table
-    .venv/bin/python benchmarks/memory.py --idle 60 --burst 2000
+    .venv/bin/python benchmarks/memory.py                   # idle: 15 s and 75 s after start, a table each
+    .venv/bin/python benchmarks/memory.py --idle 75 --burst 2000
 
 The service is the one of benchmarks/dispatch.py (a throwaway Dovecot on tmpfs, the fake
 Telegram Bot API, SQLite), with the SMTP sink of the tests (mail out on) and the web face on:
@@ -112,7 +112,9 @@ def web_section(port: int) -> str:
 
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    args.add_argument("--idle", type=float, default=20, help="seconds to wait after start before reading")
+    args.add_argument("--idle", default="15,75",
+                      help="seconds after start at which the idle tree is read (comma-separated; the parser "
+                           "workers end after a minute without mail)")
     args.add_argument("--burst", type=int, default=0, help="mails in the burst (0: idle only)")
     args.add_argument("--burst-wait", type=float, default=600, help="give up on the burst after this many seconds")
     opts = args.parse_args()
@@ -122,10 +124,12 @@ def main() -> None:
     try:
         with running_desk(GROUP, extra_config=extra) as (dovecot, fake, proc, workdir):
             wait_until(lambda: _listening(port), 60, "the web face", proc)
-            time.sleep(opts.idle)
+            started = time.monotonic()
             root = psutil.Process(proc.pid)
-            print(f"idle, {opts.idle:.0f} s after start:")
-            print(table(tree(root)), flush=True)
+            for at in sorted(float(x) for x in opts.idle.split(",")):
+                time.sleep(max(0.0, started + at - time.monotonic()))
+                print(f"idle, {at:.0f} s after start:")
+                print(table(tree(root)), flush=True)
             if opts.burst:
                 print(_burst(opts.burst, opts.burst_wait, dovecot, fake, proc, workdir), flush=True)
                 print("after the burst:")

@@ -25,7 +25,6 @@ from deskbot.dispatch.config import Config
 from deskbot.dispatch.ingest import Ingest
 from deskbot.dispatch.rule_actions import Routing
 from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
-from deskbot.mailbox.parse import parse_batch
 
 PIPE_PLACE = MailboxPlace("pipe", "")
 WEB_PLACE = MailboxPlace("web", "")  # requests written on the web form (web/form.py)
@@ -93,6 +92,8 @@ def parse_here(options: ParseOptions, in_thread: bool = False) -> Parse:
     """Parsing in this process (a one-shot command); the service parses in its worker processes.
     `in_thread`: off the event loop (the web form's few mails, whose attachments may be megabytes)."""
     async def parse(raws: list[bytes]) -> list[InboundMail]:
+        from deskbot.mailbox.parse import parse_batch  # not at import: the service parses in its workers
+
         if in_thread:
             return await asyncio.to_thread(parse_batch, raws, options)
         return parse_batch(raws, options)

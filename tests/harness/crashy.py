@@ -8,3 +8,9 @@ def parse_or_die(raws, options):
     if any(b"KILL-THE-PARSER" in raw for raw in raws):
         os._exit(3)
     return parse_batch(raws, options)
+
+
+def raise_on_boom(raws, options):
+    if raws == [b"boom"]:
+        raise ValueError("boom")
+    return parse_batch(raws, options)

@@ -60,3 +60,26 @@ async def test_head_matches_models(db_url):
         assert diff == []
     finally:
         await engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics():
+    """The service's start checks the schema without importing Alembic (storage/migrate.py): same answer."""
+    assert migrate._head_from_files() == ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+
+
+async def test_current_revision_of_an_empty_database_is_none(db_url):
+    engine = create_engine(db_url)
+    try:
+        assert await migrate.current_revision(engine) is None
+    finally:
+        await engine.dispose()
+
+
+def test_the_service_checks_the_schema_without_alembic():
+    import subprocess
+    import sys
+
+    probe = ("import sys, deskbot.app.service, deskbot.storage.migrate as m; m.head_revision(); "
+             "print(sorted(n for n in sys.modules if n.split('.')[0] in ('alembic', 'mako', 'pygments')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
