@@ -95,6 +95,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         if args.command == "run":
             from deskbot.app import service
 
+            await database.create_apart(config)  # an empty database: migrated by a child process
             await service.run(config)
         elif args.command == "poll-once":
             from deskbot.app import mailin
