@@ -93,10 +93,17 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
         # Only `run` imports the Telegram side (aiogram alone takes seconds to import on a slow
         # machine): poll-once, the listings and the maintenance commands stay quick.
         if args.command == "run":
-            from deskbot.app import service
+            import asyncio
 
+            from deskbot.app import memory, service
+
+            memory.fewer_arenas()  # before the first thread (app/memory.py)
             await database.create_apart(config)  # an empty database: migrated by a child process
-            await service.run(config)
+            trimmer = asyncio.create_task(memory.give_back_every())
+            try:
+                await service.run(config)
+            finally:
+                trimmer.cancel()
         elif args.command == "poll-once":
             from deskbot.app import mailin
 
