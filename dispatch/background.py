@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timezone
@@ -56,30 +57,38 @@ class OwnedTasks:
     """Tasks kept by a strong reference, a failure logged with where the task was started, awaited on close."""
 
     def __init__(self) -> None:
-        self._started: dict[asyncio.Task, str] = {}
+        self._started: dict[asyncio.Task, traceback.StackSummary] = {}
 
     def start(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task:
         task = asyncio.create_task(work, name=name)
-        self._started[task] = "".join(traceback.format_stack(limit=6)[:-1])
+        self._started[task] = _caller()
         task.add_done_callback(self._ended)
         return task
 
     def adopt(self, task: asyncio.Task) -> None:
         """A task that a library started (aiogram's handling of an update) is awaited on close like ours."""
         if task not in self._started:
-            self._started[task] = "".join(traceback.format_stack(limit=6)[:-1])
+            self._started[task] = _caller()
             task.add_done_callback(self._ended)
 
     def _ended(self, task: asyncio.Task) -> None:
-        where = self._started.pop(task, "")
+        where = self._started.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
-            log.error("background task %r failed; it was started at:\n%s", task.get_name(), where,
-                      exc_info=task.exception())
+            log.error("background task %r failed; it was started at:\n%s", task.get_name(),
+                      "".join(where.format()) if where is not None else "", exc_info=task.exception())
 
     async def close(self, grace: float | None = None) -> None:
         """Wait for every task to end, within `grace` (SHUTDOWN_GRACE) seconds; then cancel and await it."""
         grace = SHUTDOWN_GRACE if grace is None else grace
         await asyncio.gather(*(_finish(task, grace) for task in list(self._started)))
+
+
+def _caller() -> traceback.StackSummary:
+    """Where start() or adopt() was called from, five frames up; the source lines are read only if the task
+    fails (reading them for every task filled the line cache with aiogram's and aiohttp's files: 2 MB)."""
+    summary = traceback.StackSummary.extract(traceback.walk_stack(sys._getframe(2)), limit=5, lookup_lines=False)
+    summary.reverse()
+    return summary
 
 
 async def _finish(task: asyncio.Task, grace: float) -> None:
