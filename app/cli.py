@@ -79,6 +79,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from deskbot.app import database
+    from deskbot.app.leadership import SecondPoller
     from deskbot.bot.render.texts import Texts
     from deskbot.mailbox.imap import CONNECTION_ERRORS
 
@@ -119,6 +120,9 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     except (database.DatabaseNotReady, database.DatabaseUnavailable) as exc:
         log.error("database: %s", exc)  # our own words
         return EXIT_DATABASE
+    except SecondPoller as exc:
+        log.error("telegram: %s", exc)
+        return EXIT_CONFIG
     except SQLAlchemyError as exc:
         log.debug("database: %s", _first_line(exc))  # the server's words, for whoever looks closer
         log.error("database: the database refused the command (run with logging.level = \"DEBUG\" for its answer)")
@@ -237,7 +241,14 @@ def _secrets(config: Config) -> list[str]:
         config.telegram.token.get_secret_value(),
         config.telegram.webhook_secret.get_secret_value(),
         config.database.password,
+        _url_password(config.telegram.fsm.get_secret_value()),  # redis://:password@host
     ]
+
+
+def _url_password(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).password or ""
 
 
 def _first_line(exc: BaseException) -> str:

@@ -173,6 +173,17 @@ class TelegramConfig(Section):
     webhook_url: str = ""  # the public HTTPS address Telegram posts to
     webhook_listen: str = "127.0.0.1:8443"  # host:port this service listens on (behind the HTTPS proxy)
     webhook_secret: SecretStr = SecretStr("")
+    # Where aiogram keeps the prompts under way ("how long did it take?"): "" in this process's memory;
+    # "redis://host:6379/0" in Redis (aiogram's RedisStorage), shared by several instances.
+    fsm: SecretStr = SecretStr("")
+
+    @field_validator("fsm")
+    @classmethod
+    def _fsm_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and not re.match(r"(redis|rediss|unix)://", url):
+            raise ValueError('fsm must be "" (memory) or a Redis URL: "redis://host:6379/0"')
+        return value
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> TelegramConfig:

@@ -75,6 +75,16 @@ class Poller:
         self._stop.set()
         self._stopped.set()
 
+    def resume(self) -> None:
+        """After stop(), run() may be called again: an instance that leads the mailbox again."""
+        self._stop.clear()
+        self._stopped.clear()
+        self._recover = True
+
+    async def disconnect(self) -> None:
+        """Log out (the lead of the mailbox went to another instance); run() connects again."""
+        await self._disconnect()
+
     def wake(self) -> None:
         """Look at the mailbox now (the scheduler's safety poll): ends an IDLE or a wait early.
 
