@@ -4,8 +4,9 @@ The IMAP poller of a mailbox and the monthly reports' schedule each belong to wh
 instance holds their advisory lock (storage/advisory.py). The others ask again every
 RETRY_EVERY seconds: when the leader dies, PostgreSQL ends its session and frees the lock,
 and a follower leads within a few seconds. The leader probes its lock's connection every
-CHECK_EVERY seconds and stops the work as soon as the probe fails, so that two instances
-never do it at once for longer than that. On SQLite there is one instance: it always leads.
+CHECK_EVERY seconds and stops the work as soon as the probe fails; a new leader waits GRACE
+before it starts, so that two instances do not do the work at once. On SQLite there is one
+instance: it always leads.
 """
 from __future__ import annotations
 
@@ -16,15 +17,18 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from deskbot.dispatch.config import Config
-from deskbot.storage.advisory import AdvisoryLock
+from deskbot.storage.advisory import CHECK_TIMEOUT, AdvisoryLock
 from deskbot.storage.db import is_sqlite
 
 if TYPE_CHECKING:
     from deskbot.mailbox.poller import Poller
 
 log = logging.getLogger("deskbot.leader")
-RETRY_EVERY = 2.0  # seconds between a follower's attempts: take-over well within 10 s
-CHECK_EVERY = 2.0  # seconds between the leader's probes of its lock's connection
+RETRY_EVERY = 1.0  # seconds between a follower's attempts
+CHECK_EVERY = 1.0  # seconds between the leader's probes of its lock's connection
+# A new leader waits this long before it starts the work: a leader whose session the server ended
+# (rather than one that died) has seen it by then and stopped. Take-over: at most RETRY_EVERY + GRACE.
+GRACE = CHECK_EVERY + CHECK_TIMEOUT
 
 
 def lock_for(config: Config, name: str) -> AdvisoryLock | None:
@@ -49,6 +53,7 @@ class Leadership:
         self._stopping = asyncio.Event()
         self._lost = asyncio.Event()  # the job's end, without a job of its own
         self.leading = False
+        self._said_follow = False  # "another instance leads": once per spell as a follower
 
     def stop(self) -> None:
         """For good (the service stops): the job is asked to end and the lock is released."""
@@ -77,15 +82,18 @@ class Leadership:
                         self._said_follow = True
                     await self._wait(RETRY_EVERY)
                     continue
-                await self._lead_while_held(lock)
+                if await self._lead_while_held(lock) == "lost":
+                    await self._wait(GRACE)  # the followers first: they were ready, this one was cut off
         finally:
             await lock.close()
 
-    _said_follow = False
-
-    async def _lead_while_held(self, lock: AdvisoryLock) -> None:
-        log.info("this instance now leads %s", self.what)
+    async def _lead_while_held(self, lock: AdvisoryLock) -> str:
         self._said_follow = False
+        await self._wait(GRACE)
+        if self._stopping.is_set() or not await lock.held():
+            await lock.release()
+            return "stopped"
+        log.info("this instance now leads %s", self.what)
         job = asyncio.create_task(self._lead())
         lost = False
         try:
@@ -103,6 +111,7 @@ class Leadership:
                 await lock.release()
                 if self._stopping.is_set():
                     log.info("handing over %s (this instance stops)", self.what)
+        return "lost" if lost else "ended"
 
     async def _lead(self) -> None:
         if self._stopping.is_set():
