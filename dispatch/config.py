@@ -27,7 +27,7 @@ from deskbot.dispatch.config_rules import MailTemplate, Rule, SetMode, cross_che
 from deskbot.dispatch.durations import parse_duration, parse_size
 
 DEFAULT_PATH = "config.toml"
-SECRET_KEYS = {"password", "token", "webhook_secret", "url", "secret"}  # a database URL may hold a password
+SECRET_KEYS = {"password", "token", "webhook_secret", "url", "secret", "fsm"}  # a URL may hold a password
 DATABASE_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 EXAMPLE_IMAP_HOST = "imap.example.com"
 
