@@ -7,10 +7,10 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import func, select
 
-from deskbot.dispatch import outbox, web_form
+from deskbot.dispatch import web_form
 from deskbot.demo.botapi import FakeTelegram, RateLimits
 from deskbot.bot.delivery import TelegramSender
-from deskbot.storage.models import Customer, Department, Organization, OutboxMessage, RawMail, Ticket
+from deskbot.storage.models import Customer, Department, Organization, RawMail, Ticket
 from harness.telegram import aiogram_bot
 from harness.web import ANN, csrf_of, log_in
 from harness.web_form import DISPATCHERS, acknowledge_and_send, announce, form_config, open_form
