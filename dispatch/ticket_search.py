@@ -9,9 +9,10 @@ list, and the page says so when the list holds more than that.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, column, literal_column, select, table
+from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.storage import search
@@ -20,6 +21,8 @@ from deskbot.storage.models import Ticket
 SHORT = 3  # characters a trigram needs
 SHORT_SCAN = 2000
 MATCHES = 1000
+BLOCK_BITS = 14  # PostgreSQL's index keys a ticket by id >> BLOCK_BITS too (migration 0018)
+FIRST_WINDOW = 1 << 15
 _INDEX = table(search.SQLITE_TABLE, column("rowid"))
 
 
@@ -38,10 +41,10 @@ async def find(session: AsyncSession, where: ColumnElement[bool], text: str, num
     if len(text) < SHORT:
         return await _scan(session, where, text, number)
     if session.get_bind().dialect.name == "sqlite":
-        query = _indexed_sqlite(where, text, organization_id, customer_id)
+        numbers = list(await session.scalars(_indexed_sqlite(where, text, organization_id, customer_id)
+                                             .limit(MATCHES + 1)))
     else:
-        query = _indexed_postgres(where, text)
-    numbers = list(await session.scalars(query.limit(MATCHES + 1)))
+        numbers = await _newest_postgres(session, where, text)
     more = len(numbers) > MATCHES
     numbers = numbers[:MATCHES]
     if number is not None and number not in numbers and await _within(session, where, number):
@@ -61,14 +64,28 @@ def _indexed_sqlite(where: ColumnElement[bool], text: str, organization_id: int 
             .where(literal_column(search.SQLITE_TABLE).match(match), where).order_by(_INDEX.c.rowid.desc()))
 
 
-def _indexed_postgres(where: ColumnElement[bool], text: str) -> Select:
-    """The GIN index of pg_trgm gathers the matches, then the newest are kept. Left to itself, the planner
-    walks the organization's tickets newest first instead, reading every subject of it for a rare word
-    (and, for a common phrase, tens of thousands of other organizations' tickets on the way)."""
+async def _newest_postgres(session: AsyncSession, where: ColumnElement[bool], text: str) -> list[int]:
+    """The GIN index of pg_trgm gathers the matches among the newest FIRST_WINDOW numbers first (in blocks,
+    migration 0018); from how many they hold, as many more blocks as should give more than MATCHES, or every
+    block for a rare text. Then the newest are kept. Left to itself, the planner walks the organization's tickets newest first instead,
+    reading every subject of it for a rare word (and many other organizations' tickets on the way)."""
+    newest = await session.scalar(select(func.max(Ticket.id)))
+    if newest is None:
+        return []
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    matches = select(Ticket.id).where(where, Ticket.subject.ilike(f"%{escaped}%", escape="\\")) \
-        .cte("matches").prefix_with("MATERIALIZED", dialect="postgresql")
-    return select(matches.c.id).order_by(matches.c.id.desc())
+    subject = Ticket.subject.ilike(f"%{escaped}%", escape="\\")
+    block = Ticket.id.op(">>")(literal_column(str(BLOCK_BITS)))  # a literal: the index is on this expression
+    window = FIRST_WINDOW
+    while True:
+        low = max(0, (newest - window) >> BLOCK_BITS)
+        # every block at once without the condition: the index would otherwise join all of its blocks' lists
+        matching = [where, subject] if low == 0 else [where, block >= low, subject]
+        matches = select(Ticket.id).where(*matching).cte("matches").prefix_with("MATERIALIZED", dialect="postgresql")
+        numbers = list(await session.scalars(select(matches.c.id).order_by(matches.c.id.desc()).limit(MATCHES + 1)))
+        if len(numbers) > MATCHES or low == 0:
+            return numbers
+        covered = newest - (low << BLOCK_BITS) + 1
+        window = newest if len(numbers) < 50 else math.ceil(covered * (MATCHES + 1) / len(numbers) * 1.25)
 
 
 async def _within(session: AsyncSession, where: ColumnElement[bool], number: int) -> bool:
