@@ -17,8 +17,7 @@ from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import WebLoginCode
 from harness.form_post import free_port
 from harness.mails import eventually
-from harness.nginx import EXAMPLE, NGINX, render, running_nginx, self_signed
-from harness.pipe import pipe_config
+from harness.nginx import EXAMPLE, NGINX, Front, desk_behind, running_nginx, self_signed
 
 SECRET = "proxied-webhook-secret_0123"
 STRANGER = 4242
@@ -28,35 +27,15 @@ CSP = "Content-Security-Policy"  # on every answer of deskbot's, never on nginx'
 
 async def test_the_example_proxy_serves_the_web_face_and_the_webhook(tmp_path):
     assert os.access(NGINX, os.X_OK), "nginx is missing: bash .ci/setup --test installs it (.ci/install-nginx)"
-    cert = self_signed(tmp_path)
-    tls, plain, web_port, hook_port = free_port(), free_port(), free_port(), free_port()
-    public = f"https://127.0.0.1:{tls}"
-    site = render(EXAMPLE.read_text(), {
-        "listen 80;": f"listen 127.0.0.1:{plain};", "listen [::]:80;\n": "",
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{tls} ssl http2;", "listen [::]:443 ssl http2;\n": "",
-        "/etc/letsencrypt/live/desk.example.com/fullchain.pem": str(cert.cert),
-        "/etc/letsencrypt/live/desk.example.com/privkey.pem": str(cert.key),
-        "server 127.0.0.1:8080;": f"server 127.0.0.1:{web_port};",
-        "server 127.0.0.1:8443;": f"server 127.0.0.1:{hook_port};",
-    })
+    front = Front(self_signed(tmp_path), free_port(), free_port())
+    public, cert, web_port, hook_port = front.public, front.cert, free_port(), free_port()
+    site = front.site(EXAMPLE.read_text(), {"127.0.0.1:8080": web_port, "127.0.0.1:8443": hook_port})
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}"
     async with FakeTelegram(webhook_ssl=cert.trusted()) as fake:
         fake.add_user(STRANGER, "Eve")
-        path = pipe_config(tmp_path / "config.toml", db_url, extra=f"""
-[telegram]
-token = "{fake.token}"
-api_server = "{fake.url}"
-mode = "webhook"
-webhook_url = "{public}/telegram"
-webhook_listen = "127.0.0.1:{hook_port}"
-webhook_secret = "{SECRET}"
-[web]
-listen = "127.0.0.1:{web_port}"
-base_url = "{public}"
-proxies = ["127.0.0.1"]
-""")
+        path = desk_behind(front, tmp_path / "config.toml", db_url, fake, web_port, hook_port, SECRET)
         stop = asyncio.Event()
-        async with running_nginx(tmp_path / "nginx", site, tls):
+        async with running_nginx(tmp_path / "nginx", site, front.tls):
             run = asyncio.create_task(service.run(load_config(path, environ={}), stop=stop))
             try:
                 browser = aiohttp.TCPConnector(ssl=cert.trusted(), local_addr=(CLIENT, 0))
@@ -66,7 +45,7 @@ proxies = ["127.0.0.1"]
                     await _body_limit(web, public)
                 await _webhook(fake, public)
                 async with aiohttp.ClientSession() as http:  # plain HTTP is sent to HTTPS
-                    async with http.get(f"http://127.0.0.1:{plain}/login", allow_redirects=False) as answer:
+                    async with http.get(f"http://127.0.0.1:{front.plain}/login", allow_redirects=False) as answer:
                         assert answer.status == 301 and answer.headers["Location"].startswith("https://127.0.0.1")
             finally:
                 stop.set()

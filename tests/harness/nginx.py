@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from harness.pipe import pipe_config
+
 NGINX = "/usr/sbin/nginx"
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
 
@@ -48,6 +50,45 @@ def self_signed(folder: Path, host: str = "127.0.0.1") -> Certificate:
     return made
 
 
+@dataclass
+class Front:
+    """Where the rendered example listens: HTTPS (with `cert`) and plain HTTP, on loopback."""
+    cert: Certificate
+    tls: int
+    plain: int
+
+    @property
+    def public(self) -> str:
+        return f"https://127.0.0.1:{self.tls}"
+
+    def site(self, text: str, servers: dict[str, int]) -> str:
+        """`text` (the example, or it with other upstreams) on loopback: `servers` maps each upstream
+        server's address to the port of a deskbot here."""
+        return render(text, {
+            "listen 80;": f"listen 127.0.0.1:{self.plain};", "listen [::]:80;\n": "",
+            "listen 443 ssl http2;": f"listen 127.0.0.1:{self.tls} ssl http2;", "listen [::]:443 ssl http2;\n": "",
+            "/etc/letsencrypt/live/desk.example.com/fullchain.pem": str(self.cert.cert),
+            "/etc/letsencrypt/live/desk.example.com/privkey.pem": str(self.cert.key),
+            **{f"server {address};": f"server 127.0.0.1:{port};" for address, port in servers.items()}})
+
+
+def desk_behind(front: Front, path: Path, db_url: str, fake, web_port: int, hook_port: int, secret: str) -> Path:
+    """A deskbot config for a desk behind `front`: pipe mode, the web face, Telegram by webhook."""
+    return pipe_config(path, db_url, extra=f"""
+[telegram]
+token = "{fake.token}"
+api_server = "{fake.url}"
+mode = "webhook"
+webhook_url = "{front.public}/telegram"
+webhook_listen = "127.0.0.1:{hook_port}"
+webhook_secret = "{secret}"
+[web]
+listen = "127.0.0.1:{web_port}"
+base_url = "{front.public}"
+proxies = ["127.0.0.1"]
+""")
+
+
 def render(text: str, changes: dict[str, str]) -> str:
     """`text` with each of `changes` made; every one must be there, so that a changed example fails here
     rather than being tested half."""
@@ -63,14 +104,16 @@ def main_config(prefix: Path, site: Path) -> str:
                                                                              "uwsgi", "scgi"))
     # As root nginx would hand its workers to "nobody", who cannot enter the test's private folder.
     user = "user root;\n" if os.geteuid() == 0 else ""
+    # The access log says which upstream server took each request (several, comma-separated, when one failed).
     return (f"{user}daemon off;\nworker_processes 1;\npid {prefix / 'nginx.pid'};\nerror_log stderr notice;\n"
             f"events {{ worker_connections 64; }}\n"
-            f"http {{\n    access_log {prefix / 'access.log'};\n{temps}    include {site};\n}}\n")
+            f"http {{\n    log_format upstreams '$request_method $uri $status $upstream_addr';\n"
+            f"    access_log {prefix / 'access.log'} upstreams;\n{temps}    include {site};\n}}\n")
 
 
 @asynccontextmanager
 async def running_nginx(prefix: Path, site_text: str, port: int) -> AsyncIterator[Path]:
-    """nginx serving `site_text` until the block ends, ready once `port` answers: its error log."""
+    """nginx serving `site_text` until the block ends, ready once `port` answers: its access log."""
     prefix.mkdir(parents=True, exist_ok=True)
     site = prefix / "deskbot.conf"
     site.write_text(site_text)
@@ -82,7 +125,7 @@ async def running_nginx(prefix: Path, site_text: str, port: int) -> AsyncIterato
                                                     stdout=out, stderr=out)
     try:
         await _answering(proc, port, log)
-        yield log
+        yield prefix / "access.log"
     finally:
         if proc.returncode is None:
             proc.terminate()  # SIGTERM: nginx's fast shutdown
