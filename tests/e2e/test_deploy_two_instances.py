@@ -15,7 +15,7 @@ import pytest
 from deskbot.demo.botapi import FakeTelegram
 from harness.form_post import free_port
 from harness.mails import eventually
-from harness.nginx import EXAMPLE, Front, desk_behind, running_nginx, self_signed
+from harness.nginx import EXAMPLE, Front, desk_behind, listens, running_nginx, self_signed
 from harness.service_run import DESKBOT
 
 pytestmark = pytest.mark.postgres
@@ -85,14 +85,7 @@ async def _instance(config: Path, web_port: int, hook_port: int) -> asyncio.subp
 
     async def listening() -> bool:
         assert proc.returncode is None, (config.parent / "deskbot.log").read_text(errors="replace")
-        for port in (web_port, hook_port):
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", port)
-            except OSError:
-                return False
-            writer.close()
-            await writer.wait_closed()
-        return True
+        return await listens(web_port) and await listens(hook_port)
     await eventually(listening, timeout=90, interval=0.1, what=f"deskbot from {config} listening")
     return proc
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from harness.mails import eventually
 from harness.pipe import pipe_config
 
 NGINX = "/usr/sbin/nginx"
@@ -123,8 +124,11 @@ async def running_nginx(prefix: Path, site_text: str, port: int) -> AsyncIterato
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(NGINX, "-p", str(prefix), "-c", str(conf), "-e", "stderr",
                                                     stdout=out, stderr=out)
+    async def up() -> bool:
+        assert proc.returncode is None, f"nginx exited with {proc.returncode}: {log.read_text(errors='replace')}"
+        return await listens(port)
     try:
-        await _answering(proc, port, log)
+        await eventually(up, timeout=20, interval=0.05, what=f"nginx listening on {port}")
         yield prefix / "access.log"
     finally:
         if proc.returncode is None:
@@ -132,19 +136,12 @@ async def running_nginx(prefix: Path, site_text: str, port: int) -> AsyncIterato
             await asyncio.wait_for(proc.wait(), 20)
 
 
-async def _answering(proc: asyncio.subprocess.Process, port: int, log: Path, timeout: float = 20) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        if proc.returncode is not None:
-            raise AssertionError(f"nginx exited with {proc.returncode}: {log.read_text(errors='replace')}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            if loop.time() > deadline:
-                raise AssertionError(f"nginx not listening on {port}: {log.read_text(errors='replace')}") from None
-            await asyncio.sleep(0.05)  # nginx is still starting: poll until it listens or time is up
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
+async def listens(port: int) -> bool:
+    """Whether something on 127.0.0.1 takes a connection on `port`."""
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
