@@ -42,6 +42,7 @@ from deskbot.dispatch.staff import sync_staff
 from deskbot.mailbox.parse_pool import ParsePool
 from deskbot.mailbox.poller import Poller
 from deskbot.mailbox.smtp import SmtpSettings
+from deskbot.storage.advisory import one_at_a_time
 from deskbot.storage.db import session_factory
 
 log = logging.getLogger("deskbot.service")
@@ -241,6 +242,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         yield None
         return
     async with sessions.begin() as session:
+        await one_at_a_time(session, "staff sync")  # instances started at once must not insert the same rows
         await sync_staff(session, config)
     bot = build_bot(config.telegram)
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)

@@ -12,7 +12,7 @@ import hashlib
 import logging
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger("deskbot.advisory")
@@ -23,6 +23,16 @@ def lock_key(name: str) -> int:
     """A stable 64-bit key for a name ("mailbox support@example.com@imap.example.com/INBOX"):
     every instance, whatever its version of Python, derives the same one."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+XACT_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+async def one_at_a_time(session: AsyncSession, name: str) -> None:
+    """Within the session's transaction, wait for the instances doing the same (PostgreSQL; a start
+    of several at once syncing the config's staff, say); nothing on SQLite, where one instance runs."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(XACT_LOCK, {"key": lock_key(name)})
 
 
 class AdvisoryLock:

@@ -7,6 +7,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from deskbot.storage.advisory import XACT_LOCK, lock_key
+
 
 def alembic_config() -> AlembicConfig:
     cfg = AlembicConfig()
@@ -35,6 +37,8 @@ async def _run(engine: AsyncEngine, action, revision: str) -> None:
     cfg = alembic_config()
 
     def run(connection) -> None:
+        if connection.dialect.name == "postgresql":  # instances started at once on an empty database: one migrates
+            connection.execute(XACT_LOCK, {"key": lock_key("schema")})
         cfg.attributes["connection"] = connection
         action(cfg, revision)
 

@@ -7,6 +7,7 @@ the mailbox over and ingests the rest.
 """
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 
@@ -19,7 +20,6 @@ from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import RawMail, Ticket
 from harness.balancer import RoundRobin
 from harness.cluster import Instance, print_logs, stop_all
-from harness.databases import drop_pg_database
 from harness.mails import eventually, make_mail
 from harness.service_run import DANA, DISPATCHERS, SAM, Service, assigned_to_sam, people
 
@@ -32,9 +32,9 @@ BURST = [f"Burst {n:02d}" for n in range(1, 2 * HALF + 1)]
 
 
 async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying(
-        tmp_path, dovecot, smtp_sink, migrated_templates):
+        tmp_path, dovecot, smtp_sink, pg_url):
     bot_id = random.randint(10**9, 2 * 10**9)  # the FSM's Redis keys carry it: this test's own
-    db_url = await migrated_templates.pg_copy()
+    db_url = pg_url  # empty: the two, started at once, make its schema and sync the staff one at a time
     engine = create_engine(db_url)
     sessions = session_factory(engine)
     a, b = Instance("A", tmp_path / "a"), Instance("B", tmp_path / "b")
@@ -45,8 +45,7 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
             for instance in (a, b):
                 instance.write_config(dovecot, db_url, fake, smtp_sink, f"{balancer.url}/telegram", REDIS)
             try:
-                await a.start()  # one after the other, as a rolling start does
-                await b.start()
+                await asyncio.gather(a.start(), b.start())
                 await eventually(lambda: LEADS_MAILBOX in a.text() + b.text(), timeout=20,
                                  what="a leader of the mailbox")
                 leader, survivor = (a, b) if LEADS_MAILBOX in a.text() else (b, a)
@@ -110,7 +109,6 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
             assert "handing over the IMAP poller" in survivor.text()  # its clean stop said so
     finally:
         await engine.dispose()
-        await drop_pg_database(db_url.rpartition("/")[2])
         client = redis.from_url(REDIS)
         try:
             keys = [key async for key in client.scan_iter(f"fsm:{bot_id}:*")]
