@@ -43,7 +43,7 @@ from deskbot.mailbox.parse_pool import ParsePool
 from deskbot.mailbox.poller import Poller
 from deskbot.mailbox.smtp import SmtpSettings
 from deskbot.storage.advisory import one_at_a_time
-from deskbot.storage.db import session_factory
+from deskbot.storage.db import is_sqlite, session_factory
 
 log = logging.getLogger("deskbot.service")
 Sessions = async_sessionmaker[AsyncSession]
@@ -269,6 +269,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         else:
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
         dispatcher = build_dispatcher(config, sessions, clock, sender, texts, updates)  # taps, commands: bot/handlers/
+        _say_where_prompts_live(config)
         if config.telegram.mode == "webhook":
             webhook = Webhook(dispatcher, bot, config.telegram)
             await webhook.start()
@@ -294,6 +295,14 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         if dispatcher is not None:
             await dispatcher.storage.close()
         await bot.session.close()
+
+
+def _say_where_prompts_live(config: Config) -> None:
+    if config.telegram.fsm.get_secret_value():
+        log.info("telegram: the prompts under way are kept in Redis (telegram.fsm), shared by every instance")
+    elif config.telegram.mode == "webhook" and not is_sqlite(config.database.url):
+        log.warning("telegram: the prompts under way are kept in this process's memory: with several instances "
+                    "set telegram.fsm to a Redis, or a prompt asked by one is not understood by another")
 
 
 async def _poll(dispatcher, bot) -> None:

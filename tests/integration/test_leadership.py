@@ -3,6 +3,7 @@ instances; the leader's session ended by the server (as when its process dies) h
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import asyncpg
 import pytest
@@ -11,7 +12,7 @@ from deskbot.app import leadership
 from deskbot.app.leadership import Leadership, lock_for, mailbox_leadership
 from deskbot.dispatch.config import load_config
 from deskbot.storage.advisory import AdvisoryLock, lock_key
-from harness.databases import POSTGRES
+from harness.databases import POSTGRES, drop_pg_database
 from harness.desk import open_desk, write_config
 from harness.killed import killed_after_commit
 from harness.mails import eventually, make_mail
@@ -164,3 +165,50 @@ async def _count(desk, n: int) -> bool:
 
 class _NoDovecot:
     host, port, user, password = "127.0.0.1", 1, "support@example.test", "x"
+
+
+@pytest.mark.postgres
+async def test_one_instance_schedules_the_monthly_reports_catch_up_and_another_after_it(
+        tmp_path, migrated_templates, monkeypatch, caplog):
+    from datetime import datetime, timezone
+
+    from deskbot.app import schedule, service
+    from deskbot.bot.render.texts import Texts
+    from deskbot.dispatch.clock import FrozenClock
+    from deskbot.storage.db import create_engine, session_factory
+
+    monkeypatch.setattr(leadership, "RETRY_EVERY", 0.1)
+    monkeypatch.setattr(leadership, "GRACE", 0.1)
+    caplog.set_level(logging.INFO, logger="deskbot.leader")
+    db_url = await migrated_templates.pg_copy()
+    config = load_config(write_config(tmp_path / "c.toml", _NoDovecot(), db_url), environ={})
+    engine = create_engine(db_url)
+    clock = FrozenClock(datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc))  # the 1st's run is past
+    stops, runs, schedulers = [], [], []
+    try:
+        for _ in range(2):  # two instances' lifecycles on one database
+            scheduler, stop = schedule.scheduler(), asyncio.Event()
+
+            async def instance(scheduler=scheduler, stop=stop) -> None:
+                async with service.lifecycle(config, session_factory(engine), clock, Texts("en"), scheduler):
+                    await stop.wait()
+            schedulers.append(scheduler)
+            stops.append(stop)
+            runs.append(asyncio.create_task(instance()))
+
+        def caught_up() -> list[int]:
+            return [n for n, s in enumerate(schedulers) if s.get_job("missed monthly reports") is not None]
+        [first] = await eventually(caught_up, timeout=10, what="a leader of the monthly reports")
+        await eventually(lambda: "another instance leads the monthly reports' schedule" in caplog.text,
+                         timeout=10, what="the other instance finding it led")
+        assert caught_up() == [first]
+        assert all(s.get_job("monthly reports") is not None for s in schedulers)  # the cron everywhere, run by one
+        stops[first].set()
+        await asyncio.wait_for(runs[first], 10)
+        await eventually(lambda: 1 - first in caught_up(), timeout=10, what="the other instance leading")
+    finally:
+        for stop in stops:
+            stop.set()
+        await asyncio.wait_for(asyncio.gather(*runs, return_exceptions=True), 10)
+        await engine.dispose()
+        await drop_pg_database(db_url.rpartition("/")[2])
