@@ -37,8 +37,8 @@ def lock_for(config: Config, name: str) -> AdvisoryLock | None:
 
 
 def mailbox_lock_name(config: Config) -> str:
-    box = config.mailbox
-    return f"mailbox {box.username}@{box.host}/{box.folder}".lower()
+    box = config.mailbox  # as the intake names it (MailboxPlace): a folder's name keeps its case
+    return f"mailbox {box.username}@{box.host}".lower() + f"/{box.folder}"
 
 
 class Leadership:

@@ -21,7 +21,7 @@ from deskbot.storage.models import RawMail, Ticket
 from harness.balancer import RoundRobin
 from harness.cluster import Instance, print_logs, stop_all
 from harness.mails import eventually, make_mail
-from harness.service_run import DANA, DISPATCHERS, SAM, Service, assigned_to_sam, people
+from harness.service_run import DISPATCHERS, SAM, Service, assigned_to_sam, people
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.postgres]
 REDIS = "redis://127.0.0.1:6379/0"
