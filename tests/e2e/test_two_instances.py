@@ -19,7 +19,7 @@ from deskbot.demo.botapi import FakeTelegram
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import RawMail, Ticket
 from harness.balancer import RoundRobin
-from harness.cluster import Instance, print_logs, stop_all
+from harness.cluster import Instance, print_logs, stop_all, tapped, typed
 from harness.mails import eventually, make_mail
 from harness.service_run import DISPATCHERS, SAM, Service, assigned_to_sam, people
 
@@ -54,16 +54,15 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
                 # A prompt started through one instance, answered through the other.
                 dovecot.append(make_mail("Printer down", message_id="<p1@client.test>"))
                 private = await assigned_to_sam(desk, fake, "Printer down")
-                tap = await tapped(desk, private.message_id, "Answer")
+                tap = await tapped(fake, SAM, SAM, private.message_id, "Answer")
                 await fake.wait_for_bot_message(SAM, text_contains="Type your answer", timeout=10)
-                fake.user_message(SAM, "We replaced the toner.")
-                typed = await delivered(fake, lambda u: u.get("message", {}).get("text") == "We replaced the toner.")
+                text = await typed(fake, SAM, "We replaced the toner.")
                 await fake.wait_for_bot_message(SAM, text_contains="was delivered to anna@client.test", timeout=20)
-                assert balancer.backend_of(tap) != balancer.backend_of(typed)
+                assert balancer.backend_of(tap) != balancer.backend_of(text)
 
                 # Sam is asked the time spent by the leader, which then dies mid-burst.
                 balancer.pin(leader.listen)
-                assert balancer.backend_of(await tapped(desk, private.message_id, "Close")) == leader.listen
+                assert balancer.backend_of(await tapped(fake, SAM, SAM, private.message_id, "Close")) == leader.listen
                 dovecot.append_many([make_mail(s, sender=f"C{n} <c{n}@client{n}.test>")
                                      for n, s in enumerate(BURST[:HALF])])
                 await eventually(lambda: _tickets(sessions, 1 + HALF), timeout=20, what="the first half stored")
@@ -78,10 +77,9 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
                 dovecot.append_many([make_mail(s, sender=f"C{n} <c{n}@client{n}.test>")
                                      for n, s in enumerate(BURST[HALF:], start=HALF)])
 
-                fake.user_message(SAM, "25m")  # to the survivor: the dead instance's question is in Redis
-                typed = await delivered(fake, lambda u: u.get("message", {}).get("text") == "25m")
+                text = await typed(fake, SAM, "25m")  # to the survivor: the dead one's question is in Redis
                 await fake.wait_for_bot_message(SAM, text_contains="#1 closed, 25 min recorded", timeout=20)
-                assert balancer.backend_of(typed) == survivor.listen
+                assert balancer.backend_of(text) == survivor.listen
 
                 await survivor.says(LEADS_MAILBOX, timeout=15)
                 print(f"take-over of the mailbox: {time.monotonic() - killed_at:.1f} s after SIGKILL")
@@ -116,23 +114,6 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
                 await client.delete(*keys)
         finally:
             await client.aclose()
-
-
-async def tapped(desk: Service, message_id: int, button: str) -> int:
-    """Sam taps the button once it is shown; the id of the update that carried the tap."""
-    fake = desk.fake
-    await fake.wait_for(lambda: any(b["text"] == button for b in fake.message(SAM, message_id).buttons()),
-                        timeout=10, what=f"the button {button!r}")
-    query = fake.press_button(SAM, SAM, message_id, text=button)
-    await fake.wait_for(lambda: fake.callback_answer(query), timeout=10, what=f"the answer to {button!r}")
-    return await delivered(fake, lambda u: u.get("callback_query", {}).get("id") == query)
-
-
-async def delivered(fake: FakeTelegram, which) -> int:
-    """The id of the update the webhook took that `which` picks, once taken."""
-    def taken():
-        return next((u["update_id"] for u in fake.webhook.delivered if which(u)), None)
-    return await eventually(taken, timeout=10, what="the update delivered")
 
 
 async def _tickets(sessions, count: int) -> bool:
