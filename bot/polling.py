@@ -36,16 +36,17 @@ class ConflictNotice(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args if isinstance(record.args, tuple) else ()
-        if record.getMessage().startswith("Failed to fetch updates - TelegramConflictError"):
+        msg = record.msg if isinstance(record.msg, str) else ""
+        if msg.startswith("Failed to fetch updates") and len(args) > 1 and args[0] == "TelegramConflictError":
             if not self.in_conflict:
                 self.in_conflict = True
                 log.error("Telegram refuses our long polling (409 Conflict: %s): another process polls with "
                           "this bot's token, or a webhook is set. Stop the other one; for several instances "
                           "use [telegram] mode = \"webhook\". Retrying quietly.", _detail(args))
             return False
-        if self.in_conflict and record.msg.startswith("Sleep for"):
+        if self.in_conflict and msg.startswith("Sleep for"):
             return False
-        if record.msg.startswith("Connection established"):
+        if msg.startswith("Connection established"):
             if self.in_conflict:
                 log.info("Telegram long polling works again")
             self.in_conflict = False
