@@ -46,7 +46,7 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
                 instance.write_config(dovecot, db_url, fake, smtp_sink, f"{balancer.url}/telegram", REDIS)
             try:
                 await asyncio.gather(a.start(), b.start())
-                await eventually(lambda: LEADS_MAILBOX in a.text() + b.text(), timeout=20,
+                await eventually(lambda: LEADS_MAILBOX in a.text() + b.text(), timeout=30,
                                  what="a leader of the mailbox")
                 leader, survivor = (a, b) if LEADS_MAILBOX in a.text() else (b, a)
                 desk = Service(fake, sessions, leader.log)
@@ -55,7 +55,7 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
                 dovecot.append(make_mail("Printer down", message_id="<p1@client.test>"))
                 private = await assigned_to_sam(desk, fake, "Printer down")
                 tap = await tapped(fake, SAM, SAM, private.message_id, "Answer")
-                await fake.wait_for_bot_message(SAM, text_contains="Type your answer", timeout=10)
+                await fake.wait_for_bot_message(SAM, text_contains="Type your answer", timeout=20)
                 text = await typed(fake, SAM, "We replaced the toner.")
                 await fake.wait_for_bot_message(SAM, text_contains="was delivered to anna@client.test", timeout=20)
                 assert balancer.backend_of(tap) != balancer.backend_of(text)
@@ -69,7 +69,7 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
                 # Telegram down for the moment of the kill: no call of the dying instance can have been
                 # taken and not recorded (the outbox's one-row window, dispatch/drain.py).
                 fake.fail(kind="bad_gateway", seconds=30)
-                await eventually(lambda: _no_row_in_flight(sessions), timeout=10, what="no outbox row in flight")
+                await eventually(lambda: _no_row_in_flight(sessions), timeout=20, what="no outbox row in flight")
                 leader.kill()
                 killed_at = time.monotonic()
                 await leader.proc.wait()
@@ -81,7 +81,7 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
                 await fake.wait_for_bot_message(SAM, text_contains="#1 closed, 25 min recorded", timeout=20)
                 assert balancer.backend_of(text) == survivor.listen
 
-                await survivor.says(LEADS_MAILBOX, timeout=15)
+                await survivor.says(LEADS_MAILBOX, timeout=30)
                 print(f"take-over of the mailbox: {time.monotonic() - killed_at:.1f} s after SIGKILL")
                 await eventually(lambda: _tickets(sessions, 1 + 2 * HALF), timeout=30, what="every mail a ticket")
                 for subject in BURST:

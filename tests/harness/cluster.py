@@ -90,9 +90,9 @@ def print_logs(instances: list[Instance]) -> None:
 async def tapped(fake, user: int, chat: int, message_id: int, button: str) -> int:
     """`user` taps the button once it is shown; the id of the update that carried the tap."""
     await fake.wait_for(lambda: any(b["text"] == button for b in fake.message(chat, message_id).buttons()),
-                        timeout=10, what=f"the button {button!r}")
+                        timeout=20, what=f"the button {button!r}")
     query = fake.press_button(user, chat, message_id, text=button)
-    await fake.wait_for(lambda: fake.callback_answer(query), timeout=10, what=f"the answer to {button!r}")
+    await fake.wait_for(lambda: fake.callback_answer(query), timeout=20, what=f"the answer to {button!r}")
     return await delivered(fake, lambda u: u.get("callback_query", {}).get("id") == query)
 
 
@@ -106,4 +106,4 @@ async def delivered(fake, which) -> int:
     """The id of the update the webhook took that `which` picks, once taken."""
     def taken():
         return next((u["update_id"] for u in fake.webhook.delivered if which(u)), None)
-    return await eventually(taken, timeout=10, what="the update delivered")
+    return await eventually(taken, timeout=20, what="the update delivered")
