@@ -29,11 +29,13 @@ def about(*, ticket: int | None = None, update_id: int | None = None) -> Iterato
             var.reset(token)
 
 
-def concerning(ticket: int | None) -> None:
-    """From here on, lines name this ticket: only inside a task of its own (one Telegram update, one web
-    request), whose context ends with it."""
+def concerning(ticket: int | None = None, *, update_id: int | None = None) -> None:
+    """From here on, lines name this ticket (and update): only inside a task of its own (one Telegram
+    update, one web request), whose context ends with it."""
     if ticket is not None:
         TICKET.set(ticket)
+    if update_id is not None:
+        UPDATE.set(update_id)
 
 
 def current() -> dict[str, int]:
