@@ -16,8 +16,8 @@ TICKETS_CREATED = Counter(
 MAILS_INGESTED = Counter(
     "deskbot_mails_ingested", "Mails stored by the intake, by what became of them.", ["source", "outcome"])
 TIME_TO_ASSIGNMENT = Histogram(
-    "deskbot_time_to_assignment_seconds", "From a ticket's creation to its first assignment (a waiting ticket "
-    "given to someone), counted once the assignment commits.", ["how"],
+    "deskbot_time_to_assignment_seconds", "From a ticket's creation to its assignment, when a waiting ticket is "
+    "given to someone; counted once the assignment commits.", ["how"],
     buckets=(10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400, 259200))
 NAGS_SENT = Counter(
     "deskbot_nags_sent", "Reminders about unassigned tickets queued for the dispatcher chat (one a ticket).")
