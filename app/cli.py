@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines if args.command == "check-config" else [str(exc)]:  # check-config: every mistake
             print(f"deskbot: {line}", file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(config.logging.level, _secrets(config))
+    setup_logging(config.logging.level, _secrets(config), config.logging.format)
     if args.command == "check-config":
         print(f"{config.path}: OK")
         return 0

@@ -55,6 +55,10 @@ class Leadership:
         self.leading = False
         self._said_follow = False  # "another instance leads": once per spell as a follower
 
+    def following(self) -> bool:
+        """Another instance does the work (never on SQLite, where this one always leads)."""
+        return self.lock is not None and not self.leading
+
     def stop(self) -> None:
         """For good (the service stops): the job is asked to end and the lock is released."""
         self._stopping.set()

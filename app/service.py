@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.app import pipe_server, schedule, sweeps
+from deskbot.app import pipe_server, probes, schedule, sweeps
 from deskbot.app.database import prepare_database
 from deskbot.app.leadership import Leadership, claim_telegram_polling, lock_for, mailbox_leadership
 from deskbot.app.mailin import build_poller
@@ -24,6 +24,7 @@ from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests rea
     WEB_SWEEP_EVERY,
 )
 from deskbot.bot.app import build_bot, build_dispatcher
+from deskbot.bot.health import TelegramHealth
 from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.mailnotify import mail_outcome_notifier
 from deskbot.bot.render.mail import incident_text
@@ -35,6 +36,7 @@ from deskbot.dispatch.acknowledge import acknowledge_due
 from deskbot.dispatch.background import OwnedTasks, Sweep
 from deskbot.dispatch.clock import Clock, SystemClock
 from deskbot.dispatch.config import Config
+from deskbot.dispatch.health import Readiness
 from deskbot.dispatch.incidents import Incidents
 from deskbot.dispatch.mailout import MailSender
 from deskbot.dispatch.pipe_intake import PipeIntake, parse_options, pipe_intake
@@ -87,13 +89,16 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
         polling_lock = await claim_telegram_polling(config)  # one long-polling instance per bot token
         scheduler.start()
         sessions = session_factory(engine)
+        probed = probes.prepare(config, sessions, clock, poller,  # /healthz, /readyz, /metrics
+                                mailbox_lead.following if mailbox_lead is not None else lambda: False)
         incidents = mail_incidents(config, sessions, clock, texts)
         if poller is not None:
             poller.watcher = incidents.watch("mailbox", f"{config.mailbox.username} ({config.mailbox.host})")
         async with piped_mail(config, sessions, clock, poller) as pipe:
             sinks = [s for s in (poller.sink if poller else None, pipe.ingest if pipe else None) if s is not None]
             async with mail_out(config, sessions, clock, texts, scheduler, incidents) as out, \
-                    telegram(config, sessions, clock, texts, scheduler, out.wake if out else None) as bot_sweeps:
+                    telegram(config, sessions, clock, texts, scheduler, out.wake if out else None,
+                             probed.readiness) as bot_sweeps:
                 acknowledger, wake_mail = out or (None, None)
                 announcer, forwarder, wake_telegram = bot_sweeps or (None, None, None)
                 for sink in sinks:
@@ -105,7 +110,8 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                     _wake_on_mail(ingest, acknowledger, announcer, forwarder)
 
                 async with lifecycle(config, sessions, clock, texts, scheduler), \
-                        web_face(config, sessions, clock, wake_mail, form_mail, wake_telegram):  # app/web.py
+                        web_face(config, sessions, clock, wake_mail, form_mail, wake_telegram, probed), \
+                        probes.listening(config, probed):  # app/web.py, app/probes.py
                     if mailbox_lead is not None:
                         await mailbox_lead.run()  # the poller, while this instance leads the mailbox
                     else:
@@ -234,7 +240,8 @@ async def mail_out(config: Config, sessions: Sessions, clock: Clock, texts: Text
 
 @contextlib.asynccontextmanager
 async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
-                   scheduler, wake_mail: Callable[[], None] | None = None) -> AsyncIterator[tuple[Sweep, Sweep, Callable[[], None]] | None]:
+                   scheduler, wake_mail: Callable[[], None] | None = None,
+                   readiness: Readiness | None = None) -> AsyncIterator[tuple[Sweep, Sweep, Callable[[], None]] | None]:
     """The bot, the outbox sender, the sweeps (jobs of the running `scheduler`) and the handlers;
     yields the announcer, the forwarder of customer replies and the sender's wake (None without a token)."""
     if not config.telegram.token.get_secret_value():
@@ -245,6 +252,8 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         await one_at_a_time(session, "staff sync")  # instances started at once must not insert the same rows
         await sync_staff(session, config)
     bot = build_bot(config.telegram)
+    if readiness is not None:
+        readiness.add("telegram", TelegramHealth(bot).check)  # /readyz: Telegram answers
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
     tasks, updates, sender_stop = OwnedTasks(), OwnedTasks(), asyncio.Event()
     budget_lock = asyncio.Lock()  # the sweeps that post into the dispatcher chat spend its budget one at a time

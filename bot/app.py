@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from deskbot.bot import handlers
 from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.handlers import conversation
-from deskbot.bot.middleware import Transaction
+from deskbot.bot.middleware import LogContext, Transaction
 from deskbot.bot.notify import Notifier
 from deskbot.bot.render.texts import Texts
 from deskbot.dispatch.background import OwnedTasks
@@ -58,6 +58,7 @@ def build_dispatcher(config: Config, sessions: async_sessionmaker[AsyncSession],
     """
     dp = Dispatcher(storage=fsm_storage(config.telegram), config=config, sessions=sessions, clock=clock, texts=texts,
                     notify=Notifier(config, texts), sender=sender)
+    dp.update.outer_middleware(LogContext())
     if updates is not None:
         dp.update.outer_middleware(_owned_by(updates))
     dp.callback_query.middleware(CallbackAnswerMiddleware())

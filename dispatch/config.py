@@ -294,6 +294,35 @@ class WebConfig(Section):
 
 class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"  # json: one object a line, for machines (app/logs.py)
+
+
+class MetricsConfig(Section):
+    """/metrics, /healthz and /readyz: on the web face's listener, and on `listen` when set (README)."""
+
+    listen: str = ""  # "127.0.0.1:9108": a listener of their own (a desk without the web face); "": none
+    # Who may read /metrics: addresses or networks ("10.0.0.0/8"); [] anyone who reaches the listener.
+    # The web face's listener takes the client's address from X-Forwarded-For of a [web] proxies entry.
+    allow: list[str] = ["127.0.0.1", "::1"]
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[^\s]+:\d{1,5}", value.strip()):
+            raise ValueError("listen must be host:port, e.g. 127.0.0.1:9108, or empty for no listener of its own")
+        return value.strip()
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        import ipaddress
+
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address or network (\"10.0.0.0/8\")") from None
+        return [value.strip() for value in values]
 
 
 class Department(Section):
@@ -334,6 +363,7 @@ class Config(Section):
     quarantine: QuarantineConfig = QuarantineConfig()
     web: WebConfig = WebConfig()
     logging: LoggingConfig = LoggingConfig()
+    metrics: MetricsConfig = MetricsConfig()
     departments: list[Department] = []
     staff: list[StaffMember] = []
     rule_sets: dict[str, SetMode] = {}  # routing rules: dispatch/config_rules.py
