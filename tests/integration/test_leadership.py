@@ -212,3 +212,20 @@ async def test_one_instance_schedules_the_monthly_reports_catch_up_and_another_a
         await asyncio.wait_for(asyncio.gather(*runs, return_exceptions=True), 10)
         await engine.dispose()
         await drop_pg_database(db_url.rpartition("/")[2])
+
+
+async def test_readiness_asks_an_imap_session_only_of_the_instance_that_polls(tmp_path):
+    from deskbot.app import probes
+
+    config = load_config(write_config(tmp_path / "c.toml", _NoDovecot(), f"sqlite+aiosqlite:///{tmp_path}/d"),
+                         environ={})
+
+    class Idle:  # a poller that never connected
+        connected = False
+    following = [True]
+    found = probes.prepare(config, None, None, Idle(), lambda: following[0])
+    imap = found.readiness.checks["imap"]
+    assert await imap() is None  # another instance leads the mailbox: nothing to wait for here
+    following[0] = False
+    assert await imap() == "no IMAP session"
+    assert Leadership(None, "x").following() is False  # SQLite: this instance always polls
