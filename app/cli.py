@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines if args.command == "check-config" else [str(exc)]:  # check-config: every mistake
             print(f"deskbot: {line}", file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(config.logging.level, _secrets(config))
+    setup_logging(config.logging.level, _secrets(config), config.logging.format)
     if args.command == "check-config":
         print(f"{config.path}: OK")
         return 0
@@ -79,6 +79,7 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from deskbot.app import database
+    from deskbot.app.leadership import SecondPoller
     from deskbot.bot.render.texts import Texts
     from deskbot.mailbox.imap import CONNECTION_ERRORS
 
@@ -127,6 +128,9 @@ async def _dispatch(args: argparse.Namespace, config: Config) -> int:
     except (database.DatabaseNotReady, database.DatabaseUnavailable) as exc:
         log.error("database: %s", exc)  # our own words
         return EXIT_DATABASE
+    except SecondPoller as exc:
+        log.error("telegram: %s", exc)
+        return EXIT_CONFIG
     except SQLAlchemyError as exc:
         log.debug("database: %s", _first_line(exc))  # the server's words, for whoever looks closer
         log.error("database: the database refused the command (run with logging.level = \"DEBUG\" for its answer)")
@@ -245,7 +249,14 @@ def _secrets(config: Config) -> list[str]:
         config.telegram.token.get_secret_value(),
         config.telegram.webhook_secret.get_secret_value(),
         config.database.password,
+        _url_password(config.telegram.fsm.get_secret_value()),  # redis://:password@host
     ]
+
+
+def _url_password(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).password or ""
 
 
 def _first_line(exc: BaseException) -> str:

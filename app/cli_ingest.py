@@ -100,7 +100,7 @@ def store_directly(config_file: str, raw: bytes) -> int:
     except ConfigError as exc:
         _say(f"{exc}; the mail server keeps the mail and tries again")
         return EX_TEMPFAIL
-    setup_logging(config.logging.level, _secrets(config))
+    setup_logging(config.logging.level, _secrets(config), config.logging.format)
     try:
         asyncio.run(_store(config, raw))
     except Exception as exc:  # noqa: BLE001 - whatever it is, the MTA keeping the mail loses nothing

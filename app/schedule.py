@@ -70,9 +70,11 @@ def on(scheduler: Scheduler, sweep: Sweep, trigger: CronTrigger) -> None:
 
 
 def once(scheduler: Scheduler, sweep: Sweep) -> None:
-    """Run `sweep` once, at once."""
-    scheduler.sweeps.append(sweep)
-    sweep.job = scheduler.add_job(sweep.run, id=sweep.name, next_run_time=datetime.now(timezone.utc))
+    """Run `sweep` once, at once (again, when asked again: an instance that leads again)."""
+    if sweep not in scheduler.sweeps:
+        scheduler.sweeps.append(sweep)
+    sweep.job = scheduler.add_job(sweep.run, id=sweep.name, next_run_time=datetime.now(timezone.utc),
+                                  replace_existing=True)
 
 
 def monthly_trigger(config: Config) -> CronTrigger:

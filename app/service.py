@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from deskbot.app import pipe_server, schedule, sweeps
+from deskbot.app import pipe_server, probes, schedule, sweeps
 from deskbot.app.database import prepare_database
+from deskbot.app.leadership import Leadership, claim_telegram_polling, lock_for, mailbox_leadership
 from deskbot.app.mailin import build_poller
 from deskbot.app.web import web_face
 from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests read them)
@@ -23,16 +24,19 @@ from deskbot.app.schedule import (  # noqa: F401  (the periods, as the tests rea
     WEB_SWEEP_EVERY,
 )
 from deskbot.bot.app import build_bot, build_dispatcher
+from deskbot.bot.health import TelegramHealth
 from deskbot.bot.delivery import TelegramSender
 from deskbot.bot.mailnotify import mail_outcome_notifier
 from deskbot.bot.render.mail import incident_text
 from deskbot.bot.render.texts import Texts
+from deskbot.bot.polling import conflicts_told_once, drop_leftover_webhook
 from deskbot.bot.webhook import Webhook
 from deskbot.dispatch import sla_watch
 from deskbot.dispatch.acknowledge import acknowledge_due
 from deskbot.dispatch.background import OwnedTasks, Sweep
 from deskbot.dispatch.clock import Clock, SystemClock
 from deskbot.dispatch.config import Config
+from deskbot.dispatch.health import Readiness
 from deskbot.dispatch.incidents import Incidents
 from deskbot.dispatch.mailout import MailSender
 from deskbot.dispatch.pipe_intake import PipeIntake, parse_options, pipe_intake
@@ -40,7 +44,8 @@ from deskbot.dispatch.staff import sync_staff
 from deskbot.mailbox.parse_pool import ParsePool
 from deskbot.mailbox.poller import Poller
 from deskbot.mailbox.smtp import SmtpSettings
-from deskbot.storage.db import session_factory
+from deskbot.storage.advisory import one_at_a_time
+from deskbot.storage.db import is_sqlite, session_factory
 
 log = logging.getLogger("deskbot.service")
 Sessions = async_sessionmaker[AsyncSession]
@@ -58,10 +63,13 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
     texts = Texts(config.telegram.language)  # the one catalog of the service, passed to every part
     engine = await prepare_database(config)
     poller = build_poller(config, engine, clock, own_timer=IDLE_RENEW) if config.mailbox.imap else None
+    mailbox_lead = mailbox_leadership(config, poller) if poller is not None else None  # app/leadership.py
     stopping = asyncio.Event()
 
     def stop_now() -> None:
         stopping.set()
+        if mailbox_lead is not None:
+            mailbox_lead.stop()
         if poller is not None:
             poller.stop()
 
@@ -76,16 +84,21 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 asyncio.get_running_loop().add_signal_handler(sig, stop_now)
     log.info("deskbot running: %s", _intake(config))
+    polling_lock = None
     try:
+        polling_lock = await claim_telegram_polling(config)  # one long-polling instance per bot token
         scheduler.start()
         sessions = session_factory(engine)
+        probed = probes.prepare(config, sessions, clock, poller,  # /healthz, /readyz, /metrics
+                                mailbox_lead.following if mailbox_lead is not None else lambda: False)
         incidents = mail_incidents(config, sessions, clock, texts)
         if poller is not None:
             poller.watcher = incidents.watch("mailbox", f"{config.mailbox.username} ({config.mailbox.host})")
         async with piped_mail(config, sessions, clock, poller) as pipe:
             sinks = [s for s in (poller.sink if poller else None, pipe.ingest if pipe else None) if s is not None]
             async with mail_out(config, sessions, clock, texts, scheduler, incidents) as out, \
-                    telegram(config, sessions, clock, texts, scheduler, out.wake if out else None) as bot_sweeps:
+                    telegram(config, sessions, clock, texts, scheduler, out.wake if out else None,
+                             probed.readiness) as bot_sweeps:
                 acknowledger, wake_mail = out or (None, None)
                 announcer, forwarder, wake_telegram = bot_sweeps or (None, None, None)
                 for sink in sinks:
@@ -97,9 +110,10 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
                     _wake_on_mail(ingest, acknowledger, announcer, forwarder)
 
                 async with lifecycle(config, sessions, clock, texts, scheduler), \
-                        web_face(config, sessions, clock, wake_mail, form_mail, wake_telegram):  # app/web.py
-                    if poller is not None:
-                        await poller.run()
+                        web_face(config, sessions, clock, wake_mail, form_mail, wake_telegram, probed), \
+                        probes.listening(config, probed):  # app/web.py, app/probes.py
+                    if mailbox_lead is not None:
+                        await mailbox_lead.run()  # the poller, while this instance leads the mailbox
                     else:
                         await stopping.wait()
     finally:
@@ -108,6 +122,8 @@ async def run(config: Config, clock: Clock | None = None, stop: asyncio.Event | 
         await tasks.close(grace=0)  # the stop watcher, if the poller ended first
         if poller is not None:
             await poller.close()
+        if polling_lock is not None:
+            await polling_lock.close()
         await engine.dispose()
 
 
@@ -224,7 +240,8 @@ async def mail_out(config: Config, sessions: Sessions, clock: Clock, texts: Text
 
 @contextlib.asynccontextmanager
 async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Texts,
-                   scheduler, wake_mail: Callable[[], None] | None = None) -> AsyncIterator[tuple[Sweep, Sweep, Callable[[], None]] | None]:
+                   scheduler, wake_mail: Callable[[], None] | None = None,
+                   readiness: Readiness | None = None) -> AsyncIterator[tuple[Sweep, Sweep, Callable[[], None]] | None]:
     """The bot, the outbox sender, the sweeps (jobs of the running `scheduler`) and the handlers;
     yields the announcer, the forwarder of customer replies and the sender's wake (None without a token)."""
     if not config.telegram.token.get_secret_value():
@@ -232,8 +249,11 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         yield None
         return
     async with sessions.begin() as session:
+        await one_at_a_time(session, "staff sync")  # instances started at once must not insert the same rows
         await sync_staff(session, config)
     bot = build_bot(config.telegram)
+    if readiness is not None:
+        readiness.add("telegram", TelegramHealth(bot).check)  # /readyz: Telegram answers
     sender = TelegramSender(bot, sessions, clock, idle_check=SENDER_BACKSTOP)
     tasks, updates, sender_stop = OwnedTasks(), OwnedTasks(), asyncio.Event()
     budget_lock = asyncio.Lock()  # the sweeps that post into the dispatcher chat spend its budget one at a time
@@ -242,7 +262,7 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
     forwarder = sweeps.forwarder(config, sessions, clock, texts, sender)
     assigner = sweeps.automatic_assignment(config, sessions, clock, texts, sender, budget_lock)
     ruled = sweeps.rule_teller(config, sessions, clock, texts, sender, wake_mail)
-    polling, webhook = None, None
+    polling, webhook, dispatcher = None, None, None
     try:
         tasks.start(sender.run(sender_stop), "outbox sender")
         schedule.wake_every(scheduler, OUTBOX_SWEEP_EVERY, sender.wake, "outbox sweep")
@@ -258,12 +278,13 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         else:
             log.warning("telegram.dispatcher_chat_id is not set: new tickets are not announced")
         dispatcher = build_dispatcher(config, sessions, clock, sender, texts, updates)  # taps, commands: bot/handlers/
+        _say_where_prompts_live(config)
         if config.telegram.mode == "webhook":
             webhook = Webhook(dispatcher, bot, config.telegram)
             await webhook.start()
         else:
-            polling = tasks.start(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False),
-                                  "telegram polling")
+            await drop_leftover_webhook(bot)
+            polling = tasks.start(_poll(dispatcher, bot), "telegram polling")
         yield announcer, forwarder, sender.wake
     finally:
         if webhook is not None:
@@ -280,7 +301,22 @@ async def telegram(config: Config, sessions: Sessions, clock: Clock, texts: Text
         await updates.close()  # the taps and commands under way: their replies go out and are recorded
         sender_stop.set()
         await tasks.close()
+        if dispatcher is not None:
+            await dispatcher.storage.close()
         await bot.session.close()
+
+
+def _say_where_prompts_live(config: Config) -> None:
+    if config.telegram.fsm.get_secret_value():
+        log.info("telegram: the prompts under way are kept in Redis (telegram.fsm), shared by every instance")
+    elif config.telegram.mode == "webhook" and not is_sqlite(config.database.url):
+        log.warning("telegram: the prompts under way are kept in this process's memory: with several instances "
+                    "set telegram.fsm to a Redis, or a prompt asked by one is not understood by another")
+
+
+async def _poll(dispatcher, bot) -> None:
+    with conflicts_told_once():  # a 409 Conflict: one clear line, not two per attempt forever
+        await dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
 
 
 async def _sla_at_start(config: Config, sessions: Sessions, clock: Clock) -> None:
@@ -314,15 +350,26 @@ async def lifecycle(config: Config, sessions: Sessions, clock: Clock, texts: Tex
         schedule.every(scheduler, sweep, LIFECYCLE_SWEEP_EVERY)
     if config.web.listen:  # spent log-in codes and links, ended sessions
         schedule.every(scheduler, sweeps.web_leftovers(sessions, clock), WEB_SWEEP_EVERY)
-    monthly = Sweep("monthly reports", lambda: sweeps.monthly_reports(config, sessions, clock, texts, has_bot))
+    # Among several instances, the one that holds the lock "monthly reports" runs them (app/leadership.py).
+    catch_up = Sweep("missed monthly reports", lambda: monthly_reports(only_missing=True))
+
+    def catch_up_at_lead() -> None:  # a 1st nobody led on: last month's missing reports now (none before the hour)
+        if schedule.past_this_months_run(config, clock.now()):
+            schedule.once(scheduler, catch_up)
+
+    lead = Leadership(lock_for(config, "monthly reports"), "the monthly reports' schedule", on_lead=catch_up_at_lead)
+
+    async def monthly_reports(only_missing: bool = False) -> None:
+        if lead.leading:
+            await sweeps.monthly_reports(config, sessions, clock, texts, has_bot, only_missing=only_missing)
+
+    monthly = Sweep("monthly reports", monthly_reports)
     schedule.on(scheduler, monthly, schedule.monthly_trigger(config))
-    # A 1st the service was down for: last month's missing reports now (none before the 1st's hour).
-    catch_up = Sweep("missed monthly reports",
-                     lambda: sweeps.monthly_reports(config, sessions, clock, texts, has_bot, only_missing=True))
-    if schedule.past_this_months_run(config, clock.now()):
-        schedule.once(scheduler, catch_up)
     timed.append(catch_up)
+    leading = asyncio.create_task(lead.run(), name="monthly reports' lead")
     try:
         yield
     finally:
+        lead.stop()
         await asyncio.gather(*(sweep.close() for sweep in [*timed, monthly]))
+        await leading

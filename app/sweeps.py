@@ -22,7 +22,7 @@ from deskbot.bot.sweeps.ruled import tell_firings
 from deskbot.bot.sweeps.stale import nudge_stale
 from deskbot.dispatch.background import Sweep
 from deskbot.dispatch.clock import Clock
-from deskbot.dispatch import rules, web_access
+from deskbot.dispatch import rules, web_access, web_form
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.reports import month_reports
 from deskbot.dispatch.rule_actions import Routing
@@ -130,10 +130,12 @@ def autoclose(config: Config, sessions: Sessions, clock: Clock, texts: Texts, ha
 
 
 def web_leftovers(sessions: Sessions, clock: Clock) -> Sweep:
-    """Deletes the web face's log-in codes, sign-in links and sessions that can no longer let anyone in."""
+    """Deletes the web face's log-in codes, sign-in links and sessions that can no longer let anyone in,
+    and the form's requests its rate limit no longer counts."""
     async def sweep() -> None:
         async with sessions.begin() as session:
             swept = await web_access.sweep(session, clock.now())
+            await web_form.forget(session, clock.now())
         if swept.codes or swept.links or swept.sessions:
             log.info("web sweep: %d codes, %d links, %d sessions deleted", swept.codes, swept.links, swept.sessions)
     return Sweep("web sweep", sweep)

@@ -20,10 +20,10 @@ log = logging.getLogger("deskbot.service")
 @contextlib.asynccontextmanager
 async def web_face(config: Config, sessions, clock: Clock, wake_mail: Callable[[], None] | None = None,
                    on_intake: Callable[[object], None] | None = None,
-                   wake_telegram: Callable[[], None] | None = None) -> AsyncIterator[None]:
+                   wake_telegram: Callable[[], None] | None = None, probes=None) -> AsyncIterator[None]:
     """`on_intake`: told of the request form's Ingest, so that what it stores wakes the sweeps as mail does;
     `wake_telegram`: the Telegram outbox sender's wake (None without a bot): the board's assignments
-    redraw the Telegram cards at once."""
+    redraw the Telegram cards at once; `probes`: /healthz, /readyz, /metrics (app/probes.py)."""
     if not config.web.listen:
         yield
         return
@@ -37,7 +37,7 @@ async def web_face(config: Config, sessions, clock: Clock, wake_mail: Callable[[
         on_intake(intake.ingest)
     app = build_app(config, sessions, clock, key, wake_mail, lambda notice: tariff_texts.message(notice, texts),
                     intake=intake, board_assigned=board_cards(config, texts) if wake_telegram else None,
-                    wake_telegram=wake_telegram)
+                    wake_telegram=wake_telegram, probes=probes)
     async with serving(app, config.web.listen):
         yield
 

@@ -26,7 +26,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.methods import AnswerCallbackQuery
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject, Update
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskbot.bot.delivery import TelegramSender
 from deskbot.dispatch.tickets import Refused, staff_by_telegram
 from deskbot.storage.models import Staff, Ticket
+from deskbot.telemetry.context import concerning
 
 log = logging.getLogger("deskbot.bot")
 # A press is answered within seconds or never (Telegram then gives up on it): the edits
@@ -139,9 +140,23 @@ def _text(text: str, markup: InlineKeyboardMarkup | None) -> dict[str, Any]:
     return {"text": text, "parse_mode": "HTML", **_markup(markup)}
 
 
+class LogContext(BaseMiddleware):
+    """Every line logged while an update is handled names it (`update_id`), and the ticket once it is known:
+    a button's callback data (`Transaction`), a reply to a ticket's message (`bot/handlers/about.py`).
+
+    Set, not reset: each update is handled in a task of its own (polling and the webhook alike), whose
+    context ends with it, so that aiogram's own "Update id=... is handled" line after this one names them too."""
+
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        concerning(update_id=event.update_id if isinstance(event, Update) else None)
+        return await handler(event, data)
+
+
 class Transaction(BaseMiddleware):
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
                        event: TelegramObject, data: dict[str, Any]) -> Any:
+        concerning(getattr(data.get("callback_data"), "ticket", None))  # this update's task only
         replies = Replies()
         user = getattr(event, "from_user", None)
         try:

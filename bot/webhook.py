@@ -3,6 +3,8 @@
 Every request must carry the secret token Telegram was given with setWebhook
 (`X-Telegram-Bot-Api-Secret-Token`); aiogram's handler answers 401 otherwise. Run it
 behind a reverse proxy that terminates HTTPS: `webhook_listen` is the local address.
+Several instances can listen behind one load balancer: any of them takes any update (the
+prompts under way are in Redis, `telegram.fsm`), and each sets the same webhook at start.
 """
 from __future__ import annotations
 
@@ -42,10 +44,8 @@ class Webhook:
         log.info("webhook mode: listening on %s, Telegram posts to %s", settings.webhook_listen, settings.webhook_url)
 
     async def stop(self) -> None:
-        try:
-            await self.bot.delete_webhook()
-        except Exception as exc:  # noqa: BLE001 - Telegram unreachable at shutdown: the next start sets it again
-            log.warning("could not remove the webhook at shutdown: %s", exc)
+        """Stops listening; the webhook stays set: with several instances behind one address, one
+        stopping must not cut the others off (long polling removes a webhook left over)."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

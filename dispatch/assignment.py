@@ -25,7 +25,7 @@ from deskbot.dispatch import rules
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.config import Department as DepartmentConfig
 from deskbot.dispatch.rules import Status
-from deskbot.dispatch.tickets import Done, Refused
+from deskbot.dispatch.tickets import Done, Refused, assignment_counted
 from deskbot.storage.models import AssignmentOffer, Department, Staff, StaffDepartment, Ticket, TicketEvent
 
 MODES = {choice_rules.ROUND_ROBIN, choice_rules.LEAST_LOADED}
@@ -180,6 +180,8 @@ async def _give(session: AsyncSession, config: Config, settings: DepartmentConfi
     if changed.rowcount != 1:
         return False
     department.last_assigned_id = assignee.id
+    if was == Status.NEW:
+        assignment_counted(session, ticket.created_at, now, "automatic")
     session.add(AssignmentOffer(ticket_id=ticket.id, staff_id=assignee.id, offered_at=now))
     await session.flush()
     return True

@@ -27,7 +27,7 @@ from deskbot.dispatch.config_rules import MailTemplate, Rule, SetMode, cross_che
 from deskbot.dispatch.durations import parse_duration, parse_size
 
 DEFAULT_PATH = "config.toml"
-SECRET_KEYS = {"password", "token", "webhook_secret", "url", "secret"}  # a database URL may hold a password
+SECRET_KEYS = {"password", "token", "webhook_secret", "url", "secret", "fsm"}  # a URL may hold a password
 DATABASE_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 EXAMPLE_IMAP_HOST = "imap.example.com"
 
@@ -173,6 +173,17 @@ class TelegramConfig(Section):
     webhook_url: str = ""  # the public HTTPS address Telegram posts to
     webhook_listen: str = "127.0.0.1:8443"  # host:port this service listens on (behind the HTTPS proxy)
     webhook_secret: SecretStr = SecretStr("")
+    # Where aiogram keeps the prompts under way ("how long did it take?"): "" in this process's memory;
+    # "redis://host:6379/0" in Redis (aiogram's RedisStorage), shared by several instances.
+    fsm: SecretStr = SecretStr("")
+
+    @field_validator("fsm")
+    @classmethod
+    def _fsm_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and not re.match(r"(redis|rediss|unix)://", url):
+            raise ValueError('fsm must be "" (memory) or a Redis URL: "redis://host:6379/0"')
+        return value
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> TelegramConfig:
@@ -283,6 +294,35 @@ class WebConfig(Section):
 
 class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"  # json: one object a line, for machines (app/logs.py)
+
+
+class MetricsConfig(Section):
+    """/metrics, /healthz and /readyz: on the web face's listener, and on `listen` when set (README)."""
+
+    listen: str = ""  # "127.0.0.1:9108": a listener of their own (a desk without the web face); "": none
+    # Who may read /metrics: addresses or networks ("10.0.0.0/8"); [] anyone who reaches the listener.
+    # The web face's listener takes the client's address from X-Forwarded-For of a [web] proxies entry.
+    allow: list[str] = ["127.0.0.1", "::1"]
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[^\s]+:\d{1,5}", value.strip()):
+            raise ValueError("listen must be host:port, e.g. 127.0.0.1:9108, or empty for no listener of its own")
+        return value.strip()
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        import ipaddress
+
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address or network (\"10.0.0.0/8\")") from None
+        return [value.strip() for value in values]
 
 
 class Department(Section):
@@ -323,6 +363,7 @@ class Config(Section):
     quarantine: QuarantineConfig = QuarantineConfig()
     web: WebConfig = WebConfig()
     logging: LoggingConfig = LoggingConfig()
+    metrics: MetricsConfig = MetricsConfig()
     departments: list[Department] = []
     staff: list[StaffMember] = []
     rule_sets: dict[str, SetMode] = {}  # routing rules: dispatch/config_rules.py

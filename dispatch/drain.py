@@ -43,6 +43,8 @@ from deskbot.dispatch.background import backoff
 from deskbot.dispatch.clock import Clock
 from deskbot.mailbox.waits import first_of
 from deskbot.storage.models import OutboxMessage, OutboxStatus
+from deskbot.telemetry import metrics
+from deskbot.telemetry.context import about
 
 # A wait shorter than the clock's resolution would come back to the same instant, forever.
 _SHORTEST_PAUSE = 0.001
@@ -132,6 +134,16 @@ class Transport(Protocol):
         """The outcome is committed: tell whom it may concern."""
 
 
+_OUTCOMES = {Verdict.FAILED: "refused", Verdict.WAITING: "wait", Verdict.RETRYING: "trouble"}
+
+
+def _count(channel: str, verdict: Verdict, kind: str) -> None:
+    if verdict is Verdict.SENT:
+        metrics.OUTBOX_SENT.labels(channel).inc()
+    else:
+        metrics.OUTBOX_ERRORS.labels(channel, _OUTCOMES[verdict], kind).inc()
+
+
 class Drain:
     """Drains the outbox through `transport`. `run` until `stop` is set; `wake` after committing rows."""
 
@@ -195,17 +207,22 @@ class Drain:
                 return None
             self.transport.spend(lane)
             row.attempts += 1
-            try:
-                result = await self.transport.send(session, row)
-            except Exception as error:
-                attempt = self.transport.classify(error)
-                if attempt is None:
-                    raise
-            else:
-                attempt = Attempt(Verdict.SENT, result=result)
-            recovered = self._record(row, attempt)
-            await self.transport.recorded(session, row, attempt, recovered=recovered)
-        await self.transport.committed(row, attempt)
+            kind = ""
+            with about(ticket=row.ticket_id):  # the log lines of this row name its ticket
+                try:
+                    result = await self.transport.send(session, row)
+                except Exception as error:
+                    attempt = self.transport.classify(error)
+                    if attempt is None:
+                        raise
+                    kind = attempt.kind or type(error).__name__
+                else:
+                    attempt = Attempt(Verdict.SENT, result=result)
+                recovered = self._record(row, attempt)
+                await self.transport.recorded(session, row, attempt, recovered=recovered)
+        _count(row.channel, attempt.verdict, kind)  # committed
+        with about(ticket=row.ticket_id):
+            await self.transport.committed(row, attempt)
         return attempt.verdict
 
     def _record(self, row: OutboxMessage, attempt: Attempt) -> bool:

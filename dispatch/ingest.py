@@ -20,6 +20,8 @@ from deskbot.dispatch.quarantine import keep_aside
 from deskbot.dispatch.rule_actions import Routing
 from deskbot.mailbox.inbound import Fetched, InboundMail
 from deskbot.storage.models import MailboxState, RawMail
+from deskbot.telemetry import metrics
+from deskbot.telemetry.context import about
 
 log = logging.getLogger("deskbot.ingest")
 
@@ -73,8 +75,13 @@ class Ingest:
         """`last_uid` None: mail that has no place in a folder (handed in by the MTA), no state to keep."""
         results = await self._store_resilient(uidvalidity, batch, last_uid)
         mails = {f.uid: f.mail for f in batch}
-        for r in results:
-            _log_result(r, mails[r.uid], f"uid {r.uid}" if last_uid is not None else self.place.mailbox + " mail")
+        source = metrics.source(self.place.mailbox)
+        for r in results:  # committed: each is counted once, whatever retries it took
+            with about(ticket=r.ticket_id):
+                _log_result(r, mails[r.uid], f"uid {r.uid}" if last_uid is not None else self.place.mailbox + " mail")
+            metrics.MAILS_INGESTED.labels(source, r.outcome.value).inc()
+            if r.outcome is Outcome.TICKET:
+                metrics.TICKETS_CREATED.labels(source).inc()
         if any(r.outcome is Outcome.TICKET for r in results):
             self._call(self.on_new_tickets)
         if any(r.outcome is Outcome.REPLY for r in results):

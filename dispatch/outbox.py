@@ -17,7 +17,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -129,6 +129,16 @@ async def next_mail_due_at(session: AsyncSession, *, now: datetime) -> datetime 
                OutboxMessage.channel == EMAIL)
         .order_by(OutboxMessage.next_attempt_at).limit(1)
     )
+
+
+async def backlog(session: AsyncSession, *, now: datetime) -> dict[str, tuple[int, float]]:
+    """channel -> (rows waiting to leave, seconds the oldest has waited): /metrics, in one query over
+    the (status, next_attempt_at) index's pending rows."""
+    rows = await session.execute(
+        select(OutboxMessage.channel, func.count(), func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status == OutboxStatus.PENDING).group_by(OutboxMessage.channel))
+    return {channel: (count, max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
+            for channel, count, oldest in rows}
 
 
 # -- what the sender reads ------------------------------------------------------------------

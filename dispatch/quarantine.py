@@ -22,7 +22,10 @@ from deskbot.dispatch.quarantine_rules import Fate, Kind, KeptAside, kind_of
 from deskbot.dispatch.tickets import Refused
 from deskbot.mailbox.identity import header_summary
 from deskbot.mailbox.inbound import InboundMail, ParseOptions
+from deskbot.storage.db import after_commit
 from deskbot.storage.models import QuarantineEvent, QuarantineItem, RawMail, Staff
+from deskbot.telemetry import metrics
+from deskbot.telemetry.context import about
 
 log = logging.getLogger("deskbot.quarantine")
 HEAD_BYTES = 16384  # enough of a raw message for its headers
@@ -145,7 +148,9 @@ async def release(session: AsyncSession, item_id: int, actor: Staff | None, conf
     await session.execute(update(QuarantineItem).where(QuarantineItem.raw_id == item_id).values(ticket_id=number))
     session.add(QuarantineEvent(raw_id=item_id, staff_id=actor.id if actor else None, kind="released",
                                 ticket_id=number, detail=f"made ticket #{number} {who}", at=now))
-    log.info("quarantined mail %d made ticket #%d %s", item_id, number, who)
+    with about(ticket=number):
+        log.info("quarantined mail %d made ticket #%d %s", item_id, number, who)
+    after_commit(session, metrics.TICKETS_CREATED.labels("released").inc)
     return number
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.routing import Facts, Fired, Rulebook
 from deskbot.dispatch.rules import Status
+from deskbot.dispatch.tickets import assignment_counted
 from deskbot.storage.models import Contract, Department, RuleFiring, Staff, Ticket, TicketEvent
 
 
@@ -214,6 +215,8 @@ async def _write_opened(session: AsyncSession, opened: list[tuple[int, _State]],
         [{"b_id": number, "b_department": state.department_id, "b_priority": state.priority,
           "b_tags": ",".join(state.tags)} for number, state in opened])
     assigned = [(number, state) for number, state in opened if "assignee_id" in state.values]
+    for _ in assigned:
+        assignment_counted(session, now, now, "rule")  # opened in this very transaction: no wait
     if assigned:
         await session.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(
@@ -232,6 +235,9 @@ async def _write(session: AsyncSession, number: int, state: _State, now: datetim
     still_new = [Ticket.status == Status.NEW] if "status" in values else []
     changed = await session.execute(update(Ticket).where(Ticket.id == number, *still_new)
                                     .values(updated_at=now, **values))
+    if changed.rowcount == 1 and "status" in values:
+        assignment_counted(session, await session.scalar(select(Ticket.created_at).where(Ticket.id == number)),
+                           now, "rule")
     if changed.rowcount != 1 and "status" in values:  # a person assigned it meanwhile: the rest still applies
         for key in ("status", "assignee_id", "assigned_by_rule", "assigned_by_id", "assigned_at", "taken_at",
                     "next_nag_at", "department_id"):

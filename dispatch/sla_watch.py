@@ -22,7 +22,10 @@ from deskbot.dispatch import sla
 from deskbot.dispatch.calendar import Calendar, HoursError
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.rules import Status
+from deskbot.storage.db import after_commit
 from deskbot.storage.models import Contract, Organization, SlaAlert, Staff, Ticket, TicketEvent
+from deskbot.telemetry import metrics
+from deskbot.telemetry.context import about
 
 log = logging.getLogger("deskbot.sla")
 MAX_PER_SWEEP = 200
@@ -129,6 +132,9 @@ async def alerts_due(session: AsyncSession, config: Config, now: datetime) -> li
                                     detail=_detail(target, level, figure), at=now))
             assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
             alerts.append(Alert(ticket, target, level, figure, assignee))
+            after_commit(session, metrics.SLA_ALERTS.labels(level, target).inc)
+            with about(ticket=ticket.id):
+                log.info("SLA %s: %s of ticket #%d", level, target, ticket.id)
     await session.flush()  # a second instance's alert of the same ticket and level fails on the key, not twice
     return alerts
 

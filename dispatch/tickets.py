@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deskbot.dispatch import rules, sla
 from deskbot.dispatch.calendar import Calendar
 from deskbot.dispatch.rules import Status
+from deskbot.storage.db import after_commit
 from deskbot.storage.models import Department, Staff, Ticket, TicketEvent, TimeEntry
+from deskbot.telemetry import metrics
 
 
 class Refused(Exception):
@@ -54,6 +56,7 @@ async def assign(session: AsyncSession, number: int, actor: Staff, assignee_id: 
     before = await _ticket(session, number)
     previous = before.assignee_id if before.status == Status.ASSIGNED else None
     by_rule = before.assigned_by_rule  # read before the update below refreshes the same object
+    waited = before.created_at if before.status == Status.NEW else None
     overridable = (Ticket.status == Status.NEW) | ((Ticket.status == Status.ASSIGNED) & or_(
         Ticket.assigned_how.is_not(None), Ticket.assigned_by_rule.is_not(None)))
     changed = await session.execute(
@@ -66,11 +69,19 @@ async def assign(session: AsyncSession, number: int, actor: Staff, assignee_id: 
     ticket = await _ticket(session, number)
     if changed.rowcount != 1:
         raise await _why_not_assignable(session, ticket)
+    if waited is not None:
+        assignment_counted(session, waited, now, "dispatcher")
     replaced = await session.get(Staff, previous) if previous not in (None, assignee.id) else None
     over = f" (over rule «{by_rule}»)" if previous is not None and by_rule else ""
     _event(session, ticket, actor, "assigned", f"to {assignee.name}" + (f" instead of {replaced.name}"
                                                                        if replaced else "") + over, now)
     return Done(ticket, actor, assignee, previous=replaced)
+
+
+def assignment_counted(session: AsyncSession, created_at: datetime, now: datetime, how: str) -> None:
+    """A waiting ticket got its assignee (`how`: dispatcher, automatic, rule): its wait, counted at the commit."""
+    seconds = max(0.0, (now - created_at).total_seconds())
+    after_commit(session, lambda: metrics.TIME_TO_ASSIGNMENT.labels(how).observe(seconds))
 
 
 async def take(session: AsyncSession, number: int, actor: Staff, now: datetime) -> Done:

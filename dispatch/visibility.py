@@ -75,6 +75,7 @@ class TicketPage:
     page: int
     pages: int
     searched: int | None = None  # short text: looked for in this many newest tickets only (ticket_search.SHORT_SCAN)
+    more_than: int | None = None  # more tickets match the text: the newest this many are listed (ticket_search.MATCHES)
 
 
 PERIODS = ("this-month", "last-month", "last-3-months", "this-year")
@@ -145,38 +146,24 @@ async def tickets(session: AsyncSession, who: Viewer, *, status: str = "", text:
     where = and_(await _listed(session, who), *_filters(status, opened))
     as_number = _NUMBER.fullmatch(text)
     number = int(as_number.group(1)) if as_number else None
-    if text and not ticket_search.indexed(text):
-        scanned = await ticket_search.scan(session, where, text, number)
-        total, pages = len(scanned.numbers), max(1, math.ceil(len(scanned.numbers) / per_page))
-        page = min(page, pages)
-        numbers = scanned.numbers[(page - 1) * per_page:page * per_page]
-        return TicketPage(await _lines(session, numbers), total, page, pages,
-                          ticket_search.SHORT_SCAN if scanned.cut else None)
-    numbers: list[int] | None = None
     if text:
         organization = who.organization_id if who.whole_organization else None
-        where = and_(where, ticket_search.matching(session.get_bind().dialect.name, text, number, organization,
-                                                   who.customer_id))
-        # The matches are gathered first, from the index: PostgreSQL would otherwise walk every ticket newest
-        # first to fill the page. One pass yields the page and the count.
-        matches = select(Ticket.id).where(where).cte("matches").prefix_with("MATERIALIZED", dialect="postgresql")
-        rows = (await session.execute(select(matches.c.id, func.count().over()).order_by(matches.c.id.desc())
-                                      .limit(per_page).offset((page - 1) * per_page))).all()
-        if rows or page <= 1:
-            numbers, total = [n for n, _ in rows], rows[0][1] if rows else 0
-    if numbers is None:  # the count; then the page's numbers (a deep page skips index entries, not joined rows)
-        total = await session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
+        found = await ticket_search.find(session, where, text, number, organization, who.customer_id)
+        total, pages = len(found.numbers), max(1, math.ceil(len(found.numbers) / per_page))
+        page = min(page, pages)
+        numbers = found.numbers[(page - 1) * per_page:page * per_page]
+        return TicketPage(await _lines(session, numbers), total, page, pages, found.scanned, found.more_than)
+    total = await session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
-    if numbers is None:
-        skip = (page - 1) * per_page
-        take = min(per_page, total - skip)
-        newest = select(Ticket.id).where(where).order_by(Ticket.id.desc()).limit(per_page)
-        if total - skip - take < skip:  # nearer the oldest end: the index is walked from there
-            numbers = list(await session.scalars(select(Ticket.id).where(where).order_by(Ticket.id)
-                                                 .limit(take).offset(total - skip - take)))
-        else:
-            numbers = list(await session.scalars(newest.offset(skip)))
+    skip = (page - 1) * per_page  # a deep page skips index entries, not joined rows
+    take = min(per_page, total - skip)
+    if total - skip - take < skip:  # nearer the oldest end: the index is walked from there
+        numbers = list(await session.scalars(select(Ticket.id).where(where).order_by(Ticket.id)
+                                             .limit(take).offset(total - skip - take)))
+    else:
+        numbers = list(await session.scalars(select(Ticket.id).where(where).order_by(Ticket.id.desc())
+                                             .limit(per_page).offset(skip)))
     return TicketPage(await _lines(session, numbers), total, page, pages)
 
 

@@ -7,6 +7,7 @@ the assignee. Each ticket is closed once, in the transaction that queues the mai
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from email.utils import parseaddr
@@ -22,6 +23,9 @@ from deskbot.dispatch.customer_mail import queue_to_customer
 from deskbot.dispatch.rules import Status
 from deskbot.dispatch.tickets import Done, _event
 from deskbot.storage.models import Customer, Staff, Ticket
+from deskbot.telemetry.context import about
+
+log = logging.getLogger("deskbot.waiting")
 
 AUTOCLOSE = "autoclose"  # the outbox purpose and messages.auto
 MAX_PER_SWEEP = 200
@@ -41,18 +45,25 @@ async def autoclose_due(session: AsyncSession, config: Config, texts: Catalog, n
         .with_for_update(skip_locked=True, key_share=True)))  # PostgreSQL: never twice
     waited = texts.duration(int(after.total_seconds() // 60))
     for ticket in due:
-        ticket.status = rules.transition(Status(ticket.status), rules.Action.AUTOCLOSE)
-        ticket.closed_at = ticket.updated_at = now
-        ticket.waiting_since = ticket.next_nag_at = None
-        _event(session, ticket, None, "closed", f"automatically: no reply in {waited}", now)
-        customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
-        if config.smtp.host and customer is not None and may_write(customer.email, config.own_addresses):
-            team = parseaddr(config.smtp.from_address or config.mailbox.username)[0] or texts.plain("mail-team")
-            await queue_to_customer(session, config, ticket, customer, purpose=AUTOCLOSE, now=now,
-                                    automatic=AUTOCLOSE, writer=team, signature=team,
-                                    body=texts.plain("mail-autoclosed", number=ticket.id, waited=waited))
-        if on_closed is not None:
-            assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
-            await on_closed(session, Done(ticket, None, assignee), now)
+        with about(ticket=ticket.id):
+            await _autoclose(session, config, texts, ticket, waited, now, on_closed)
     return len(due)
+
+
+async def _autoclose(session: AsyncSession, config: Config, texts: Catalog, ticket: Ticket, waited: str,
+                     now: datetime, on_closed: OnClosed | None) -> None:
+    log.info("ticket #%d closed by itself: the customer did not reply in time", ticket.id)
+    ticket.status = rules.transition(Status(ticket.status), rules.Action.AUTOCLOSE)
+    ticket.closed_at = ticket.updated_at = now
+    ticket.waiting_since = ticket.next_nag_at = None
+    _event(session, ticket, None, "closed", f"automatically: no reply in {waited}", now)
+    customer = await session.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    if config.smtp.host and customer is not None and may_write(customer.email, config.own_addresses):
+        team = parseaddr(config.smtp.from_address or config.mailbox.username)[0] or texts.plain("mail-team")
+        await queue_to_customer(session, config, ticket, customer, purpose=AUTOCLOSE, now=now,
+                                automatic=AUTOCLOSE, writer=team, signature=team,
+                                body=texts.plain("mail-autoclosed", number=ticket.id, waited=waited))
+    if on_closed is not None:
+        assignee = await session.get(Staff, ticket.assignee_id) if ticket.assignee_id else None
+        await on_closed(session, Done(ticket, None, assignee), now)
 

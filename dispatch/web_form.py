@@ -7,21 +7,20 @@ apply as to any mail. Its headers say it came from the form and of which type.
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.dispatch.assignment import place
 from deskbot.dispatch.config import Config, RequestType
 from deskbot.dispatch.intake import TAG
 from deskbot.dispatch.rules import Status
-from deskbot.storage.models import Customer, Department, Ticket, TicketEvent
+from deskbot.storage.models import Customer, Department, Ticket, TicketEvent, WebFormRequest
 
 FORM_HEADER = "X-Deskbot-Form"  # "web": the mail was written on the request form
 TYPE_HEADER = "X-Deskbot-Request-Type"  # the request type's key
@@ -135,26 +134,24 @@ async def route(session: AsyncSession, number: int, department_key: str, now: da
     return True
 
 
-class RateLimit:
-    """At most `limit` requests per client address in `window`, kept in this process (a restart forgets:
-    the limit is against a flood, not an account of use)."""
+FORM_WINDOW = timedelta(hours=1)  # the rate limit counts requests this far back
 
-    def __init__(self, limit: int, window: timedelta = timedelta(hours=1), max_clients: int = 100_000) -> None:
-        self.limit, self.window, self.max_clients = limit, window, max_clients
-        self._seen: dict[str, deque[datetime]] = {}
 
-    def allow(self, client: str, now: datetime) -> bool:
-        """Counts this request when it is allowed."""
-        times = self._seen.setdefault(client, deque())
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        if len(times) >= self.limit:
-            return False
-        if len(self._seen) > self.max_clients:  # many addresses: forget those with nothing recent
-            for other in [c for c, t in self._seen.items() if not t and c != client]:
-                del self._seen[other]
-        times.append(now)
-        return True
+async def allow(session: AsyncSession, client: str, limit: int, now: datetime) -> bool:
+    """At most `limit` requests per client address in FORM_WINDOW, counted in the database so that every
+    instance of a desk counts the same; counts this request when it is allowed. Two instances answering the
+    same address at the same instant may let one more through: the limit is against a flood."""
+    sent = await session.scalar(select(func.count()).select_from(WebFormRequest).where(
+        WebFormRequest.client == client, WebFormRequest.at > now - FORM_WINDOW))
+    if sent >= limit:
+        return False
+    session.add(WebFormRequest(client=client[:64], at=now))
+    return True
+
+
+async def forget(session: AsyncSession, now: datetime) -> int:
+    """Drops the requests the rate limit no longer counts (the web leftovers' sweep)."""
+    return (await session.execute(delete(WebFormRequest).where(WebFormRequest.at <= now - FORM_WINDOW))).rowcount
 
 
 async def customer_address(session: AsyncSession, customer_id: int) -> tuple[str, str] | None:

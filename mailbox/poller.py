@@ -22,6 +22,7 @@ from deskbot.mailbox.inbound import Fetched, InboundMail, ParseOptions
 from deskbot.mailbox.identity import mail_key
 from deskbot.mailbox.parse_pool import ParsePool
 from deskbot.mailbox.waits import first_of
+from deskbot.telemetry import metrics
 
 log = logging.getLogger("deskbot.poller")
 MAX_BATCH_BYTES = 16 * 1024 * 1024
@@ -69,11 +70,22 @@ class Poller:
         self._poke, self._woken = threading.Event(), asyncio.Event()
         self._recover = True  # look for stored-but-unflagged mail once per connection
         self.watcher = watcher  # told of every failed and every new connection (incidents)
+        self._sessions = 0  # IMAP sessions opened: any after the first is a reconnect
 
     # -- lifecycle -------------------------------------------------------------------------------
     def stop(self) -> None:
         self._stop.set()
         self._stopped.set()
+
+    def resume(self) -> None:
+        """After stop(), run() may be called again: an instance that leads the mailbox again."""
+        self._stop.clear()
+        self._stopped.clear()
+        self._recover = True
+
+    async def disconnect(self) -> None:
+        """Log out (the lead of the mailbox went to another instance); run() connects again."""
+        await self._disconnect()
 
     def wake(self) -> None:
         """Look at the mailbox now (the scheduler's safety poll): ends an IDLE or a wait early.
@@ -82,6 +94,11 @@ class Poller:
         """
         self._poke.set()
         self._woken.set()
+
+    @property
+    def connected(self) -> bool:
+        """An IMAP session is up (logged in, the folder selected): for the service's /readyz."""
+        return self._conn is not None
 
     async def close(self) -> None:
         await self._disconnect()
@@ -113,11 +130,13 @@ class Poller:
     async def _after_failure(self, exc: Exception, failures: int) -> None:
         """Log the detail, tell the watcher what kind of trouble the mailbox is in, wait the backoff."""
         if not isinstance(exc, CONNECTION_ERRORS):  # the database, a bug: not the mail server's doing
+            metrics.IMAP_FAILURES.labels("internal").inc()
             delay = min(2.0 ** (min(failures, 32) - 1), MAX_BACKOFF)
             log.warning("mailbox round failed (%s: %s); retrying in %.0fs", type(exc).__name__, exc, delay)
             await self._sleep(delay)
             return
         failure = classify_imap(exc)
+        metrics.IMAP_FAILURES.labels(str(failure.kind)).inc()
         delay = retry_delay(failure, failures)
         log.warning("mailbox round failed (%s); retrying in %.0fs", failure, delay)
         if self.watcher is not None:
@@ -228,6 +247,9 @@ class Poller:
         await self._imap(conn.open)
         self._conn = conn
         self._recover = True
+        self._sessions += 1
+        if self._sessions > 1:
+            metrics.IMAP_RECONNECTS.inc()
         log.info("connected to %s:%d, folder %s (UIDVALIDITY %d, IDLE %s)", self.settings.host,
                  self.settings.port, self.settings.folder, conn.uidvalidity, "yes" if conn.can_idle else "no")
         return True

@@ -14,6 +14,8 @@ from importlib.resources import files
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from deskbot.storage.advisory import XACT_LOCK, lock_key
+
 VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 _ASSIGNED = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:None|['\"]([^'\"]+)['\"])\s*$", re.M)
 
@@ -82,6 +84,8 @@ async def _run(engine: AsyncEngine, action, revision: str) -> None:
     cfg = alembic_config()
 
     def run(connection) -> None:
+        if connection.dialect.name == "postgresql":  # instances started at once on an empty database: one migrates
+            connection.execute(XACT_LOCK, {"key": lock_key("schema")})
         cfg.attributes["connection"] = connection
         action(cfg, revision)
 

@@ -443,6 +443,17 @@ class WebLoginCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class WebFormRequest(Base):
+    """A request sent with the web form, counted per client address for its rate limit in the database, so
+    that every instance of a desk counts the same requests (the sweep of web leftovers forgets old ones)."""
+
+    __tablename__ = "web_form_requests"
+    __table_args__ = (Index("ix_web_form_requests_client_at", "client", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class WebSignInLink(Base):
     """A one-time link that /web gives a staff member in Telegram: kept as a hash, used once."""
 

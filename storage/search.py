@@ -3,8 +3,9 @@
 A substring such as "ринтер" or "не работ" has no B-tree index to use, and reading every subject of an
 organization of 100,000 tickets takes 70-250 ms. So each database keeps a trigram index of the subjects:
 
-- PostgreSQL: a GIN index on (organization_id, subject gin_trgm_ops) (extensions pg_trgm and btree_gin,
-  both in PostgreSQL's contrib). `subject ILIKE '%...%'` of one organization is answered from it at once.
+- PostgreSQL: a GIN index on (organization_id, id >> 14, subject gin_trgm_ops) (extensions pg_trgm and
+  btree_gin, both in PostgreSQL's contrib; the blocks of numbers since migration 0018). `subject ILIKE
+  '%...%'` of one organization, among its newest tickets or all, is answered from it at once.
 - SQLite: a contentless FTS5 table `ticket_search` (tokenizer `trigram`, case-insensitive) with two
   columns: `subject`, and `scope`, three-character tokens naming the ticket's organization and customer
   (`scope_token`), so that FTS5 itself keeps a search to one organization or customer instead of

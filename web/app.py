@@ -19,7 +19,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
-from deskbot.web import account, board, cabinet, contract, form, login, staff
+from deskbot.web import account, board, cabinet, contract, form, health, login, staff
 from deskbot.web.guards import csrf_guard, security_headers, who_is_asking
 from deskbot.web.pages import (
     BOARD_ASSIGNED, CLOCK, CONFIG, KEY, SESSIONS, TARIFF_WORDING, WAKE_MAIL, WAKE_TELEGRAM, not_found, refused_form,
@@ -32,11 +32,12 @@ MAX_FORM = 64 * 1024  # the forms are a few short fields
 
 def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Callable[[], None] | None = None,
               tariff_wording: Callable | None = None, intake=None, board_assigned: Callable | None = None,
-              wake_telegram: Callable[[], None] | None = None) -> web.Application:
+              wake_telegram: Callable[[], None] | None = None, probes: health.Probes | None = None) -> web.Application:
     """`key`: 32 bytes (dispatch.web_access.web_key); `wake_mail`: called when a code mail is queued;
     `tariff_wording`: words a tariff request for its manager in Telegram (bot/render/tariffs.py);
     `intake`: the PipeIntake of the request form (web/form.py), None: no form;
-    `board_assigned`, `wake_telegram`: the Telegram cards of an assignment on the staff board (web/board.py)."""
+    `board_assigned`, `wake_telegram`: the Telegram cards of an assignment on the staff board (web/board.py);
+    `probes`: /healthz, /readyz and /metrics (web/health.py) are served too."""
     storage = EncryptedCookieStorage(key, cookie_name=COOKIE, httponly=True, secure=config.web.https,
                                      samesite="Lax", max_age=None)
     # The request form's files are the one big body: up to twice their cap is read, so that the page can say
@@ -56,6 +57,9 @@ def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Cal
                     *board.routes(),
                     web.static("/static", str(folder.joinpath("static")))])
     form.setup(app, intake)
+    if probes is not None:
+        app[health.PROBES] = probes
+        app.add_routes(health.routes())
     return app
 
 
@@ -68,14 +72,14 @@ async def _our_404(request: web.Request, handler) -> web.StreamResponse:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: web.Application, listen: str) -> AsyncIterator[web.AppRunner]:
+async def serving(app: web.Application, listen: str, what: str = "web face") -> AsyncIterator[web.AppRunner]:
     """The app on host:port until the block ends."""
     host, _, port = listen.rpartition(":")
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, int(port)).start()
-        log.info("web face on http://%s", listen)
+        log.info("%s on http://%s", what, listen)
         yield runner
     finally:
         await runner.cleanup()

@@ -20,13 +20,12 @@ from deskbot.web.pages import CLOCK, CONFIG, SESSIONS, language, not_found, rend
 
 log = logging.getLogger("deskbot.web")
 INTAKE = web.AppKey("form_intake", object)
-LIMIT = web.AppKey("form_limit", web_form.RateLimit)
 HONEYPOT = "website"
 
 
 def setup(app: web.Application, intake: PipeIntake | None) -> None:
     """The form's routes, with the intake its requests go to (None: the form is off)."""
-    app[INTAKE], app[LIMIT] = intake, web_form.RateLimit(app[CONFIG].web.form_per_hour)
+    app[INTAKE] = intake
     app.add_routes([web.get("/new", blank), web.post("/new", send)])
 
 
@@ -78,7 +77,13 @@ async def send(request: web.Request) -> web.StreamResponse:
     errors = web_form.problems(typed, config)
     if errors:
         return await _form(request, typed, errors, status=413 if "web-form-files-too-big" in errors else 400)
-    if not app[LIMIT].allow(client_address(request, config.web), now):
+    try:
+        async with app[SESSIONS].begin() as db:
+            allowed = await web_form.allow(db, client_address(request, config.web), config.web.form_per_hour, now)
+    except Exception:  # the database away: the person keeps their text and tries again
+        log.exception("web form: the request could not be counted")
+        return await _form(request, typed, ["web-form-not-stored"], status=503)
+    if not allowed:
         return await _form(request, typed, ["web-form-too-many"], status=429)
     if str(form.get(HONEYPOT, "")).strip():
         log.info("web form: honeypot filled by %s; nothing stored", client_address(request, config.web))

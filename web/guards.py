@@ -22,6 +22,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD = "csrf"
 SESSION_TOKEN = "sid"  # the cookie's key for the session token (dispatch/web_access.py)
+MACHINES = frozenset({"/healthz", "/readyz", "/metrics"})  # web/health.py: no person, no session behind them
 # No inline script or style anywhere: everything comes from /static on this host.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -73,7 +74,7 @@ def who_is_asking(sessions, clock):
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         request[PERSON] = None
-        if request.path.startswith("/static/"):
+        if request.path.startswith("/static/") or request.path in MACHINES:
             return await handler(request)
         session = await get_session(request)
         token = session.get(SESSION_TOKEN)

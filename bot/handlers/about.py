@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from deskbot.bot.notify import NOTE
 from deskbot.dispatch import outbox
+from deskbot.telemetry.context import concerning
 
 # Our buttons carry the ticket number first ("t1:42:close"). Not "e1" (whom to ask) nor "h2" (a helper's
 # time): a reply to those questions is their answer, never mail to the customer.
@@ -34,6 +35,13 @@ class About:
 
 async def replied_about(session: AsyncSession, message: Message) -> About | None:
     """What the message `message` replies to is about; None when it replies to nothing, or to no ticket's message."""
+    found = await _about(session, message)
+    if found is not None:
+        concerning(found.ticket)  # the rest of this update's lines name the ticket
+    return found
+
+
+async def _about(session: AsyncSession, message: Message) -> About | None:
     replied = message.reply_to_message
     if replied is None:
         return None

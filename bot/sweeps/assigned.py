@@ -8,6 +8,7 @@ Both read indexed columns and claim rows with SKIP LOCKED: two services never ac
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -18,6 +19,9 @@ from deskbot.dispatch import assignment, rules
 from deskbot.dispatch.config import Config
 from deskbot.dispatch.tickets import Done
 from deskbot.storage.models import Staff, Ticket
+from deskbot.telemetry.context import about
+
+log = logging.getLogger("deskbot.assignment")
 
 MAX_PER_SWEEP = 200
 
@@ -52,8 +56,10 @@ async def pass_on_untaken(session: AsyncSession, config: Config, notify: Notifie
         .with_for_update(skip_locked=True, key_share=True, of=Ticket)))
     moved = 0
     for number in due:
-        placed = await assignment.pass_on(session, config, number, now)
-        if placed is not None:
-            await notify.not_taken(session, placed.done(None), now)
-            moved += 1
+        with about(ticket=number):
+            placed = await assignment.pass_on(session, config, number, now)
+            if placed is not None:
+                log.info("ticket #%d not taken in time: %s", number, placed.reason)
+                await notify.not_taken(session, placed.done(None), now)
+                moved += 1
     return moved

@@ -17,7 +17,9 @@ from deskbot.bot.sweeps.announce import MAX_PER_SWEEP, NAG, NAG_DIGEST, departme
 from deskbot.dispatch import outbox, rules
 from deskbot.dispatch.cards import ticket_cards, waiting_tickets
 from deskbot.dispatch.config import Config
+from deskbot.storage.db import after_commit
 from deskbot.storage.models import Ticket
+from deskbot.telemetry import metrics
 
 # Up to this many tickets due at once get a reminder card each, with buttons;
 # more are listed in one reminder of at most NAG_DIGESTS messages (and never more
@@ -53,6 +55,7 @@ async def nag_due_tickets(session: AsyncSession, config: Config, texts: Texts, n
     reminder = rules.group_for_reminder(
         waiting, now, min(NAG_CARDS, budget // 2), room=min(NAG_DIGESTS, max(1, budget // 2)),
         measure=lambda ticket, style: texts.line_length(ticket, style, with_age=True), styles=len(DIGEST_STYLES))
+    after_commit(session, lambda: metrics.NAGS_SENT.inc(len(waiting)))
     if reminder.cards:
         await _cards(session, chat_id, texts, reminder, now)
     else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import socket
+import ssl
 import time
 from collections import Counter, deque
 from contextlib import suppress
@@ -80,13 +81,17 @@ class FakeTelegram(Control):
     def __init__(self, token: str = DEFAULT_TOKEN, *, bot_username: str = "deskbot_test_bot",
                  bot_name: str = "Deskbot", limits: RateLimits | None = None,
                  clock: Callable[[], float] = time.monotonic, callback_query_ttl: float = 900.0,
-                 strict_ampersand: bool = True, request_log_size: int = 10_000):
+                 strict_ampersand: bool = True, request_log_size: int = 10_000,
+                 webhook_ssl: ssl.SSLContext | None = None):
+        """`webhook_ssl`: whom to trust for an https webhook (Telegram trusts the public CAs; a test that
+        puts a TLS proxy of its own in front of deskbot gives its throwaway certificate here)."""
         if ":" not in token or not token.split(":", 1)[0].isdigit():
             raise ValueError("a bot token looks like '<bot id>:<secret>'")
         self.token = token
         self.clock = clock
         self.callback_query_ttl = callback_query_ttl
         self.strict_ampersand = strict_ampersand
+        self.webhook_ssl = webhook_ssl
         self._bot = User(int(token.split(":", 1)[0]), bot_name, bot_username, is_bot=True,
                          language_code=None)
         self._limits = limits if limits is not None else RateLimits()

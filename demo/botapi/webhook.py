@@ -98,6 +98,7 @@ class Webhook:
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret_token} if self.secret_token else {}
         try:
             async with self._session.post(self.url, json=update, headers=headers,
+                                          ssl=self._fake.webhook_ssl or True,
                                           timeout=aiohttp.ClientTimeout(total=10)) as response:
                 if not 200 <= response.status < 300:
                     return f"Wrong response from the webhook: {response.status} {response.reason}"

@@ -1,4 +1,5 @@
-"""Webhook mode, in-process: the fake Telegram POSTs updates to the running service, with the secret header."""
+"""Webhook mode, in-process: the fake Telegram POSTs updates to the running service, with the secret header;
+the webhook outlives a stop (other instances may use it), and polling mode removes it."""
 from __future__ import annotations
 
 import asyncio
@@ -55,4 +56,17 @@ webhook_secret = "{SECRET}"
         finally:
             stop.set()
             await asyncio.wait_for(run, 30)
-        assert fake.webhook is None or not fake.webhook.url  # removed at shutdown
+        # Kept at shutdown: with several instances behind one address, one stopping must not cut off the rest.
+        assert fake.webhook.url == url
+        # The same desk in polling mode removes the webhook left over, then polls.
+        path.write_text(path.read_text().replace('mode = "webhook"', 'mode = "polling"'))
+        stop = asyncio.Event()
+        run = asyncio.create_task(service.run(load_config(path, environ={}), stop=stop))
+        try:
+            await fake.wait_for(lambda: fake.calls("deleteWebhook") and not fake.webhook.url, timeout=20,
+                                what="the webhook removed")
+            fake.user_command(STRANGER, "start")
+            await fake.wait_for_bot_message(STRANGER, count=2, text_contains=str(STRANGER), timeout=20)
+        finally:
+            stop.set()
+            await asyncio.wait_for(run, 30)

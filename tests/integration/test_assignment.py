@@ -233,3 +233,24 @@ async def test_the_web_forms_route_assigns_in_an_automatic_department(engine):
     got = await assignees(sessions)
     assert (got[1], got[2]) == ("Ann", None)
     assert [kind for kind, _ in await events(sessions, 1)] == ["routed", "auto_assigned"]
+
+
+async def test_the_wait_for_an_automatic_assignment_is_counted_once_committed(engine):
+    from prometheus_client import REGISTRY
+
+    def counted() -> tuple[float, float]:
+        labels = {"how": "automatic"}
+        return (REGISTRY.get_sample_value("deskbot_time_to_assignment_seconds_count", labels) or 0,
+                REGISTRY.get_sample_value("deskbot_time_to_assignment_seconds_sum", labels) or 0)
+
+    config = desk()
+    sessions = await sessions_with_staff(engine, config)
+    await new_tickets(sessions, 1)
+    before = counted()
+    with pytest.raises(RuntimeError):
+        async with sessions.begin() as s:  # placed, then the transaction fails: nothing happened, nothing counted
+            await assignment.place(s, config, 1, await department(sessions), NOW + timedelta(seconds=90))
+            raise RuntimeError("the commit never comes")
+    assert counted() == before
+    assert await place(sessions, config, 1, now=NOW + timedelta(seconds=90)) == ("Ann", "round robin")
+    assert (counted()[0] - before[0], counted()[1] - before[1]) == (1, 90)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-FLOORS = ("app", "bot", "catalog", "demo", "dispatch", "mailbox", "storage", "web")
+FLOORS = ("app", "bot", "catalog", "demo", "dispatch", "mailbox", "storage", "telemetry", "web")
 
 
 def tree(tmp_path: Path) -> Path:
@@ -55,6 +55,8 @@ def test_the_floors_hold(tmp_path):
     ("web/app.py", "from deskbot.bot.render.texts import Texts"),  # the two faces stand side by side
     ("bot/app.py", "from deskbot.web.pages import render"),
     ("dispatch/visibility.py", "from deskbot.web.guards import Person"),
+    ("telemetry/metrics.py", "from deskbot.storage.models import Ticket"),  # the bottom floor imports nothing of ours
+    ("telemetry/context.py", "from deskbot.catalog.words import Safe"),  # nor the catalog beside it
 ])
 def test_a_wrong_arrow_fails(tmp_path, module, wrong):
     root = tree(tmp_path)

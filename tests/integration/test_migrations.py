@@ -40,7 +40,8 @@ async def test_stairway(db_url):
                 indexes = await conn.run_sync(lambda c: inspect(c).get_indexes("tickets"))
             assert search.POSTGRES_INDEX in {index["name"] for index in indexes}
         await migrate.downgrade(engine, before_search())
-        assert await table_names(engine) == set(Base.metadata.tables)
+        later = {"web_form_requests"}  # made by the migrations after the search's
+        assert await table_names(engine) == set(Base.metadata.tables) - later
         await migrate.upgrade(engine)
     finally:
         await engine.dispose()

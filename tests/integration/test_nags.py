@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from deskbot.bot.notify import Notifier
@@ -90,7 +91,9 @@ async def test_a_ticket_is_nagged_every_nag_every_until_it_is_assigned(sessions,
     assert await nag(sessions, clock) == []  # not before nag_every
 
     clock.advance(timedelta(seconds=1))
+    before = REGISTRY.get_sample_value("deskbot_nags_sent_total")
     [first] = await nag(sessions, clock)
+    assert REGISTRY.get_sample_value("deskbot_nags_sent_total") - before == 1
     payload = json.loads(first.payload)
     assert (first.purpose, first.ticket_id, first.chat_id) == ("nag", number, DISPATCHERS)
     assert payload["text"].startswith("⏰ <b>Not assigned yet</b>, waiting 5 min.\n"

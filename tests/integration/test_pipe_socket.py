@@ -5,6 +5,7 @@ import asyncio
 import socket
 import sys
 
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from deskbot.app import pipe_server
@@ -70,6 +71,7 @@ async def test_a_database_the_service_cannot_reach_is_tempfail_then_the_retry_is
     config = pipe_config(tmp_path / "config.toml", "sqlite+aiosqlite:///unused.sqlite3")
     sock = tmp_path / "ingest.sock"  # the default: beside the config file
     raw = make_mail("While the database is down", message_id="<down@client.test>")
+    before = REGISTRY.get_sample_value("deskbot_tickets_created_total", {"source": "pipe"})
     unreachable = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{closed}/none")
     try:
         async with pipe_server.listening(sock, 0o660, intake_for(config, unreachable).hand_in):
@@ -78,12 +80,14 @@ async def test_a_database_the_service_cannot_reach_is_tempfail_then_the_retry_is
         await unreachable.dispose()
     assert (code, out) == (75, "75 []")
     assert "not stored now" in err
+    assert REGISTRY.get_sample_value("deskbot_tickets_created_total", {"source": "pipe"}) == before
 
     async with pipe_server.listening(sock, 0o660, intake_for(config, engine).hand_in):
         code, out, err = await run_command(config, raw)
     assert (code, out) == (0, "0 []"), err
     async with session_factory(engine)() as session:
         assert [t.subject for t in await session.scalars(select(Ticket))] == ["While the database is down"]
+    assert REGISTRY.get_sample_value("deskbot_tickets_created_total", {"source": "pipe"}) - before == 1  # once
 
 
 async def test_mail_handed_in_together_is_written_together_and_threads_within_the_group(tmp_path, engine):

@@ -1,6 +1,7 @@
 """Quarantined mail, on SQLite and PostgreSQL: kept aside with its kind, told once, released or dismissed once."""
 from datetime import datetime, timezone
 
+from prometheus_client import REGISTRY
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DataError
@@ -117,9 +118,11 @@ async def test_release_opens_a_ticket_through_the_intake_and_logs_it(ingest, eng
     await ingest.store(7, [fetched(3, make_mail("Invoice again", sender="Bob <bob@gmail.com>",
                                                  headers={"Precedence": "bulk"}))], 3)
     person = await dina(engine)
+    released = REGISTRY.get_sample_value("deskbot_tickets_created_total", {"source": "released"})
     async with session_factory(engine).begin() as s:
         without = await quarantine.release(s, 2, person, config, NOW)
         with_address = await quarantine.release(s, 3, None, config, NOW)
+    assert REGISTRY.get_sample_value("deskbot_tickets_created_total", {"source": "released"}) - released == 2
     async with session_factory(engine)() as s:
         first, second = await s.get(Ticket, without), await s.get(Ticket, with_address)
         assert (first.status, first.customer_id, first.announced_at, first.subject) == ("new", None, None, "Help <me>")

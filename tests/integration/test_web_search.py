@@ -128,6 +128,31 @@ async def test_short_text_looks_in_the_newest_tickets_and_says_so(web_desk, monk
     assert "shorter than 3" not in await browser.page("/tickets?q=printer")
 
 
+async def test_many_matches_list_the_newest_and_say_so(web_desk, monkeypatch):
+    await add(web_desk, BOSS, "VPN is slow in the office", days_ago=40)
+    await add(web_desk, BOSS, "VPN drops", "VPN again", "vpn: new laptop", "The printer", status="closed")
+    sessions = web_desk.sessions
+    monkeypatch.setattr(ticket_search, "MATCHES", 2)
+    # PostgreSQL looks in the newest blocks of numbers first: blocks of 2 here, so that it takes rounds
+    monkeypatch.setattr(ticket_search, "BLOCK_BITS", 1)
+    monkeypatch.setattr(ticket_search, "FIRST_WINDOW", 2)
+    async with sessions() as s:
+        boss = await person(sessions, BOSS)
+        found = await visibility.tickets(s, boss, text="vpn")
+        assert [line.subject for line in found.lines] == ["vpn: new laptop", "VPN again"] and found.more_than == 2
+        month = visibility.Period(web_desk.clock.now() - timedelta(days=60), web_desk.clock.now() - timedelta(days=30))
+        older = await visibility.tickets(s, boss, text="vpn", opened=month)  # a period reaches past the newest
+        assert [line.subject for line in older.lines] == ["VPN is slow in the office"] and older.more_than is None
+        assert (await visibility.tickets(s, boss, text="vpn", status="closed")).more_than == 2
+        assert [line.subject for line in (await visibility.tickets(s, boss, text="office")).lines] == [
+            "VPN is slow in the office"]  # one match, older than the first blocks
+    browser = await web_desk.browser()
+    await log_in(browser, sessions, web_desk.clock, BOSS)
+    page = await browser.page("/tickets?q=vpn")
+    assert "More than 2 tickets match: the newest 2 are listed" in page and "VPN again" in page
+    assert "More than" not in await browser.page("/tickets?q=printer")
+
+
 async def test_the_migration_indexes_the_tickets_already_there(db_url):
     engine = create_engine(db_url)
     try:

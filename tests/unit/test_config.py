@@ -68,10 +68,15 @@ def test_own_addresses_include_mailbox_and_sender(tmp_path):
         (MINIMAL + '[dispatch]\ntimezone = "Mars/Olympus"\n', "[dispatch] timezone: unknown time zone 'Mars/Olympus' (got 'Mars/Olympus')"),
         (MINIMAL + '[[staff]]\nname = "A"\ntelegram_id = 1\nroles = ["boss"]\n', "[[staff]] #1 roles.0: Input should be 'dispatcher', 'specialist' or 'manager' (got 'boss')"),
         ("", "[mailbox]: required key is missing"),
+        (MINIMAL + '[logging]\nformat = "yaml"\n', "[logging] format: Input should be 'text' or 'json' (got 'yaml')"),
+        (MINIMAL + '[metrics]\nlisten = "9108"\n', "[metrics] listen: listen must be host:port, e.g. 127.0.0.1:9108, or empty for no listener of its own (got '9108')"),
+        (MINIMAL + '[metrics]\nallow = ["10.0.0.0/8", "intranet"]\n', "[metrics] allow: 'intranet' is not an IP address or network (\"10.0.0.0/8\")"),
         ('[database]\nurl = "mysql://root:pw@db/x"\n' + MINIMAL, "[database] url: use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"),
         (MINIMAL + '[telegram]\nmode = "webhook"\n', "[telegram]: webhook mode needs webhook_url"),
         (MINIMAL + '[telegram]\nmode = "webhook"\nwebhook_url = "https://d.test/t"\nwebhook_secret = "short"\n',
          "[telegram]: webhook mode needs webhook_secret: 16 to 256 of A-Z a-z 0-9 _ -"),
+        (MINIMAL + '[telegram]\nfsm = "http://:pw@redis.test/0"\n',
+         '[telegram] fsm: fsm must be "" (memory) or a Redis URL: "redis://host:6379/0"'),
         ('[database]\nurl = "nonsense"\n' + MINIMAL, "[database] url: use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"),
     ],
 )
@@ -160,3 +165,10 @@ def test_rule_values_alone_read_as_lists_and_templates_refuse_unknown_placeholde
     idle = MINIMAL + '[[rules]]\nname = "r"\nsubject = ["x"]\n'
     with pytest.raises(ConfigError, match=r"\[\[rules\]\] #1: the rule does nothing"):
         load_config(write(tmp_path, idle), environ={})
+
+
+def test_the_fsm_is_in_memory_unless_a_redis_is_named(tmp_path):
+    assert load_config(write(tmp_path, MINIMAL), environ={}).telegram.fsm.get_secret_value() == ""
+    config = load_config(write(tmp_path, MINIMAL + '[telegram]\nfsm = "redis://:pw@127.0.0.1:6379/2"\n'), environ={})
+    assert config.telegram.fsm.get_secret_value() == "redis://:pw@127.0.0.1:6379/2"
+    assert "pw" not in repr(config.telegram)

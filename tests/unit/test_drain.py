@@ -293,3 +293,24 @@ def test_the_loop_knows_no_transport(tmp_path):
             "or m.startswith(('deskbot.bot', 'deskbot.dispatch.mailout', 'deskbot.mailbox.smtp'))))")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "[]", "")
+
+
+async def test_each_outcome_is_counted_once_committed_by_channel_and_kind(sessions, clock):
+    from prometheus_client import REGISTRY
+
+    def count(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, {"channel": "test", **labels}) or 0.0
+
+    names = [("deskbot_outbox_sent_total", {}),
+             ("deskbot_outbox_errors_total", {"outcome": "refused", "kind": "No"}),
+             ("deskbot_outbox_errors_total", {"outcome": "wait", "kind": "rate limit"}),
+             ("deskbot_outbox_errors_total", {"outcome": "trouble", "kind": "Away"})]
+    before = [count(name, **labels) for name, labels in names]
+    await queue(sessions, clock, 4)
+    transport = Scripted(KeyError("payload"), No("refused"), OK, Later(5), Away("down"))
+    loop = drain(transport, sessions, clock)
+    with pytest.raises(KeyError):  # not the peer's: rolled back, and counted nowhere
+        await loop.drain_once()
+    assert [count(name, **labels) for name, labels in names] == before
+    await loop.drain_once()  # refused, sent, told to wait, then trouble: the drain pauses
+    assert [count(name, **labels) - was for (name, labels), was in zip(names, before)] == [1, 1, 1, 1]

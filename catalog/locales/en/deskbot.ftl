@@ -758,3 +758,4 @@ web-board-tags = Tags
 
 # --- issue13-search ---
 web-tickets-short-search = Text shorter than 3 characters is looked for in the newest { $count } tickets only: type 3 characters or more to search them all.
+web-tickets-many-matches = More than { $count } tickets match: the newest { $count } are listed. Add words, a status or a period to find older ones.
