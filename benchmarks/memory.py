@@ -17,6 +17,10 @@ holds. USS: the pages of this process alone (what ending it would give back).
 sampled every 0.1 s (processes that come and go included) until every mail is stored and
 every new ticket is shown in the group; the peak of the sums is reported, and each
 process's own peak.
+
+--visit (on by default): after the idle readings, one page of the web face (/login) is asked for
+and the tree read again: the session cookie's encryption is loaded by the first request that
+needs a session, not at start.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import argparse
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import psutil
@@ -115,6 +120,8 @@ def main() -> None:
     args.add_argument("--idle", default="15,75",
                       help="seconds after start at which the idle tree is read (comma-separated; the parser "
                            "workers end after a minute without mail)")
+    args.add_argument("--visit", action=argparse.BooleanOptionalAction, default=True,
+                      help="after the idle readings, ask the web face for one page and read the tree again")
     args.add_argument("--burst", type=int, default=0, help="mails in the burst (0: idle only)")
     args.add_argument("--burst-wait", type=float, default=600, help="give up on the burst after this many seconds")
     opts = args.parse_args()
@@ -129,6 +136,13 @@ def main() -> None:
             for at in sorted(float(x) for x in opts.idle.split(",")):
                 time.sleep(max(0.0, started + at - time.monotonic()))
                 print(f"idle, {at:.0f} s after start:")
+                print(table(tree(root)), flush=True)
+            if opts.visit:
+                # A person's first page: the session cookie's encryption (cryptography) is loaded then.
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=30) as page:
+                    page.read()
+                time.sleep(5)
+                print("idle, after one web page (/login):")
                 print(table(tree(root)), flush=True)
             if opts.burst:
                 print(_burst(opts.burst, opts.burst_wait, dovecot, fake, proc, workdir), flush=True)

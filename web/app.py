@@ -14,8 +14,7 @@ from importlib.resources import files
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from aiohttp_session import session_middleware
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from aiohttp_session import AbstractStorage, Session, session_middleware
 
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
@@ -38,8 +37,7 @@ def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Cal
     `intake`: the PipeIntake of the request form (web/form.py), None: no form;
     `board_assigned`, `wake_telegram`: the Telegram cards of an assignment on the staff board (web/board.py);
     `probes`: /healthz, /readyz and /metrics (web/health.py) are served too."""
-    storage = EncryptedCookieStorage(key, cookie_name=COOKIE, httponly=True, secure=config.web.https,
-                                     samesite="Lax", max_age=None)
+    storage = _CookieStorage(key, config.web.https)
     # The request form's files are the one big body: up to twice their cap is read, so that the page can say
     # "too big" with the person's text kept; a bigger body gets aiohttp's bare 413.
     biggest = MAX_FORM if intake is None else 2 * config.web.form_max_upload + config.web.form_max_text * 4 + MAX_FORM
@@ -69,6 +67,33 @@ async def _our_404(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     except web.HTTPNotFound:
         return await not_found(request)
+
+
+class _CookieStorage(AbstractStorage):
+    """EncryptedCookieStorage, made when a request first asks for the session: `cryptography` (8 MB resident,
+    benchmarks/README.md, *Memory*) is not loaded while only machines (/healthz, /metrics) and files ask."""
+
+    def __init__(self, key: bytes, https: bool) -> None:
+        super().__init__(cookie_name=COOKIE)
+        self._key, self._https = key, https
+        self._made: AbstractStorage | None = None
+
+    def _storage(self) -> AbstractStorage:
+        if self._made is None:
+            from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+            self._made = EncryptedCookieStorage(self._key, cookie_name=COOKIE, httponly=True, secure=self._https,
+                                                samesite="Lax", max_age=None)
+        return self._made
+
+    async def new_session(self) -> Session:
+        return await self._storage().new_session()
+
+    async def load_session(self, request: web.Request) -> Session:
+        return await self._storage().load_session(request)
+
+    async def save_session(self, request: web.Request, response: web.StreamResponse, session: Session) -> None:
+        await self._storage().save_session(request, response, session)
 
 
 @contextlib.asynccontextmanager
