@@ -75,12 +75,3 @@ async def test_current_revision_of_an_empty_database_is_none(db_url):
     finally:
         await engine.dispose()
 
-
-def test_the_service_checks_the_schema_without_alembic():
-    import subprocess
-    import sys
-
-    probe = ("import sys, deskbot.app.service, deskbot.storage.migrate as m; m.head_revision(); "
-             "print(sorted(n for n in sys.modules if n.split('.')[0] in ('alembic', 'mako', 'pygments')))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
