@@ -19,8 +19,7 @@ every new ticket is shown in the group; the peak of the sums is reported, and ea
 process's own peak.
 
 --visit (on by default): after the idle readings, one page of the web face (/login) is asked for
-and the tree read again: the session cookie's encryption is loaded by the first request that
-needs a session, not at start.
+and the tree read again: what the first page loads (templates, the session) stays.
 """
 from __future__ import annotations
 
@@ -138,7 +137,7 @@ def main() -> None:
                 print(f"idle, {at:.0f} s after start:")
                 print(table(tree(root)), flush=True)
             if opts.visit:
-                # A person's first page: the session cookie's encryption (cryptography) is loaded then.
+                # A person's first page: its templates and the session's code stay loaded.
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=30) as page:
                     page.read()
                 time.sleep(5)

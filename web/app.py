@@ -1,7 +1,7 @@
 """The web face's aiohttp application, and serving it on `web.listen`.
 
-Middlewares, outermost first: security headers on every answer; the session (an encrypted
-cookie: aiohttp-session's EncryptedCookieStorage, Fernet from `cryptography`); who is asking;
+Middlewares, outermost first: security headers on every answer; the session (a signed cookie:
+aiohttp-session's storage, signed with itsdangerous, web/cookie.py); who is asking;
 the CSRF guard; unknown addresses rendered as our own 404 page. Views hold only their logic.
 """
 from __future__ import annotations
@@ -14,11 +14,12 @@ from importlib.resources import files
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from aiohttp_session import AbstractStorage, Session, session_middleware
+from aiohttp_session import session_middleware
 
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.config import Config
 from deskbot.web import account, board, cabinet, contract, form, health, login, staff
+from deskbot.web.cookie import SignedCookieStorage
 from deskbot.web.guards import csrf_guard, security_headers, who_is_asking
 from deskbot.web.pages import (
     BOARD_ASSIGNED, CLOCK, CONFIG, KEY, SESSIONS, TARIFF_WORDING, WAKE_MAIL, WAKE_TELEGRAM, not_found, refused_form,
@@ -37,7 +38,7 @@ def build_app(config: Config, sessions, clock: Clock, key: bytes, wake_mail: Cal
     `intake`: the PipeIntake of the request form (web/form.py), None: no form;
     `board_assigned`, `wake_telegram`: the Telegram cards of an assignment on the staff board (web/board.py);
     `probes`: /healthz, /readyz and /metrics (web/health.py) are served too."""
-    storage = _CookieStorage(key, config.web.https)
+    storage = SignedCookieStorage(key, cookie_name=COOKIE, secure=config.web.https)
     # The request form's files are the one big body: up to twice their cap is read, so that the page can say
     # "too big" with the person's text kept; a bigger body gets aiohttp's bare 413.
     biggest = MAX_FORM if intake is None else 2 * config.web.form_max_upload + config.web.form_max_text * 4 + MAX_FORM
@@ -67,33 +68,6 @@ async def _our_404(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     except web.HTTPNotFound:
         return await not_found(request)
-
-
-class _CookieStorage(AbstractStorage):
-    """EncryptedCookieStorage, made when a request first asks for the session: `cryptography` (8 MB resident,
-    benchmarks/README.md, *Memory*) is not loaded while only machines (/healthz, /metrics) and files ask."""
-
-    def __init__(self, key: bytes, https: bool) -> None:
-        super().__init__(cookie_name=COOKIE)
-        self._key, self._https = key, https
-        self._made: AbstractStorage | None = None
-
-    def _storage(self) -> AbstractStorage:
-        if self._made is None:
-            from aiohttp_session.cookie_storage import EncryptedCookieStorage
-
-            self._made = EncryptedCookieStorage(self._key, cookie_name=COOKIE, httponly=True, secure=self._https,
-                                                samesite="Lax", max_age=None)
-        return self._made
-
-    async def new_session(self) -> Session:
-        return await self._storage().new_session()
-
-    async def load_session(self, request: web.Request) -> Session:
-        return await self._storage().load_session(request)
-
-    async def save_session(self, request: web.Request, response: web.StreamResponse, session: Session) -> None:
-        await self._storage().save_session(request, response, session)
 
 
 @contextlib.asynccontextmanager

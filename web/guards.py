@@ -1,6 +1,6 @@
 """The doors, guarded once for every page: security headers, who is asking, and CSRF on every form.
 
-CSRF: a synchronizer token. Each visitor's session (an encrypted cookie, see web/app.py) holds a
+CSRF: a synchronizer token. Each visitor's session (a signed cookie, web/cookie.py) holds a
 random token; every form carries it in a hidden field, and a POST whose field does not match
 is refused before any view runs. The cookie is encrypted and SameSite=Lax, so another site can
 neither read the token nor make the browser send a matching pair.

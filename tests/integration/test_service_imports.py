@@ -10,7 +10,7 @@ KEPT_OUT = {
     "mako": "Alembic's", "pygments": "Alembic's (through Mako)",
     "charset_normalizer": "the parser's: it runs in the worker processes (mailbox/parse_pool.py)",
     "selectolax": "the parser's", "deskbot.mailbox.parse": "the parser itself",
-    "cryptography": "the session cookie's: made on the first request that needs a session (web/app.py)",
+    "cryptography": "not used by the service: the session cookie is signed (web/cookie.py)",
 }
 
 

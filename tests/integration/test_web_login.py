@@ -1,4 +1,6 @@
 """Customers log in with a code e-mailed to them (read here from a real SMTP sink); the doors' guards."""
+import base64
+import json
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -136,6 +138,29 @@ async def test_cookie_flags_and_security_headers(web_desk):
     assert "deskbot_session=" in cookie
     css = await browser.client.get("/static/deskbot.css")
     assert css.status == 200 and css.content_type == "text/css"
+
+
+async def test_a_cookie_changed_by_hand_is_a_fresh_session(web_desk):
+    """The cookie is signed, not encrypted: what it holds can be read, but a changed one (a token or a CSRF
+    token of someone's choosing) is refused, and a cookie of the former encrypted storage too."""
+    browser = await web_desk.browser()
+    await log_in(browser, web_desk.sessions, web_desk.clock, ANN)
+    assert (await browser.client.get("/tickets", allow_redirects=False)).status == 200
+    signed = next(c for c in browser.client.session.cookie_jar if c.key == "deskbot_session").value
+    payload, _, signature = signed.rpartition(".")
+    held = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))  # readable, as said
+    held["session"]["csrf"] = "chosen"  # the live session's own token kept: only the signature can tell
+    forged_payload = base64.urlsafe_b64encode(json.dumps(held).encode()).decode().rstrip("=")
+    fernet_like = "gAAAAABl" + "A" * 120  # what EncryptedCookieStorage wrote before
+    for cookie in (f"{forged_payload}.{signature}", signed[:-2] + ("AA" if not signed.endswith("AA") else "BB"),
+                   fernet_like):
+        browser.client.session.cookie_jar.clear()
+        response = await browser.client.get("/tickets", allow_redirects=False,
+                                            headers={"Cookie": f"deskbot_session={cookie}"})
+        assert response.headers.get("Location") == "/login", cookie
+    browser.client.session.cookie_jar.clear()
+    response = await browser.client.get("/tickets", allow_redirects=False, headers={"Cookie": f"deskbot_session={signed}"})
+    assert response.status == 200  # the cookie as it was signed still works
 
 
 async def test_plain_http_cookies_are_not_secure(web_desk):
