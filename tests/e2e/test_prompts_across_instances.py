@@ -8,13 +8,12 @@ import asyncio
 import random
 
 import pytest
-import redis.asyncio as redis
 
 from deskbot.app import service
 from deskbot.demo.botapi import FakeTelegram
 from deskbot.dispatch.config import load_config
 from harness.balancer import RoundRobin
-from harness.cluster import Instance, tapped, typed
+from harness.cluster import Instance, forget_prompts, tapped, typed
 from harness.databases import drop_pg_database
 from harness.mails import make_mail
 from harness.service_run import DANA, SAM, Service, assigned_to_sam, people
@@ -69,10 +68,4 @@ async def test_a_colleagues_prompts_answered_through_the_other_instance(
                 await asyncio.wait_for(asyncio.gather(*runs), 30)
     finally:
         await drop_pg_database(db_url.rpartition("/")[2])
-        client = redis.from_url(REDIS)
-        try:
-            keys = [key async for key in client.scan_iter(f"fsm:{bot_id}:*")]
-            if keys:
-                await client.delete(*keys)
-        finally:
-            await client.aclose()
+        await forget_prompts(REDIS, bot_id)

@@ -12,14 +12,13 @@ import random
 import time
 
 import pytest
-import redis.asyncio as redis
 from sqlalchemy import func, select, text
 
 from deskbot.demo.botapi import FakeTelegram
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import RawMail, Ticket
 from harness.balancer import RoundRobin
-from harness.cluster import Instance, print_logs, stop_all, tapped, typed
+from harness.cluster import Instance, forget_prompts, print_logs, stop_all, tapped, typed
 from harness.mails import eventually, make_mail
 from harness.service_run import DISPATCHERS, SAM, Service, assigned_to_sam, people
 
@@ -107,13 +106,7 @@ async def test_two_instances_share_the_work_and_survive_the_pollers_leader_dying
             assert "handing over the IMAP poller" in survivor.text()  # its clean stop said so
     finally:
         await engine.dispose()
-        client = redis.from_url(REDIS)
-        try:
-            keys = [key async for key in client.scan_iter(f"fsm:{bot_id}:*")]
-            if keys:
-                await client.delete(*keys)
-        finally:
-            await client.aclose()
+        await forget_prompts(REDIS, bot_id)
 
 
 async def _tickets(sessions, count: int) -> bool:

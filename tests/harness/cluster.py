@@ -107,3 +107,16 @@ async def delivered(fake, which) -> int:
     def taken():
         return next((u["update_id"] for u in fake.webhook.delivered if which(u)), None)
     return await eventually(taken, timeout=20, what="the update delivered")
+
+
+async def forget_prompts(redis_url: str, bot_id: int) -> None:
+    """The test's aiogram FSM keys in the shared Redis (aiogram's RedisStorage names them fsm:BOT:...)."""
+    import redis.asyncio as redis
+
+    client = redis.from_url(redis_url)
+    try:
+        keys = [key async for key in client.scan_iter(f"fsm:{bot_id}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
