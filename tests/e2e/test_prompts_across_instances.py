@@ -13,13 +13,13 @@ from deskbot.app import service
 from deskbot.demo.botapi import FakeTelegram
 from deskbot.dispatch.config import load_config
 from harness.balancer import RoundRobin
-from harness.cluster import Instance, forget_prompts, tapped, typed
+from harness.cluster import Instance, forget_prompts, redis_url, tapped, typed
 from harness.databases import drop_pg_database
 from harness.mails import make_mail
 from harness.service_run import DANA, SAM, Service, assigned_to_sam, people
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.postgres]
-REDIS = "redis://127.0.0.1:6379/0"
+REDIS = redis_url()
 
 
 async def test_a_colleagues_prompts_answered_through_the_other_instance(

@@ -18,12 +18,12 @@ from deskbot.demo.botapi import FakeTelegram
 from deskbot.storage.db import create_engine, session_factory
 from deskbot.storage.models import RawMail, Ticket
 from harness.balancer import RoundRobin
-from harness.cluster import Instance, forget_prompts, print_logs, stop_all, tapped, typed
+from harness.cluster import Instance, forget_prompts, redis_url, print_logs, stop_all, tapped, typed
 from harness.mails import eventually, make_mail
 from harness.service_run import DISPATCHERS, SAM, Service, assigned_to_sam, people
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.postgres]
-REDIS = "redis://127.0.0.1:6379/0"
+REDIS = redis_url()
 LEADS_MAILBOX = "now leads the IMAP poller"
 # Two halves, each more than the dispatcher chat's cards in a minute: each is listed in a digest.
 HALF = 16

@@ -4,6 +4,7 @@ folder, config and log, and listens on its own port."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import sys
@@ -107,6 +108,13 @@ async def delivered(fake, which) -> int:
     def taken():
         return next((u["update_id"] for u in fake.webhook.delivered if which(u)), None)
     return await eventually(taken, timeout=20, what="the update delivered")
+
+
+def redis_url() -> str:
+    """A Redis database of this test worker's own: the tests share the bot's id and its people, so two
+    tests on parallel workers would otherwise read each other's prompts (aiogram keys them fsm:BOT:CHAT:USER)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return f"redis://127.0.0.1:6379/{1 + int(worker.removeprefix('gw') or 0) % 15}"
 
 
 async def forget_prompts(redis_url: str, bot_id: int) -> None:
