@@ -20,7 +20,7 @@ from deskbot.storage.models import Ticket
 
 SHORT = 3  # characters a trigram needs
 SHORT_SCAN = 2000
-MATCHES = 1000
+MATCHES = 500
 BLOCK_BITS = 14  # PostgreSQL's index keys a ticket by id >> BLOCK_BITS too (migration 0018)
 FIRST_WINDOW = 1 << 15
 _INDEX = table(search.SQLITE_TABLE, column("rowid"))

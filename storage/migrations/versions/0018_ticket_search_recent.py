@@ -1,7 +1,7 @@
 """PostgreSQL's subject search index also keyed by the ticket's number in blocks of 16,384, newest first
 
 A phrase in every tenth subject of a big organization has ten thousand matches; the cabinet lists the
-newest thousand (dispatch/ticket_search.py). Keyed by (id >> 14) as well, the index gathers the matches
+newest 500 (dispatch/ticket_search.py). Keyed by (id >> 14) as well, the index gathers the matches
 of the newest blocks only, instead of all of them. SQLite's FTS5 table lists matches newest first by itself.
 
 Revision ID: 0018
