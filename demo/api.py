@@ -96,7 +96,9 @@ async def live(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[DESK].live
     request.app[SOCKETS].add(socket)
     with hub.listening() as updates:
-        await socket.send_str(_dumps({"type": "state", "state": hub.current()}))
+        first = hub.current()
+        sent = first["version"]  # a push of the same snapshot may already be queued: the page gets it once
+        await socket.send_str(_dumps({"type": "state", "state": first}))
         reader = _read_until_closed(socket)
         while not socket.closed:
             got = asyncio.ensure_future(updates.get())
@@ -104,8 +106,12 @@ async def live(request: web.Request) -> web.WebSocketResponse:
             if got not in done:
                 got.cancel()
                 break
+            state = got.result()
+            if state["version"] <= sent:
+                continue
+            sent = state["version"]
             try:
-                await socket.send_str(_dumps({"type": "state", "state": got.result()}))
+                await socket.send_str(_dumps({"type": "state", "state": state}))
             except ConnectionResetError:  # the tab went away between two pushes
                 break
         reader.cancel()

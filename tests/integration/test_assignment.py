@@ -211,9 +211,10 @@ async def test_postgresql_a_second_chooser_waits_for_the_first_commit(pg_engine_
         assert (await assignment.place(first, config, 1, support, NOW)).assignee.name == "Ann"
         second = asyncio.ensure_future(place(sessions, config, 2))
         async with sessions() as watcher:
-            for _ in range(500):  # up to 5 s for the second to be seen waiting on a lock
+            for _ in range(3000):  # up to 30 s (a loaded machine) for the second to be seen waiting on a lock
                 waiting = await watcher.scalar(text(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"))
+                await watcher.rollback()  # pg_stat_activity is read once per transaction: a new one sees anew
                 if waiting or second.done():
                     break
                 await asyncio.sleep(0.01)
