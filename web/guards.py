@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Sequence
 
 from aiohttp import web
 from aiohttp_session import get_session
@@ -124,10 +124,12 @@ async def csrf_token(request: web.Request) -> str:
 
 def client_address(request: web.Request, settings: WebConfig) -> str:
     """The client's IP address: X-Forwarded-For's last hop only from a proxy named in web.proxies."""
-    remote = request.remote or ""
-    if remote in settings.proxies:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1][:64]
-    return remote[:64]
+    return (forwarded_for(request, settings.proxies) or request.remote or "")[:64]
+
+
+def forwarded_for(request: web.Request, proxies: Sequence[str]) -> str | None:
+    """X-Forwarded-For's last hop (the one the proxy appended) when a proxy of `proxies` sent the request."""
+    if (request.remote or "") not in proxies:
+        return None
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+    return hops[-1] if hops else None

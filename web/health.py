@@ -19,6 +19,7 @@ from deskbot.dispatch import outbox
 from deskbot.dispatch.clock import Clock
 from deskbot.dispatch.health import Readiness
 from deskbot.telemetry import exposition
+from deskbot.web.guards import forwarded_for
 
 log = logging.getLogger("deskbot.web")
 BACKLOG_TIMEOUT = 5.0
@@ -51,14 +52,9 @@ PROBES = web.AppKey("probes", Probes)
 
 def _client(request: web.Request, proxies: list[str]) -> str | None:
     """The client's address; None when a proxy we do not know forwarded the request (its client is unknown)."""
-    remote = request.remote or ""
-    forwarded = request.headers.get("X-Forwarded-For")
-    if forwarded is None and "Forwarded" not in request.headers:
-        return remote
-    if remote not in proxies or forwarded is None:
-        return None
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    return hops[-1] if hops else None
+    if "X-Forwarded-For" not in request.headers and "Forwarded" not in request.headers:
+        return request.remote or ""
+    return forwarded_for(request, proxies)
 
 
 async def healthz(request: web.Request) -> web.Response:
